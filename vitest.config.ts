@@ -13,7 +13,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['*/test/**/*.test.ts'],
+    include: ['*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // Integration tests start real brokers and processes on free ports; two cores is all CI has.
