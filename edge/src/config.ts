@@ -1,0 +1,233 @@
+import { resolve } from 'node:path';
+import {
+  ACCEPTED,
+  DEVICE_ID_ACCEPTED,
+  DEVICE_ID_PATTERN,
+  type EnvSpec,
+  type EnvVar,
+  envParsers,
+  FIRMWARE_VERSION_PATTERN,
+  INTERVAL_MAX_S,
+  INTERVAL_MIN_S,
+  isValidDeviceId,
+  type LogLevel,
+  loadEnvConfig,
+  logLevelVar,
+  MODES,
+  type Mode,
+  THRESHOLD_MAX_C,
+  THRESHOLD_MIN_C,
+} from '@fleet/shared';
+
+/** The broker's service name in docker-compose.yml: the host name other containers reach it by. */
+export const DEFAULT_BROKER_HOST = 'mosquitto';
+export const DEFAULT_FIRMWARE_VERSION = 'v1.0.0';
+/** 50 000 readings at the default 5 s interval is 250 000 s, about 69 hours of broker outage. */
+export const DEFAULT_OUTBOX_MAX = 50_000;
+
+export const SENSOR_CHOICES = ['auto', 'bme280', 'synthetic'] as const;
+export type SensorChoice = (typeof SENSOR_CHOICES)[number];
+export type I2cAddressChoice = 'auto' | 0x76 | 0x77;
+
+export interface EdgeConfig {
+  deviceId: string;
+  mqttBroker: string;
+  mqttPort: number;
+  mqttUsername: string | null;
+  mqttPassword: string | null;
+  sensor: SensorChoice;
+  i2cBus: number;
+  i2cAddress: I2cAddressChoice;
+  /** Seconds between readings. */
+  publishInterval: number;
+  mode: Mode;
+  /** °C */
+  alertThreshold: number;
+  /** BCM pin of the alert LED, or null for no LED. */
+  alertLedGpio: number | null;
+  firmwareVersion: string;
+  /** °C added to every temperature reading. */
+  tempOffset: number;
+  /** Absolute path of the directory holding the device state and the outbox. */
+  dataDir: string;
+  /** Readings kept while the broker is unreachable; beyond that the oldest is dropped. */
+  outboxMax: number;
+  logLevel: LogLevel;
+}
+
+/** Keeps the value type of each variable, so `EnvValues<typeof edgeEnvSpec>` is exact. */
+function envVar<T>(variable: EnvVar<T>): EnvVar<T> {
+  return variable;
+}
+
+/** "0x76", "76" and "0X76" all mean 0x76; "auto" lets the sensor driver probe both addresses. */
+function parseI2cAddress(raw: string): I2cAddressChoice | undefined {
+  const text = raw.trim().toLowerCase();
+  if (text === 'auto') return 'auto';
+  const hex = text.startsWith('0x') ? text.slice(2) : text;
+  if (hex === '76') return 0x76;
+  if (hex === '77') return 0x77;
+  return undefined;
+}
+
+/** A host name or an IP address: no scheme, no port, no spaces. */
+const BROKER_HOST_PATTERN =
+  /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
+
+/**
+ * Every environment variable of the edge service. The keys are the fields of EdgeConfig, so
+ * `describeEnvConfig(edgeEnvSpec, config)` lists what is in use (with MQTT_PASSWORD masked).
+ * DEVICE_ID and DATA_DIR default to null here: their real default depends on the host (see loadEdgeConfig).
+ */
+export const edgeEnvSpec = {
+  deviceId: envVar<string | null>({
+    env: 'DEVICE_ID',
+    doc: 'Device id in the MQTT topics. Default: BALENA_DEVICE_UUID, then the host name.',
+    default: null,
+    accepted: DEVICE_ID_ACCEPTED,
+    parse: envParsers.matching(DEVICE_ID_PATTERN),
+  }),
+  mqttBroker: envVar<string>({
+    env: 'MQTT_BROKER',
+    doc: `Host name or IP address of the MQTT broker (default: "${DEFAULT_BROKER_HOST}", its service name in docker-compose.yml).`,
+    default: DEFAULT_BROKER_HOST,
+    accepted: 'a host name or IP address, without "mqtt://" or a port',
+    parse: envParsers.matching(BROKER_HOST_PATTERN),
+  }),
+  mqttPort: envVar<number>({
+    env: 'MQTT_PORT',
+    doc: 'TCP port of the MQTT broker.',
+    default: 1883,
+    accepted: 'a port number from 1 to 65535',
+    parse: envParsers.integer(1, 65535),
+  }),
+  mqttUsername: envVar<string | null>({
+    env: 'MQTT_USERNAME',
+    doc: 'User name for the broker; unset means anonymous.',
+    default: null,
+    accepted: 'a user name that is not only spaces',
+    parse: envParsers.text,
+  }),
+  mqttPassword: envVar<string | null>({
+    env: 'MQTT_PASSWORD',
+    doc: 'Password for the broker (never logged).',
+    default: null,
+    accepted: 'any text',
+    parse: (raw) => raw,
+    sensitive: true,
+  }),
+  sensor: envVar<SensorChoice>({
+    env: 'SENSOR',
+    doc: '"bme280" needs the chip (BME280 or BMP280) on I²C; "synthetic" simulates it; "auto" uses the chip when found.',
+    default: 'auto',
+    accepted: `one of ${SENSOR_CHOICES.join(', ')}`,
+    parse: envParsers.oneOf(SENSOR_CHOICES),
+  }),
+  i2cBus: envVar<number>({
+    env: 'I2C_BUS',
+    doc: 'I²C bus number of the sensor (/dev/i2c-N).',
+    default: 1,
+    accepted: 'a bus number from 0 to 31',
+    parse: envParsers.integer(0, 31),
+  }),
+  i2cAddress: envVar<I2cAddressChoice>({
+    env: 'I2C_ADDRESS',
+    doc: 'I²C address of the sensor; "auto" tries 0x76, then 0x77.',
+    default: 'auto',
+    accepted: 'auto, 0x76 or 0x77',
+    parse: parseI2cAddress,
+  }),
+  publishInterval: envVar<number>({
+    env: 'PUBLISH_INTERVAL',
+    doc: 'Seconds between readings, until a command changes it.',
+    default: 5,
+    accepted: ACCEPTED.intervalle,
+    parse: envParsers.integer(INTERVAL_MIN_S, INTERVAL_MAX_S),
+  }),
+  mode: envVar<Mode>({
+    env: 'MODE',
+    doc: 'Operating mode, until a command changes it.',
+    default: 'auto',
+    accepted: ACCEPTED.mode,
+    parse: envParsers.oneOf(MODES),
+  }),
+  alertThreshold: envVar<number>({
+    env: 'ALERT_THRESHOLD',
+    doc: 'Temperature in °C above which the alert turns on, until a command changes it.',
+    default: 30,
+    accepted: ACCEPTED.seuil_alerte,
+    parse: envParsers.number(THRESHOLD_MIN_C, THRESHOLD_MAX_C),
+  }),
+  alertLedGpio: envVar<number | null>({
+    env: 'ALERT_LED_GPIO',
+    doc: 'BCM pin number of the alert LED; unset or "none" means no LED.',
+    default: null,
+    accepted: 'a BCM pin number from 0 to 27, or "none"',
+    parse: (raw) => (raw.trim().toLowerCase() === 'none' ? null : envParsers.integer(0, 27)(raw)),
+  }),
+  firmwareVersion: envVar<string>({
+    env: 'FIRMWARE_VERSION',
+    doc: 'Firmware version the device reports on first start (an OTA update changes it afterwards).',
+    default: DEFAULT_FIRMWARE_VERSION,
+    accepted: ACCEPTED.update_firmware,
+    parse: envParsers.matching(FIRMWARE_VERSION_PATTERN),
+  }),
+  tempOffset: envVar<number>({
+    env: 'TEMP_OFFSET',
+    doc: 'Calibration offset in °C added to every temperature reading.',
+    default: 0,
+    accepted: 'a number of °C from -20 to 20',
+    parse: envParsers.number(-20, 20),
+  }),
+  dataDir: envVar<string | null>({
+    env: 'DATA_DIR',
+    doc: 'Directory for the device state and the outbox (default: .data/edge-<device id> in the working directory; the Docker image uses /data).',
+    default: null,
+    accepted: 'a directory path',
+    parse: envParsers.text,
+  }),
+  outboxMax: envVar<number>({
+    env: 'OUTBOX_MAX',
+    doc: `Readings kept on disk while the broker is unreachable; when full the oldest is dropped. Default ${DEFAULT_OUTBOX_MAX}: about 69 hours at a 5 s interval.`,
+    default: DEFAULT_OUTBOX_MAX,
+    accepted: 'a whole number from 100 to 1000000',
+    parse: envParsers.integer(100, 1_000_000),
+  }),
+  logLevel: logLevelVar,
+} satisfies EnvSpec;
+
+/**
+ * Turns a host name into a valid device id: characters outside [A-Za-z0-9_.-] become "-", leading
+ * characters that are not a letter or digit go, and the result is cut to 64 characters.
+ * Gives null when nothing usable is left.
+ */
+export function sanitizeDeviceId(name: string): string | null {
+  const cleaned = name
+    .trim()
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
+  return isValidDeviceId(cleaned) ? cleaned : null;
+}
+
+/** The default device id: BALENA_DEVICE_UUID when valid, else the host name (sanitized), else "edge-device". */
+function defaultDeviceId(env: NodeJS.ProcessEnv, hostname: string): string {
+  const uuid = env.BALENA_DEVICE_UUID?.trim();
+  if (uuid && isValidDeviceId(uuid)) return uuid;
+  return sanitizeDeviceId(hostname) ?? 'edge-device';
+}
+
+/**
+ * Reads the edge configuration from the environment. Throws a ConfigError whose message is the one
+ * line to print (variable, value received, what is accepted) on the first bad variable.
+ * `cwd` resolves a relative DATA_DIR and the default one.
+ */
+export function loadEdgeConfig(env: NodeJS.ProcessEnv, hostname: string, cwd = process.cwd()): EdgeConfig {
+  const values = loadEnvConfig(edgeEnvSpec, env);
+  const deviceId = values.deviceId ?? defaultDeviceId(env, hostname);
+  return {
+    ...values,
+    deviceId,
+    dataDir: resolve(cwd, values.dataDir ?? `.data/edge-${deviceId}`),
+  };
+}

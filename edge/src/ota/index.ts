@@ -1,0 +1,2 @@
+export * from './ota-simulator.js';
+export * from './ota-status.js';
