@@ -1,0 +1,100 @@
+import type {
+  Ack,
+  DeviceSettings,
+  OnlineStatus,
+  OtaStatus,
+  SensorSource,
+  SensorStatus,
+  Telemetry,
+} from '@fleet/shared';
+import type { Reading } from '../sensor/types.js';
+
+/** Everything one telemetry message says, field for field in the wire format. */
+export interface TelemetryParts {
+  deviceId: string;
+  reading: Reading;
+  takenAt: Date;
+  /** Whole seconds since the service started. */
+  uptime: number;
+  seq: number;
+  source: SensorSource;
+  batterie: number;
+  settings: DeviceSettings;
+  firmware: string;
+  alerte: boolean;
+}
+
+/** False when the sensor gave something that is not a number (NaN, Infinity): such a reading is not sent. */
+export function isFiniteReading(reading: Reading): boolean {
+  return (
+    Number.isFinite(reading.temperature) &&
+    Number.isFinite(reading.pression) &&
+    (reading.humidite === null || Number.isFinite(reading.humidite))
+  );
+}
+
+export function buildTelemetry(parts: TelemetryParts): Telemetry {
+  return {
+    device_id: parts.deviceId,
+    timestamp: parts.takenAt.toISOString(),
+    temperature: parts.reading.temperature,
+    humidite: parts.reading.humidite,
+    pression: parts.reading.pression,
+    batterie: parts.batterie,
+    mode: parts.settings.mode,
+    firmware: parts.firmware,
+    alerte: parts.alerte,
+    uptime: parts.uptime,
+    seq: parts.seq,
+    source: parts.source,
+  };
+}
+
+export interface StatusParts {
+  deviceId: string;
+  firmware: string;
+  settings: DeviceSettings;
+  alerte: boolean;
+  sensor: SensorStatus;
+  ota: OtaStatus;
+  now: Date;
+}
+
+/** The retained `devices/{id}/status` of a running device. */
+export function buildOnlineStatus(parts: StatusParts): OnlineStatus {
+  return {
+    device_id: parts.deviceId,
+    online: true,
+    firmware: parts.firmware,
+    mode: parts.settings.mode,
+    intervalle: parts.settings.intervalle,
+    seuil_alerte: parts.settings.seuil_alerte,
+    actif: parts.settings.actif,
+    alerte: parts.alerte,
+    sensor: { ...parts.sensor },
+    ota: { ...parts.ota },
+    timestamp: parts.now.toISOString(),
+  };
+}
+
+export interface AckParts {
+  deviceId: string;
+  commandId: string | null;
+  error: string | null;
+  settings: DeviceSettings;
+  firmware: string;
+  now: Date;
+}
+
+/** `devices/{id}/ack`: applied when there is no error, rejected with the error sentence otherwise. */
+export function buildAck(parts: AckParts): Ack {
+  return {
+    device_id: parts.deviceId,
+    command_id: parts.commandId,
+    status: parts.error === null ? 'applied' : 'rejected',
+    error: parts.error,
+    settings: { ...parts.settings },
+    firmware: parts.firmware,
+    timestamp: parts.now.toISOString(),
+  };
+}

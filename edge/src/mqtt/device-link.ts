@@ -1,0 +1,248 @@
+import { type Clock, type Logger, type OfflineStatus, QOS, systemClock, topics } from '@fleet/shared';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Backoff } from './backoff.js';
+import type { LinkStats, MessageLink, PublishOptions } from './types.js';
+
+export interface DeviceLinkOptions {
+  deviceId: string;
+  host: string;
+  port: number;
+  username?: string | undefined;
+  password?: string | undefined;
+  logger: Logger;
+  clock?: Clock;
+  /** First reconnect delay; doubles on each failed attempt up to `maxReconnectMs`. */
+  initialReconnectMs?: number;
+  maxReconnectMs?: number;
+  /** How long `stop()` may take before the connection is dropped without a goodbye. */
+  stopTimeoutMs?: number;
+}
+
+type Pending = { reject: (error: Error) => void };
+
+/**
+ * The device's only MQTT connection: persistent session (`clean: false`, client id `edge-<deviceId>`), QoS 1,
+ * a retained last will saying the device is offline, the retained online status on every (re)connect, the
+ * command subscription, and reconnects with a growing back-off. A broker that is not up yet is waited for.
+ */
+export class DeviceLink implements MessageLink {
+  private client: MqttClient | null = null;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly backoff: Backoff;
+  private readonly commandTopic: string;
+  private readonly statusTopic: string;
+  private onlineStatus: (() => string) | null = null;
+  private readonly commandHandlers: Array<(payload: Buffer) => void> = [];
+  private readonly connectionHandlers: Array<(connected: boolean) => void> = [];
+  private readonly pending = new Set<Pending>();
+  private isConnected = false;
+  private everConnected = false;
+  /** Logs the first failure after each state change at warn; the retries that follow at debug. */
+  private failureLogged = false;
+  private stopping = false;
+  private counters = { published: 0, reconnects: 0 };
+
+  constructor(private readonly options: DeviceLinkOptions) {
+    this.log = options.logger.child({ component: 'mqtt' });
+    this.clock = options.clock ?? systemClock;
+    this.backoff = new Backoff(options.initialReconnectMs ?? 1_000, options.maxReconnectMs ?? 30_000);
+    this.commandTopic = topics.commands(options.deviceId);
+    this.statusTopic = topics.status(options.deviceId);
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  get stats(): LinkStats {
+    return { connected: this.isConnected, ...this.counters };
+  }
+
+  get clientId(): string {
+    return `edge-${this.options.deviceId}`;
+  }
+
+  setOnlineStatus(provider: () => string): void {
+    this.onlineStatus = provider;
+  }
+
+  onCommand(handler: (payload: Buffer) => void): void {
+    this.commandHandlers.push(handler);
+  }
+
+  onConnectionChange(handler: (connected: boolean) => void): void {
+    this.connectionHandlers.push(handler);
+  }
+
+  /** Starts connecting in the background and returns at once; the link keeps trying until `stop()`. */
+  start(): void {
+    if (this.client) return;
+    const { host, port, deviceId } = this.options;
+    const will: OfflineStatus = { device_id: deviceId, online: false };
+    const clientOptions: IClientOptions = {
+      clientId: this.clientId,
+      clean: false,
+      protocolVersion: 4,
+      keepalive: 30,
+      connectTimeout: 10_000,
+      reconnectPeriod: this.backoff.reset(),
+      reconnectOnConnackError: true,
+      will: { topic: this.statusTopic, payload: Buffer.from(JSON.stringify(will)), qos: QOS, retain: true },
+      ...(this.options.username ? { username: this.options.username } : {}),
+      ...(this.options.password ? { password: this.options.password } : {}),
+    };
+    this.log.info(
+      { broker: `${host}:${port}`, client_id: this.clientId, authenticated: Boolean(this.options.username) },
+      'connecting to the MQTT broker',
+    );
+    const client = mqtt.connect(`mqtt://${host}:${port}`, clientOptions);
+    this.client = client;
+    client.on('connect', (connack) => void this.handleConnect(client, connack.sessionPresent));
+    client.on('reconnect', () => {
+      // mqtt.js re-arms its retry timer from options.reconnectPeriod after each failed attempt.
+      client.options.reconnectPeriod = this.backoff.grow();
+      this.log.debug({ next_retry_ms: this.backoff.delayMs }, 'reconnecting to the MQTT broker');
+    });
+    client.on('close', () => this.handleClose());
+    client.on('error', (error) => this.handleError(error));
+    client.on('message', (topic, payload) => {
+      if (topic !== this.commandTopic) return;
+      for (const handler of this.commandHandlers) handler(payload);
+    });
+  }
+
+  publish(topic: string, payload: string, options: PublishOptions = {}): Promise<void> {
+    const client = this.client;
+    if (!client || this.stopping) return Promise.reject(new Error('The MQTT link is not running.'));
+    return new Promise<void>((resolve, reject) => {
+      const entry: Pending = { reject };
+      this.pending.add(entry);
+      client.publish(topic, payload, { qos: QOS, retain: options.retain ?? false }, (error) => {
+        if (!this.pending.delete(entry)) return;
+        if (error) {
+          reject(error);
+          return;
+        }
+        this.counters.published += 1;
+        this.log.debug({ topic, bytes: payload.length, retain: options.retain ?? false }, 'published');
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Says goodbye: the offline status (retained), then a clean DISCONNECT. Gives up after `stopTimeoutMs`
+   * when the broker does not answer, and drops the connection; publishes still waiting are rejected.
+   */
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client || this.stopping) return;
+    const deadline = Date.now() + (this.options.stopTimeoutMs ?? 3_000);
+    if (this.isConnected) {
+      const offline: OfflineStatus = {
+        device_id: this.options.deviceId,
+        online: false,
+        timestamp: this.clock.now().toISOString(),
+      };
+      try {
+        await withTimeout(
+          this.publish(this.statusTopic, JSON.stringify(offline), { retain: true }),
+          deadline - Date.now(),
+        );
+      } catch (error) {
+        this.log.warn({ err: (error as Error).message }, 'the offline status could not be published');
+      }
+    }
+    this.stopping = true;
+    const connectedAtStop = client.connected;
+    try {
+      if (!connectedAtStop) throw new Error('no connection to say goodbye on');
+      await withTimeout(client.endAsync(false), Math.max(0, deadline - Date.now()));
+    } catch {
+      if (connectedAtStop)
+        this.log.warn('the broker did not answer the DISCONNECT in time; closing the connection');
+      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    }
+    for (const entry of this.pending) entry.reject(new Error('The MQTT link stopped.'));
+    this.pending.clear();
+    this.setConnected(false);
+    this.log.info({ published: this.counters.published }, 'disconnected from the MQTT broker');
+  }
+
+  private async handleConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
+    if (this.everConnected) this.counters.reconnects += 1;
+    this.everConnected = true;
+    client.options.reconnectPeriod = this.backoff.reset();
+    this.failureLogged = false;
+    this.log.info(
+      { broker: `${this.options.host}:${this.options.port}`, session_present: sessionPresent },
+      'connected to the MQTT broker',
+    );
+    try {
+      await client.subscribeAsync(this.commandTopic, { qos: QOS });
+    } catch (error) {
+      // The connection dropped again before the subscription went out: the next connect redoes it.
+      this.log.debug({ err: (error as Error).message }, 'connect steps interrupted');
+      return;
+    }
+    if (!client.connected || this.stopping) return;
+    // The status goes out first; the listeners (e.g. telemetry) start right behind it, in the same tick,
+    // so no change of status can slip between the status sent and the link being seen as up.
+    const status = this.onlineStatus
+      ? this.publish(this.statusTopic, this.onlineStatus(), { retain: true })
+      : Promise.resolve();
+    this.setConnected(true);
+    await status.catch((error: unknown) => {
+      this.log.debug({ err: (error as Error).message }, 'online status not acknowledged');
+    });
+  }
+
+  private handleClose(): void {
+    const wasConnected = this.isConnected;
+    this.setConnected(false);
+    if (this.stopping) return;
+    if (wasConnected) {
+      this.failureLogged = true;
+      this.log.warn(
+        { retry_ms: this.backoff.delayMs, max_retry_ms: this.backoff.cap },
+        'lost the connection to the MQTT broker; reconnecting with back-off',
+      );
+    }
+  }
+
+  private handleError(error: Error & { code?: string | number }): void {
+    const details = { err: error.message, code: error.code, retry_ms: this.backoff.delayMs };
+    if (this.failureLogged) {
+      this.log.debug(details, 'MQTT broker still not reachable');
+      return;
+    }
+    this.failureLogged = true;
+    this.log.warn(
+      { ...details, max_retry_ms: this.backoff.cap },
+      'MQTT broker not reachable; retrying with back-off',
+    );
+  }
+
+  private setConnected(connected: boolean): void {
+    if (this.isConnected === connected) return;
+    this.isConnected = connected;
+    for (const handler of this.connectionHandlers) handler(connected);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), Math.max(0, ms));
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

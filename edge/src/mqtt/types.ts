@@ -1,0 +1,29 @@
+/** What the device logic needs from its MQTT connection; `DeviceLink` is the real one, tests use a fake. */
+export interface MessageLink {
+  /** True between a CONNACK and the next loss of the connection. */
+  readonly connected: boolean;
+  /** Starts connecting in the background; returns at once. */
+  start(): void;
+  /** Publishes the offline status (retained) when it can, then disconnects; bounded in time. */
+  stop(): Promise<void>;
+  /** Publishes at QoS 1; resolves on PUBACK, rejects if the link is stopped first. */
+  publish(topic: string, payload: string, options?: PublishOptions): Promise<void>;
+  /** The retained online status the link publishes on every (re)connect; called at connect time. */
+  setOnlineStatus(provider: () => string): void;
+  /** Raw payloads received on `devices/{id}/commands`. */
+  onCommand(handler: (payload: Buffer) => void): void;
+  /** Called with true on every (re)connect, once the online status is out; with false when the link drops. */
+  onConnectionChange(handler: (connected: boolean) => void): void;
+}
+
+export interface PublishOptions {
+  retain?: boolean;
+}
+
+export interface LinkStats {
+  connected: boolean;
+  /** Messages acknowledged by the broker (PUBACK) since start. */
+  published: number;
+  /** Connections made after the first one. */
+  reconnects: number;
+}

@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrokerHandle, startTestBroker } from '@fleet/cloud';
+import { createLogger, parseAck, parseTelemetry, systemClock, topics } from '@fleet/shared';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadEdgeConfig } from '../../src/config.js';
+import { type OpenedDevice, openDevice } from '../../src/device/open-device.js';
+import { createAlertLed } from '../../src/gpio/alert-led.js';
+import { selectSensor } from '../../src/sensor/select-sensor.js';
+import { MqttWatcher } from './support/mqtt-watcher.js';
+
+/** The Device class in this process, with its real link, outbox and state files, against the real broker. */
+
+const logger = createLogger('edge-test', 'silent');
+
+describe('Device in process against a real broker', () => {
+  let broker: BrokerHandle;
+  let dataDir: string;
+  let watcher: MqttWatcher | null = null;
+  const opened: OpenedDevice[] = [];
+
+  const open = async (deviceId: string, env: Record<string, string> = {}) => {
+    const config = loadEdgeConfig(
+      {
+        MQTT_BROKER: broker.host,
+        MQTT_PORT: String(broker.port),
+        DEVICE_ID: deviceId,
+        SENSOR: 'synthetic',
+        DATA_DIR: dataDir,
+        PUBLISH_INTERVAL: '1',
+        ...env,
+      },
+      'test-host',
+    );
+    const reader = await selectSensor({
+      sensor: 'synthetic',
+      bus: config.i2cBus,
+      address: config.i2cAddress,
+      tempOffset: 0,
+      clock: systemClock,
+      logger,
+    });
+    const led = await createAlertLed({ bcmPin: null, logger });
+    const device = await openDevice({
+      config,
+      logger,
+      clock: systemClock,
+      reader,
+      led,
+      link: { initialReconnectMs: 200, maxReconnectMs: 1_000 },
+    });
+    opened.push(device);
+    return device;
+  };
+
+  beforeEach(async () => {
+    broker = await startTestBroker({ logger });
+    dataDir = await mkdtemp(join(tmpdir(), 'edge-device-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map(({ device }) => device.stop()));
+    await watcher?.close();
+    watcher = null;
+    await broker.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps readings taken while the broker is down on disk across a restart, and delivers them all', async () => {
+    const id = 'inproc-outbox';
+    await broker.stop();
+    const first = await open(id);
+    first.device.start();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await first.device.stop();
+    expect(first.outbox.size).toBeGreaterThanOrEqual(2);
+    const queued = first.outbox.size;
+
+    await broker.start();
+    watcher = await MqttWatcher.connect(broker.url, topics.data(id));
+    const second = await open(id);
+    expect(second.outbox.size).toBe(queued);
+    second.device.start();
+    const seen = await watcher.waitForCount(topics.data(id), queued + 1);
+    const seqs = seen.map((message) => {
+      const parsed = parseTelemetry(message.text);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.value.seq;
+    });
+    expect(seqs.slice(0, queued)).toEqual(Array.from({ length: queued }, (_, seq) => seq));
+    expect(seqs[queued]).toBeGreaterThanOrEqual(queued);
+  });
+
+  it('applies a command sent while the device was away, thanks to its persistent session', async () => {
+    const id = 'inproc-session';
+    watcher = await MqttWatcher.connect(broker.url, topics.ack(id));
+    const first = await open(id, { MODE: 'manuel' });
+    first.device.start();
+    await expect.poll(() => first.link.connected, { timeout: 5_000 }).toBe(true);
+    await first.device.stop();
+
+    await watcher.publish(topics.commands(id), { seuil_alerte: 21.5, command_id: 'while-away' });
+    const second = await open(id, { MODE: 'manuel' });
+    second.device.start();
+    const ack = parseAck((await watcher.waitFor(topics.ack(id))).text);
+    expect(ack.ok && ack.value).toMatchObject({
+      command_id: 'while-away',
+      status: 'applied',
+      settings: { seuil_alerte: 21.5 },
+    });
+    expect(second.device.settings.seuil_alerte).toBe(21.5);
+  });
+});
