@@ -1,0 +1,186 @@
+import { parseArgs } from 'node:util';
+import { type LogLevel, logLevelVar } from '@fleet/shared';
+
+/** A port to listen on: `explicit` ones must be free; default ones move to the next free port. */
+export interface PortChoice {
+  port: number;
+  explicit: boolean;
+}
+
+/** An MQTT broker that already runs (MQTT_BROKER): the launcher then starts none. */
+export interface ExternalBroker {
+  host: string;
+  port: number;
+}
+
+export interface LauncherOptions {
+  /** Number of simulated devices: sim-001, sim-002, … */
+  devices: number;
+  /** The dashboard's HTTP port. */
+  httpPort: PortChoice;
+  /** The embedded broker's MQTT (TCP) port. */
+  mqttPort: PortChoice;
+  /** The embedded broker's MQTT-over-WebSocket port. */
+  wsPort: PortChoice;
+  /** Address the dashboard and the embedded broker listen on. */
+  host: string;
+  /** Folder of the dashboard's and the devices' data (relative to the working directory, or absolute). */
+  dataDir: string;
+  externalBroker: ExternalBroker | null;
+  logLevel: LogLevel;
+}
+
+export type ArgsResult =
+  | { kind: 'run'; options: LauncherOptions }
+  | { kind: 'help' }
+  | { kind: 'error'; error: string };
+
+export const DEFAULT_DEVICES = 2;
+export const MAX_DEVICES = 100;
+export const DEFAULT_HTTP_PORT = 8080;
+export const DEFAULT_MQTT_PORT = 1883;
+export const DEFAULT_WS_PORT = 9001;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DATA_DIR = '.data';
+
+export const USAGE = `Usage: npm start -- [options]    (or: node cloud/dist/local/main.js [options])
+
+Runs the whole fleet on this machine without Docker: an MQTT broker, the dashboard and simulated devices.
+
+Options:
+  --devices N     simulated devices, 1 to ${MAX_DEVICES} (default ${DEFAULT_DEVICES}): sim-001, sim-002, …
+  --port N        dashboard HTTP port (default ${DEFAULT_HTTP_PORT}, or the next free one)
+  --mqtt-port N   embedded broker MQTT port (default ${DEFAULT_MQTT_PORT}, or the next free one)
+  --ws-port N     embedded broker WebSocket port (default ${DEFAULT_WS_PORT}, or the next free one)
+  --host ADDRESS  address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for the whole network)
+  --data-dir DIR  where the dashboard and the devices keep their data (default ${DEFAULT_DATA_DIR})
+  --help          this text
+
+Environment:
+  MQTT_BROKER     use this broker (host name or IP) instead of starting one; MQTT_PORT is its port
+  MQTT_PORT       port of MQTT_BROKER, or of the embedded broker (like --mqtt-port)
+  PORT            dashboard HTTP port (like --port)
+  LOG_LEVEL       ${logLevelVar.accepted} (default ${logLevelVar.default})
+  Any other variable of the edge or the dashboard (PUBLISH_INTERVAL, ALERT_THRESHOLD, …) is passed on.`;
+
+const OPTION_NAMES = ['devices', 'port', 'mqtt-port', 'ws-port', 'host', 'data-dir', 'help'];
+const PORT_ACCEPTED = 'a port number from 1 to 65535';
+
+class ArgumentError extends Error {}
+
+function parseInteger(raw: string, min: number, max: number): number | undefined {
+  if (!/^\s*\d+\s*$/.test(raw)) return undefined;
+  const value = Number(raw);
+  return value >= min && value <= max ? value : undefined;
+}
+
+function optionInteger(name: string, raw: string, min: number, max: number, accepted: string): number {
+  const value = parseInteger(raw, min, max);
+  if (value === undefined) {
+    throw new ArgumentError(`Option --${name} received ${JSON.stringify(raw)}; accepted: ${accepted}.`);
+  }
+  return value;
+}
+
+function envPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = parseInteger(raw, 1, 65535);
+  if (value === undefined) {
+    throw new ArgumentError(
+      `Environment variable ${name} received ${JSON.stringify(raw)}; accepted: ${PORT_ACCEPTED}.`,
+    );
+  }
+  return value;
+}
+
+function portChoice(flag: number | undefined, fromEnv: number | undefined, fallback: number): PortChoice {
+  const port = flag ?? fromEnv;
+  return port === undefined ? { port: fallback, explicit: false } : { port, explicit: true };
+}
+
+/** Reads the command line and the environment; every problem is one sentence naming the option. */
+export function parseLauncherArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResult {
+  try {
+    return parseOrThrow(argv, env);
+  } catch (error) {
+    if (error instanceof ArgumentError) return { kind: 'error', error: error.message };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code?.startsWith('ERR_PARSE_ARGS'))
+      return { kind: 'error', error: describeParseError(error as Error) };
+    throw error;
+  }
+}
+
+/** node:util's messages name the option but not what is accepted; this adds it, in one sentence. */
+function describeParseError(error: Error): string {
+  const unknown = error.message.match(/Unknown option '([^']+)'/);
+  if (unknown) {
+    return `Option ${unknown[1]} is not accepted; accepted options: ${OPTION_NAMES.map((n) => `--${n}`).join(', ')}.`;
+  }
+  const positional = error.message.match(/Unexpected argument '([^']+)'/);
+  if (positional) {
+    return `Argument ${JSON.stringify(positional[1])} is not accepted; accepted: options only (see --help).`;
+  }
+  const missing = error.message.match(/Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/);
+  if (missing) return `Option ${missing[1]} received nothing; accepted: a value after it (see --help).`;
+  return `${error.message.replace(/\.?$/, '')}; see --help.`;
+}
+
+function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResult {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      devices: { type: 'string' },
+      port: { type: 'string' },
+      'mqtt-port': { type: 'string' },
+      'ws-port': { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return { kind: 'help' };
+
+  const flagPort = (name: 'port' | 'mqtt-port' | 'ws-port') => {
+    const raw = values[name];
+    return raw === undefined ? undefined : optionInteger(name, raw, 1, 65535, PORT_ACCEPTED);
+  };
+  const devices =
+    values.devices === undefined
+      ? DEFAULT_DEVICES
+      : optionInteger('devices', values.devices, 1, MAX_DEVICES, `a whole number from 1 to ${MAX_DEVICES}`);
+  const host = values.host ?? DEFAULT_HOST;
+  if (host.trim() === '')
+    throw new ArgumentError('Option --host received ""; accepted: an IP address or host name.');
+  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+  if (dataDir.trim() === '')
+    throw new ArgumentError('Option --data-dir received ""; accepted: a folder path.');
+
+  const rawLevel = env.LOG_LEVEL?.trim() ? env.LOG_LEVEL : undefined;
+  const logLevel = rawLevel === undefined ? logLevelVar.default : logLevelVar.parse(rawLevel);
+  if (logLevel === undefined) {
+    throw new ArgumentError(
+      `Environment variable LOG_LEVEL received ${JSON.stringify(rawLevel)}; accepted: ${logLevelVar.accepted}.`,
+    );
+  }
+
+  const mqttPortEnv = envPort(env, 'MQTT_PORT');
+  const mqttPort = portChoice(flagPort('mqtt-port'), mqttPortEnv, DEFAULT_MQTT_PORT);
+  const brokerHost = env.MQTT_BROKER?.trim();
+  return {
+    kind: 'run',
+    options: {
+      devices,
+      httpPort: portChoice(flagPort('port'), envPort(env, 'PORT'), DEFAULT_HTTP_PORT),
+      mqttPort,
+      wsPort: portChoice(flagPort('ws-port'), undefined, DEFAULT_WS_PORT),
+      host,
+      dataDir,
+      externalBroker: brokerHost ? { host: brokerHost, port: mqttPort.port } : null,
+      logLevel,
+    },
+  };
+}

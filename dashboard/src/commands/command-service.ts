@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import {
+  COMMAND_ACTIONS,
+  type Command,
+  DEVICE_ID_ACCEPTED,
+  describeValue,
+  type Logger,
+  topics,
+  validateCommand,
+} from '@fleet/shared';
+import type { CommandSuccessResponse } from '../api-types.js';
+import {
+  AckTimeoutError,
+  BrokerUnavailableError,
+  CommandRejectedError,
+  NotFoundError,
+  ValidationError,
+} from '../errors.js';
+import type { DashboardEvents } from '../events.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { BrokerConnection } from '../mqtt/broker-connection.js';
+import { AckWaiters } from './ack-waiters.js';
+
+export interface CommandServiceDeps {
+  broker: Pick<BrokerConnection, 'connected' | 'publish'>;
+  fleet: Pick<Fleet, 'has'>;
+  events: DashboardEvents;
+  logger: Logger;
+  newCommandId?: () => string;
+}
+
+export const WAIT_MAX_S = 30;
+
+/**
+ * Sends commands to devices: validated whole before anything is published (a bad command never reaches the
+ * broker), only to a device the dashboard has seen, and, when asked, waits for the device's ack.
+ */
+export class CommandService {
+  private readonly waiters = new AckWaiters();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly deps: CommandServiceDeps) {}
+
+  start(): void {
+    this.unsubscribe ??= this.deps.events.on('ack', (ack) => this.waiters.deliver(ack));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.waiters.cancelAll();
+  }
+
+  /** Commands waiting for an ack now. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
+  /**
+   * `body` is the request body: `{device_id, …command fields}`. `waitSeconds` 0 answers once the broker has
+   * the command; more waits that long for the ack. Throws the HttpError that becomes the response.
+   */
+  async send(body: unknown, waitSeconds: number): Promise<CommandSuccessResponse> {
+    const command = this.validate(body);
+    const deviceId = command.device_id as string;
+    if (!this.deps.fleet.has(deviceId)) {
+      throw new NotFoundError(
+        `Device ${JSON.stringify(deviceId)} has never been seen by the dashboard; accepted: the id of a device that has sent data or status.`,
+      );
+    }
+    if (!this.deps.broker.connected) {
+      throw new BrokerUnavailableError(
+        'The MQTT broker is not reachable, so the command was not sent; try again once /healthz reports "mqtt":"connected".',
+      );
+    }
+    const commandId = command.command_id ?? (this.deps.newCommandId ?? randomUUID)();
+    const payload: Command = { ...command, device_id: deviceId, command_id: commandId };
+    const waiter = waitSeconds > 0 ? this.waiters.wait(deviceId, commandId, waitSeconds * 1000) : null;
+    try {
+      await this.deps.broker.publish(topics.commands(deviceId), JSON.stringify(payload));
+    } catch (error) {
+      waiter?.cancel();
+      this.deps.logger.warn({ device_id: deviceId, command_id: commandId, err: error }, 'Command not sent');
+      throw new BrokerUnavailableError(
+        `The MQTT broker did not take the command (${(error as Error).message}); try again once /healthz reports "mqtt":"connected".`,
+      );
+    }
+    this.deps.logger.info({ device_id: deviceId, command_id: commandId, command: payload }, 'Command sent');
+    if (!waiter) return { status: 'success', command_id: commandId };
+    const ack = await waiter.ack;
+    if (!ack) {
+      throw new AckTimeoutError(
+        `Device ${JSON.stringify(deviceId)} did not acknowledge command ${JSON.stringify(commandId)} within ${waitSeconds} s; it was sent and may still be applied.`,
+        { command_id: commandId },
+      );
+    }
+    if (ack.status === 'rejected') {
+      throw new CommandRejectedError(
+        ack.error ?? `Device ${JSON.stringify(deviceId)} rejected the command.`,
+        {
+          command_id: commandId,
+          ack,
+        },
+      );
+    }
+    return { status: 'success', command_id: commandId, ack };
+  }
+
+  private validate(body: unknown): Command & { device_id: string } {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ValidationError(
+        `The request body received ${describeValue(body)}; accepted: a JSON object with "device_id" and at least one of ${COMMAND_ACTIONS.join(', ')}.`,
+      );
+    }
+    const fields = body as Record<string, unknown>;
+    if (fields.device_id === undefined) {
+      throw new ValidationError(`Field "device_id" received nothing; accepted: ${DEVICE_ID_ACCEPTED}.`);
+    }
+    const result = validateCommand(fields);
+    if (!result.ok) throw new ValidationError(result.error);
+    return result.value as Command & { device_id: string };
+  }
+}

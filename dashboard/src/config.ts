@@ -1,0 +1,108 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { type EnvValues, envParsers, loadEnvConfig, logLevelVar } from '@fleet/shared';
+
+const HOST_PATTERN = /^[A-Za-z0-9.:_-]{1,253}$/;
+const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** The dashboard's environment variables: the source of the README table and of the start-up check. */
+export const dashboardEnvSpec = {
+  port: {
+    env: 'PORT',
+    doc: 'HTTP port of the dashboard (the Docker image sets 80).',
+    default: 8080,
+    accepted: 'a whole number from 1 to 65535',
+    parse: envParsers.integer(1, 65535),
+  },
+  host: {
+    env: 'HOST',
+    doc: 'Address the HTTP server listens on.',
+    default: '0.0.0.0',
+    accepted: 'a host name or IP address such as 0.0.0.0 or 127.0.0.1',
+    parse: envParsers.matching(HOST_PATTERN),
+  },
+  mqttBroker: {
+    env: 'MQTT_BROKER',
+    doc: 'Host name of the MQTT broker (the compose service name by default).',
+    default: 'mosquitto',
+    accepted: 'a host name or IP address such as mosquitto or 127.0.0.1',
+    parse: envParsers.matching(HOST_PATTERN),
+  },
+  mqttPort: {
+    env: 'MQTT_PORT',
+    doc: 'TCP port of the MQTT broker.',
+    default: 1883,
+    accepted: 'a whole number from 1 to 65535',
+    parse: envParsers.integer(1, 65535),
+  },
+  mqttUsername: {
+    env: 'MQTT_USERNAME',
+    doc: 'User name for the MQTT broker; unset for an anonymous connection.',
+    default: null as string | null,
+    accepted: 'any non-blank text',
+    parse: envParsers.text,
+  },
+  mqttPassword: {
+    env: 'MQTT_PASSWORD',
+    doc: 'Password for the MQTT broker.',
+    default: null as string | null,
+    accepted: 'any non-blank text',
+    parse: envParsers.text,
+    sensitive: true,
+  },
+  mqttClientId: {
+    env: 'MQTT_CLIENT_ID',
+    doc: 'MQTT client id; it keeps the persistent session, so it must be stable. Default: dashboard-<hostname>.',
+    default: null as string | null,
+    accepted: '1 to 128 characters: letters, digits, "_", "." or "-"',
+    parse: envParsers.matching(CLIENT_ID_PATTERN),
+  },
+  dataDir: {
+    env: 'DATA_DIR',
+    doc: 'Folder of the SQLite database (relative to the working directory; /data in the container).',
+    default: '.data/dashboard',
+    accepted: 'a folder path',
+    parse: envParsers.text,
+  },
+  historyDays: {
+    env: 'HISTORY_DAYS',
+    doc: 'Days of telemetry kept; older readings are removed every hour.',
+    default: 30,
+    accepted: 'a whole number of days from 1 to 3650',
+    parse: envParsers.integer(1, 3650),
+  },
+  logLevel: logLevelVar,
+};
+
+export type DashboardEnv = EnvValues<typeof dashboardEnvSpec>;
+
+/** The loaded configuration, with the defaults that depend on the machine filled in. */
+export interface DashboardConfig extends DashboardEnv {
+  mqttClientId: string;
+  /** Absolute path of DATA_DIR. */
+  dataDir: string;
+  /** `<dataDir>/dashboard.sqlite` */
+  databasePath: string;
+}
+
+export const DATABASE_FILE = 'dashboard.sqlite';
+
+/** Reads the environment; a bad variable throws the ConfigError sentence and nothing is changed. */
+export function loadDashboardConfig(
+  env: NodeJS.ProcessEnv,
+  machine: { cwd: string; hostname: string } = { cwd: process.cwd(), hostname: hostname() },
+): DashboardConfig {
+  const values = loadEnvConfig(dashboardEnvSpec, env);
+  const dataDir = resolve(machine.cwd, values.dataDir);
+  return {
+    ...values,
+    mqttClientId: values.mqttClientId ?? defaultClientId(machine.hostname),
+    dataDir,
+    databasePath: resolve(dataDir, DATABASE_FILE),
+  };
+}
+
+/** `dashboard-<hostname>`, with the characters a client id may not hold replaced. */
+export function defaultClientId(host: string): string {
+  return `dashboard-${host.replace(/[^A-Za-z0-9_.-]/g, '-')}`.slice(0, 128);
+}

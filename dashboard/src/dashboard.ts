@@ -1,0 +1,94 @@
+import { type Clock, createLogger, describeEnvConfig, type Logger, systemClock } from '@fleet/shared';
+import { type DashboardConfig, dashboardEnvSpec } from './config.js';
+import { buildDashboard, type Dashboard } from './http/app.js';
+import { MqttBrokerConnection } from './mqtt/broker-connection.js';
+import type { WebPaths } from './paths.js';
+import { RetentionJob } from './storage/retention.js';
+import { TelemetryStore } from './storage/telemetry-store.js';
+
+export interface RunningDashboard {
+  dashboard: Dashboard;
+  /** `http://host:port` the server listens on. */
+  address: string;
+  /** Closes HTTP, disconnects from the broker, writes queued telemetry and closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: Clock;
+  webPaths?: WebPaths;
+}
+
+/**
+ * Starts the whole service from its configuration: database, history retention, HTTP server, then the
+ * MQTT connection (which waits for a broker that is not up yet). Anything started is stopped again when a
+ * later step fails.
+ */
+export async function startDashboard(
+  config: DashboardConfig,
+  options: StartOptions = {},
+): Promise<RunningDashboard> {
+  const logger = options.logger ?? createLogger('dashboard', config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const store = new TelemetryStore({
+    path: config.databasePath,
+    logger: logger.child({ component: 'storage' }),
+  });
+  const broker = new MqttBrokerConnection({
+    host: config.mqttBroker,
+    port: config.mqttPort,
+    username: config.mqttUsername,
+    password: config.mqttPassword,
+    clientId: config.mqttClientId,
+    logger,
+  });
+  const retention = new RetentionJob({ store, clock, logger, historyDays: config.historyDays });
+  let dashboard: Dashboard | null = null;
+
+  const stop = async () => {
+    await dashboard?.app.close();
+    await broker.stop();
+    await retention.stop();
+    dashboard?.dispose();
+    store.close();
+  };
+
+  try {
+    store.open();
+    await retention.start();
+    dashboard = await buildDashboard({
+      store,
+      broker,
+      logger,
+      clock,
+      ...(options.webPaths ? { webPaths: options.webPaths } : {}),
+    });
+    const address = await dashboard.app.listen({ port: config.port, host: config.host });
+    broker.start();
+    logger.info(
+      {
+        address,
+        port: config.port,
+        broker: `${config.mqttBroker}:${config.mqttPort}`,
+        database: config.databasePath,
+        history_days: config.historyDays,
+        devices: dashboard.fleet.ids().length,
+        config: describeEnvConfig(dashboardEnvSpec, config),
+      },
+      `Dashboard listening on ${address} (port ${config.port}); MQTT broker ${config.mqttBroker}:${config.mqttPort}; database ${config.databasePath}; history kept ${config.historyDays} days`,
+    );
+    let stopping: Promise<void> | null = null;
+    return {
+      dashboard,
+      address,
+      stop: () => {
+        stopping ??= stop().then(() => logger.info('Dashboard stopped'));
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}

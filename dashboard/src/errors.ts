@@ -1,0 +1,71 @@
+/**
+ * Errors that become HTTP responses. Routes and services throw them; the one error handler turns each into
+ * `{"status":"error","error": <message>, ...extra}` with its status code.
+ */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    /** More fields of the response body, e.g. the device's ack or the command id. */
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** 400: a body, query or path parameter that is not accepted. */
+export class ValidationError extends HttpError {
+  override name = 'ValidationError';
+  constructor(message: string) {
+    super(400, message);
+  }
+}
+
+/** 404: an unknown route or device. */
+export class NotFoundError extends HttpError {
+  override name = 'NotFoundError';
+  constructor(message: string) {
+    super(404, message);
+  }
+}
+
+/** 413: a request body over the limit. */
+export class PayloadTooLargeError extends HttpError {
+  override name = 'PayloadTooLargeError';
+  constructor(message: string) {
+    super(413, message);
+  }
+}
+
+/** 415: a body that is not JSON. */
+export class UnsupportedMediaTypeError extends HttpError {
+  override name = 'UnsupportedMediaTypeError';
+  constructor(message: string) {
+    super(415, message);
+  }
+}
+
+/** 422: the device received the command and rejected it. */
+export class CommandRejectedError extends HttpError {
+  override name = 'CommandRejectedError';
+  constructor(message: string, extra: Record<string, unknown>) {
+    super(422, message, extra);
+  }
+}
+
+/** 503: the MQTT broker cannot take the command. */
+export class BrokerUnavailableError extends HttpError {
+  override name = 'BrokerUnavailableError';
+  constructor(message: string) {
+    super(503, message);
+  }
+}
+
+/** 504: the command was sent but the device did not answer in time. */
+export class AckTimeoutError extends HttpError {
+  override name = 'AckTimeoutError';
+  constructor(message: string, extra: Record<string, unknown>) {
+    super(504, message, extra);
+  }
+}

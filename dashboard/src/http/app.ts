@@ -1,0 +1,129 @@
+import { type Clock, type Logger, systemClock } from '@fleet/shared';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { CommandService } from '../commands/command-service.js';
+import { DashboardEvents } from '../events.js';
+import { Fleet } from '../fleet/fleet.js';
+import { Ingest } from '../ingest/ingest.js';
+import type { BrokerConnection } from '../mqtt/broker-connection.js';
+import { defaultWebPaths, type WebPaths } from '../paths.js';
+import type { TelemetryStore } from '../storage/telemetry-store.js';
+import { installErrorHandling } from './error-handler.js';
+import { commandRoutes } from './routes/command.js';
+import { dataRoutes } from './routes/data.js';
+import { deviceRoutes } from './routes/devices.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { pageRoutes } from './routes/page.js';
+import { SseHub } from './sse-hub.js';
+
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+export interface DashboardDeps {
+  /** Open; the caller closes it. */
+  store: TelemetryStore;
+  /** Started or not; the caller starts and stops it. */
+  broker: BrokerConnection;
+  logger: Logger;
+  clock?: Clock;
+  webPaths?: WebPaths;
+  /** Heartbeat comment of the event stream (default 15 s). */
+  heartbeatMs?: number;
+  newCommandId?: () => string;
+}
+
+/** The dashboard's parts, wired together; `app` is the Fastify instance (use `app.inject()` in tests). */
+export interface Dashboard {
+  app: FastifyInstance;
+  fleet: Fleet;
+  ingest: Ingest;
+  events: DashboardEvents;
+  commands: CommandService;
+  hub: SseHub;
+  /** Writes the queued telemetry, then stops listening to the broker and the store. */
+  dispose(): void;
+  /** `app.close()` (ends event streams and ack waits), then `dispose()`. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the dashboard on an open store and a broker connection: the fleet registry (loaded from the
+ * store), the ingest of broker messages, commands, the event stream and the HTTP routes. Listens nowhere.
+ */
+export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
+  const { store, broker, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const events = new DashboardEvents();
+  const fleet = new Fleet({ store, events, clock, logger });
+  fleet.load();
+  const ingest = new Ingest({ store, fleet, clock, logger });
+  const commands = new CommandService({
+    broker,
+    fleet,
+    events,
+    logger,
+    ...(deps.newCommandId ? { newCommandId: deps.newCommandId } : {}),
+  });
+  const hub = new SseHub({ events, logger, ...(deps.heartbeatMs ? { heartbeatMs: deps.heartbeatMs } : {}) });
+
+  const detachStore = store.onStored((rows) => fleet.recordTelemetry(rows));
+  const detachBroker = broker.onMessage((message) => ingest.handle(message));
+  commands.start();
+  hub.start();
+
+  const app = Fastify({
+    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Requests are logged at debug by the hook below, not at info.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+  // Read your writes: readings still queued are written before an API request looks at the data.
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/api/')) store.flush();
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'Request',
+    );
+  });
+  // Before the server waits for open requests: end event streams and ack waits, so closing is quick.
+  app.addHook('preClose', async () => {
+    hub.stop();
+    commands.stop();
+  });
+  installErrorHandling(app, logger, BODY_LIMIT_BYTES);
+  await pageRoutes(app, deps.webPaths ?? defaultWebPaths());
+  dataRoutes(app, { fleet, store });
+  deviceRoutes(app, { fleet, store });
+  commandRoutes(app, { commands });
+  eventRoutes(app, { hub, fleet });
+  healthRoutes(app, { broker, store });
+  await app.ready();
+
+  let disposed = false;
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    detachBroker();
+    store.flush();
+    detachStore();
+  };
+  return {
+    app,
+    fleet,
+    ingest,
+    events,
+    commands,
+    hub,
+    dispose,
+    close: async () => {
+      await app.close();
+      dispose();
+    },
+  };
+}

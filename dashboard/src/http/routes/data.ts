@@ -1,0 +1,34 @@
+import { DEVICE_ID_ACCEPTED, deviceIdSchema } from '@fleet/shared';
+import type { FastifyInstance } from 'fastify';
+import type { DataResponse } from '../../api-types.js';
+import { NotFoundError } from '../../errors.js';
+import type { Fleet } from '../../fleet/fleet.js';
+import type { TelemetryStore } from '../../storage/telemetry-store.js';
+import { integerParam, parseParams } from '../query.js';
+
+export const DATA_LIMIT_DEFAULT = 100;
+export const LIMIT_MAX = 10_000;
+
+const dataQuery = {
+  device: { schema: deviceIdSchema.optional(), accepted: `a device id: ${DEVICE_ID_ACCEPTED}` },
+  limit: integerParam(1, LIMIT_MAX, DATA_LIMIT_DEFAULT),
+};
+
+export function unknownDevice(deviceId: string): NotFoundError {
+  return new NotFoundError(
+    `Device ${JSON.stringify(deviceId)} has never been seen by the dashboard; accepted: the id of a device listed by GET /api/devices.`,
+  );
+}
+
+/** `GET /api/data`: the original endpoint. Latest reading per device, recent history, device ids. */
+export function dataRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: TelemetryStore }): void {
+  app.get('/api/data', async (request): Promise<DataResponse> => {
+    const query = parseParams(request.query, dataQuery);
+    if (query.device !== undefined && !deps.fleet.has(query.device)) throw unknownDevice(query.device);
+    const history = deps.store.recent({
+      limit: query.limit,
+      ...(query.device ? { deviceId: query.device } : {}),
+    });
+    return { latest: deps.fleet.latest(), history, devices: deps.fleet.ids() };
+  });
+}

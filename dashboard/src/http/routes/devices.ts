@@ -1,0 +1,43 @@
+import { DEVICE_ID_ACCEPTED, deviceIdSchema } from '@fleet/shared';
+import type { FastifyInstance } from 'fastify';
+import type { DevicesResponse, HistoryResponse } from '../../api-types.js';
+import { ValidationError } from '../../errors.js';
+import type { Fleet } from '../../fleet/fleet.js';
+import type { TelemetryStore } from '../../storage/telemetry-store.js';
+import { integerParam, parseParams, timeParam } from '../query.js';
+import { LIMIT_MAX, unknownDevice } from './data.js';
+
+export const HISTORY_LIMIT_DEFAULT = 1000;
+
+const historyQuery = {
+  from: timeParam('the start of the range; default: the oldest reading'),
+  to: timeParam('the end of the range; default: now'),
+  limit: integerParam(1, LIMIT_MAX, HISTORY_LIMIT_DEFAULT),
+};
+const historyPath = { id: { schema: deviceIdSchema, accepted: DEVICE_ID_ACCEPTED } };
+
+/** `GET /api/devices` (the fleet) and `GET /api/devices/:id/history` (one device's readings over a range). */
+export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: TelemetryStore }): void {
+  app.get('/api/devices', async (request): Promise<DevicesResponse> => {
+    parseParams(request.query, {});
+    return { devices: deps.fleet.summaries() };
+  });
+
+  app.get('/api/devices/:id/history', async (request): Promise<HistoryResponse> => {
+    const { id } = parseParams(request.params, historyPath, 'Path parameter');
+    const query = parseParams(request.query, historyQuery);
+    if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
+      throw new ValidationError(
+        `Query parameter "from" received ${JSON.stringify(new Date(query.from).toISOString())}; accepted: a time no later than "to" (${new Date(query.to).toISOString()}).`,
+      );
+    }
+    if (!deps.fleet.has(id)) throw unknownDevice(id);
+    const history = deps.store.range({
+      deviceId: id,
+      limit: query.limit,
+      ...(query.from !== undefined ? { from: query.from } : {}),
+      ...(query.to !== undefined ? { to: query.to } : {}),
+    });
+    return { device_id: id, history };
+  });
+}

@@ -1,0 +1,227 @@
+import { type Logger, QOS, topics } from '@fleet/shared';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+export interface IncomingMessage {
+  topic: string;
+  payload: Buffer;
+  /** The broker replayed a stored (retained) message rather than forwarding a new one. */
+  retain: boolean;
+}
+
+export type BrokerState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+/** The dashboard's view of the MQTT broker: what the HTTP API and the ingest need, nothing more. */
+export interface BrokerConnection {
+  readonly state: BrokerState;
+  readonly connected: boolean;
+  /** Starts connecting in the background and keeps trying until `stop()`. */
+  start(): void;
+  stop(): Promise<void>;
+  /** QoS 1; resolves once the broker has acknowledged (PUBACK). Rejects at once when not connected. */
+  publish(topic: string, payload: string): Promise<void>;
+  /** Returns the function that removes the handler. */
+  onMessage(handler: (message: IncomingMessage) => void): () => void;
+}
+
+export interface MqttBrokerOptions {
+  host: string;
+  port: number;
+  username?: string | null;
+  password?: string | null;
+  /** Stable, so the broker keeps the session (and queues messages) while the dashboard is down. */
+  clientId: string;
+  logger: Logger;
+  /** How long a publish may wait for its PUBACK (default 5 s). */
+  publishTimeoutMs?: number;
+  /** First reconnect delay, doubled after each failed attempt up to `maxReconnectMs` (1 s, 30 s). */
+  initialReconnectMs?: number;
+  maxReconnectMs?: number;
+}
+
+/** The subscriptions of the dashboard: data, status and acks of every device. */
+export const DASHBOARD_SUBSCRIPTIONS = [
+  topics.allDevices('data'),
+  topics.allDevices('status'),
+  topics.allDevices('ack'),
+] as const;
+
+/**
+ * The one MQTT connection of the dashboard (mqtt.js v5, MQTT 3.1.1): persistent session (`clean: false`),
+ * QoS 1 subscriptions renewed on every connect, and reconnects with a doubling back-off, so a broker that
+ * is not up yet is simply waited for.
+ */
+export class MqttBrokerConnection implements BrokerConnection {
+  private client: MqttClient | null = null;
+  private current: BrokerState = 'idle';
+  private readonly handlers = new Set<(message: IncomingMessage) => void>();
+  private readonly log: Logger;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private delayMs: number;
+  private failureLogged = false;
+
+  constructor(private readonly options: MqttBrokerOptions) {
+    this.log = options.logger.child({ component: 'mqtt' });
+    this.delayMs = options.initialReconnectMs ?? 1000;
+  }
+
+  get state(): BrokerState {
+    return this.current;
+  }
+
+  get connected(): boolean {
+    return this.current === 'connected';
+  }
+
+  onMessage(handler: (message: IncomingMessage) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  start(): void {
+    if (this.client) return;
+    const { host, port, clientId, username, password } = this.options;
+    const clientOptions: IClientOptions = {
+      host,
+      port,
+      protocol: 'mqtt',
+      protocolVersion: 4,
+      clientId,
+      clean: false,
+      keepalive: 30,
+      connectTimeout: 10_000,
+      // Reconnects are ours (below), with a growing delay instead of mqtt.js's fixed period.
+      reconnectPeriod: 0,
+      resubscribe: false,
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+    };
+    this.setState('connecting', { broker: `${host}:${port}`, client_id: clientId });
+    const client = mqtt.connect(clientOptions);
+    this.client = client;
+    client.on('connect', (connack) => void this.handleConnect(client, connack.sessionPresent));
+    client.on('message', (topic, payload, packet) =>
+      this.dispatch({ topic, payload, retain: packet.retain }),
+    );
+    client.on('error', (error) => this.handleError(error));
+    client.on('close', () => this.handleClose(client));
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (!client || this.current === 'stopped') return;
+    const wasConnected = this.connected;
+    this.current = 'stopped';
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => client.end(true, {}, () => resolve()), 3000);
+      client.end(!wasConnected, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.log.info({ was_connected: wasConnected }, 'MQTT connection stopped');
+  }
+
+  publish(topic: string, payload: string): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) {
+      return Promise.reject(new Error(`Not connected to the MQTT broker (state: ${this.current}).`));
+    }
+    const timeoutMs = this.options.publishTimeoutMs ?? 5000;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let messageId: number | undefined;
+      const timer = setTimeout(() => {
+        settled = true;
+        // Not sent yet: take it back, so it does not go out after we said it failed.
+        if (messageId !== undefined) client.removeOutgoingMessage(messageId);
+        reject(new Error(`The MQTT broker did not acknowledge the publish within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      const before = client.getLastMessageId();
+      client.publish(topic, payload, { qos: QOS, retain: false }, (error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else {
+          this.log.debug({ topic, bytes: payload.length }, 'Published');
+          resolve();
+        }
+      });
+      // mqtt.js numbers the publish synchronously unless its store is busy replaying; then it has no id yet.
+      const after = client.getLastMessageId();
+      if (after !== before) messageId = after;
+    });
+  }
+
+  private async handleConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
+    this.delayMs = this.options.initialReconnectMs ?? 1000;
+    this.failureLogged = false;
+    try {
+      const granted = await client.subscribeAsync(
+        DASHBOARD_SUBSCRIPTIONS.map((topic) => topic),
+        { qos: QOS },
+      );
+      const refused = granted.filter((grant) => grant.qos === 128).map((grant) => grant.topic);
+      if (refused.length > 0) {
+        this.log.error({ refused }, 'The MQTT broker refused subscriptions; check its access control list');
+      }
+    } catch (error) {
+      // The connection dropped before the subscription went through: the next connect does it again.
+      this.log.debug({ err: (error as Error).message }, 'Subscription interrupted');
+      return;
+    }
+    if (client.connected && this.current !== 'stopped') {
+      this.setState('connected', { session_present: sessionPresent, subscriptions: DASHBOARD_SUBSCRIPTIONS });
+    }
+  }
+
+  private handleClose(client: MqttClient): void {
+    if (this.current === 'stopped' || client !== this.client) return;
+    if (this.current === 'connected') this.setState('disconnected', { retry_ms: this.delayMs });
+    else if (this.current !== 'disconnected') this.current = 'disconnected';
+    if (this.retryTimer) return;
+    const delay = this.delayMs;
+    this.delayMs = Math.min(this.delayMs * 2, this.options.maxReconnectMs ?? 30_000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.current === 'stopped') return;
+      this.log.debug({ retry_ms: delay }, 'Reconnecting to the MQTT broker');
+      client.reconnect();
+    }, delay);
+  }
+
+  private handleError(error: Error & { code?: string | number }): void {
+    const details = { err: error.message, code: error.code, retry_ms: this.delayMs };
+    if (this.failureLogged) {
+      this.log.debug(details, 'MQTT broker still not reachable');
+      return;
+    }
+    this.failureLogged = true;
+    this.log.warn(details, 'MQTT broker not reachable; retrying with back-off');
+  }
+
+  private dispatch(message: IncomingMessage): void {
+    for (const handler of this.handlers) {
+      try {
+        handler(message);
+      } catch (error) {
+        this.log.error({ err: error, topic: message.topic }, 'A message handler failed');
+      }
+    }
+  }
+
+  private setState(state: BrokerState, details: Record<string, unknown> = {}): void {
+    this.current = state;
+    const { host, port } = this.options;
+    const text = {
+      idle: 'MQTT connection idle',
+      connecting: 'Connecting to the MQTT broker',
+      connected: 'Connected to the MQTT broker',
+      disconnected: 'Lost the connection to the MQTT broker; reconnecting with back-off',
+      stopped: 'MQTT connection stopped',
+    }[state];
+    this.log.info({ broker: `${host}:${port}`, ...details }, text);
+  }
+}

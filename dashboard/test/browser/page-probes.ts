@@ -1,0 +1,81 @@
+import type { Page } from 'playwright-core';
+
+/**
+ * What the browser tests read from the page. The test program is compiled without DOM types, so the
+ * callbacks run in the page describe the little they touch themselves.
+ */
+interface GaugeElement {
+  dataset: Record<string, string | undefined>;
+  querySelector(selector: string): { textContent: string | null } | null;
+}
+
+interface ChartGlobal {
+  Chart: {
+    getChart(canvas: unknown):
+      | {
+          data: { datasets: { data: { x: number; y: number }[] }[] };
+          options: { scales?: { x?: { type?: string } } };
+        }
+      | undefined;
+  };
+}
+
+interface StyleGlobal {
+  getComputedStyle(element: unknown): { outlineStyle: string; outlineWidth: string; boxShadow: string };
+}
+
+export interface GaugeReading {
+  value: string | undefined;
+  text: string | null | undefined;
+}
+
+/** Each gauge's raw value (data-value) and the text it shows, by metric. */
+export function readGauges(page: Page): Promise<Record<string, GaugeReading>> {
+  return page
+    .locator('.gauge')
+    .evaluateAll((gauges: GaugeElement[]) =>
+      Object.fromEntries(
+        gauges.map((gauge) => [
+          gauge.dataset.metric,
+          { value: gauge.dataset.value, text: gauge.querySelector('.gauge-value')?.textContent },
+        ]),
+      ),
+    );
+}
+
+/** The temperature chart as Chart.js holds it (the page's global `Chart`; nothing else is exposed). */
+export function readTemperatureChart(page: Page): Promise<{ count: number; lastX: number; axis?: string }> {
+  return page.locator('canvas[data-metric="temperature"]').evaluate((canvas: unknown) => {
+    const chart = (globalThis as unknown as ChartGlobal).Chart.getChart(canvas);
+    const data = chart?.data.datasets[0]?.data ?? [];
+    return { count: data.length, lastX: data[data.length - 1]?.x ?? 0, axis: chart?.options.scales?.x?.type };
+  });
+}
+
+interface FocusGlobal extends StyleGlobal {
+  document: { activeElement: { id: string; tagName: string } | null; body: unknown };
+}
+
+/** The focused element's id ('' without one, null on the body) and whether it draws a focus ring. */
+export function focusState(page: Page): Promise<{ id: string | null; ring: boolean }> {
+  return page.evaluate(() => {
+    const scope = globalThis as unknown as FocusGlobal;
+    const element = scope.document.activeElement;
+    if (!element || element === scope.document.body) return { id: null, ring: false };
+    const style = scope.getComputedStyle(element);
+    const outline = style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) > 0;
+    return { id: element.id, ring: outline || style.boxShadow !== 'none' };
+  });
+}
+
+/** How wide the page's content is, to find a horizontal scroll. */
+export function scrollWidth(page: Page): Promise<number> {
+  return page.locator('html').evaluate((html: { scrollWidth: number }) => html.scrollWidth);
+}
+
+/** Scrolls to the top, so a screenshot starts with the page's heading (sticky bars stay in place). */
+export async function scrollToTop(page: Page): Promise<void> {
+  await page.evaluate(() =>
+    (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+  );
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { type BrokerHandle, freePort, startTestBroker } from '@fleet/cloud';
+import type { DataResponse, DevicesResponse } from '@fleet/dashboard';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, onlineStatus, readings, tempDir } from '../server/fixtures.js';
+import { DASHBOARD_ENTRY, dashboardBuilt, killAll, runService, type Service } from './processes.js';
+
+const built = dashboardBuilt();
+if (!built) {
+  console.warn(
+    `Skipping the compiled-entry tests: ${DASHBOARD_ENTRY} is missing; run \`npx tsc -b dashboard\`.`,
+  );
+}
+
+describe.skipIf(!built)('node dashboard/dist/main.js', () => {
+  let broker: BrokerHandle;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  const services: Service[] = [];
+
+  beforeAll(async () => {
+    broker = await startTestBroker({ logger: pino({ level: 'silent' }) });
+  });
+  afterEach(async () => {
+    await killAll(services.splice(0));
+    await dir?.remove();
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  async function start(env: Record<string, string>) {
+    const service = runService(DASHBOARD_ENTRY, env);
+    services.push(service);
+    return service;
+  }
+
+  it('keeps the history and the fleet across a restart, and stops cleanly on SIGTERM', async () => {
+    dir = await tempDir();
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MQTT_BROKER: broker.host,
+      MQTT_PORT: String(broker.port),
+      MQTT_CLIENT_ID: `dashboard-${randomUUID()}`,
+      DATA_DIR: `${dir.path}/data`,
+      HISTORY_DAYS: '3650',
+    };
+    const base = `http://127.0.0.1:${port}`;
+    const first = await start(env);
+    await eventually(
+      async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200,
+      20_000,
+      () => `a healthy dashboard (output: ${first.lines.slice(-3).join(' | ')})`,
+    );
+    const started = first.lines.map((line) => JSON.parse(line)).find((line) => line.port === port);
+    expect(started).toMatchObject({
+      broker: `${broker.host}:${broker.port}`,
+      database: `${dir.path}/data/dashboard.sqlite`,
+      history_days: 3650,
+    });
+
+    const device = await mqtt.connectAsync(broker.url, { clientId: `device-${randomUUID()}` });
+    await device.publishAsync('devices/pi-restart/status', JSON.stringify(onlineStatus('pi-restart')), {
+      qos: 1,
+      retain: true,
+    });
+    const sent = readings('pi-restart', 3, '2025-03-01T12:00:00Z');
+    for (const reading of sent) {
+      await device.publishAsync('devices/pi-restart/data', JSON.stringify(reading), { qos: 1 });
+    }
+    await device.endAsync();
+    const before = await eventually(
+      async () => {
+        const body = (await (await fetch(`${base}/api/data`)).json()) as DataResponse;
+        return body.history.length === 3 ? body : undefined;
+      },
+      10_000,
+      'three readings',
+    );
+    expect(before.history).toEqual(sent);
+
+    expect(await first.stop()).toBe(0);
+    expect(first.lines.some((line) => line.includes('"Dashboard stopped"'))).toBe(true);
+
+    const second = await start(env);
+    await eventually(
+      async () => (await fetch(`${base}/api/data`).catch(() => null))?.ok,
+      20_000,
+      () => `the restarted dashboard (output: ${second.lines.slice(-3).join(' | ')})`,
+    );
+    const after = (await (await fetch(`${base}/api/data`)).json()) as DataResponse;
+    expect(after).toEqual(before);
+    const { devices } = (await (await fetch(`${base}/api/devices`)).json()) as DevicesResponse;
+    expect(devices.map((d) => [d.device_id, d.latest])).toEqual([['pi-restart', sent[2]]]);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('exits 1 with one line naming a bad variable, having started nothing', async () => {
+    dir = await tempDir();
+    const service = await start({ PORT: '80x', DATA_DIR: `${dir.path}/data` });
+    expect(await service.exited).toBe(1);
+    expect(service.lines).toHaveLength(1);
+    expect(JSON.parse(service.lines[0] as string)).toMatchObject({
+      level: 60,
+      msg: 'Environment variable PORT received "80x"; accepted: a whole number from 1 to 65535.',
+    });
+    expect(existsSync(`${dir.path}/data`)).toBe(false);
+  });
+});

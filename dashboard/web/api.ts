@@ -1,0 +1,118 @@
+import type { Ack, CommandFields, DeviceSummary, Telemetry } from './types.js';
+
+/** What became of a command, in the terms the page shows. */
+export type CommandOutcome =
+  | { kind: 'applied'; ack: Ack | null; commandId: string | null }
+  | { kind: 'rejected'; reason: string; ack: Ack | null }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'unknown-device'; reason: string }
+  | { kind: 'broker-down'; reason: string }
+  | { kind: 'timeout'; reason: string }
+  | { kind: 'failed'; reason: string };
+
+interface CommandResponse {
+  status?: string;
+  command_id?: string;
+  ack?: Ack;
+  error?: string;
+}
+
+/** The dashboard server's HTTP API; `fetchImpl` is passed in so nothing here is global. */
+export class ApiClient {
+  constructor(private readonly fetchImpl: typeof fetch) {}
+
+  async devices(): Promise<DeviceSummary[]> {
+    const body = await this.getJson<{ devices: DeviceSummary[] }>('/api/devices');
+    return body.devices;
+  }
+
+  async history(deviceId: string, from: Date, to: Date, limit: number): Promise<Telemetry[]> {
+    const query = new URLSearchParams({
+      from: from.toISOString(),
+      to: to.toISOString(),
+      limit: String(limit),
+    });
+    const body = await this.getJson<{ history: Telemetry[] }>(
+      `/api/devices/${encodeURIComponent(deviceId)}/history?${query}`,
+    );
+    return body.history;
+  }
+
+  /**
+   * Whether the server reaches the MQTT broker (`GET /healthz`, which answers 503 with the same body when
+   * not). Null when the server cannot tell: unreachable, or without that route.
+   */
+  async brokerConnected(): Promise<boolean | null> {
+    try {
+      const response = await this.fetchImpl('/healthz', { headers: { accept: 'application/json' } });
+      if (response.status !== 200 && response.status !== 503) return null;
+      const body = (await response.json()) as { mqtt?: string };
+      return body.mqtt === 'connected' ? true : body.mqtt === 'disconnected' ? false : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Sends a command and waits up to `waitSeconds` for the device's ack. Never throws. */
+  async command(deviceId: string, fields: CommandFields, waitSeconds: number): Promise<CommandOutcome> {
+    let response: Response;
+    let body: CommandResponse = {};
+    try {
+      response = await this.fetchImpl(`/api/command?wait=${waitSeconds}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ device_id: deviceId, ...fields }),
+      });
+    } catch {
+      return {
+        kind: 'failed',
+        reason: 'The dashboard server could not be reached; the command was not sent.',
+      };
+    }
+    try {
+      body = (await response.json()) as CommandResponse;
+    } catch {
+      // Some errors come without a JSON body; the status code says enough.
+    }
+    return outcomeOf(response.status, body, waitSeconds);
+  }
+
+  private async getJson<T>(path: string): Promise<T> {
+    const response = await this.fetchImpl(path, { headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`${path} answered ${response.status} ${response.statusText}`.trim());
+    return (await response.json()) as T;
+  }
+}
+
+function outcomeOf(status: number, body: CommandResponse, waitSeconds: number): CommandOutcome {
+  const error = body.error?.trim();
+  if (status === 200) {
+    if (body.ack?.status === 'rejected') {
+      return { kind: 'rejected', reason: body.ack.error ?? 'The device gave no reason.', ack: body.ack };
+    }
+    return { kind: 'applied', ack: body.ack ?? null, commandId: body.command_id ?? null };
+  }
+  switch (status) {
+    case 422:
+      return { kind: 'rejected', reason: error || 'The device gave no reason.', ack: body.ack ?? null };
+    case 400:
+      return { kind: 'invalid', reason: error || 'The server did not accept the command.' };
+    case 404:
+      return { kind: 'unknown-device', reason: error || 'The server does not know this device.' };
+    case 503:
+      return {
+        kind: 'broker-down',
+        reason: error || 'The MQTT broker is unreachable, so the command was not sent. Try again shortly.',
+      };
+    case 504:
+      return {
+        kind: 'timeout',
+        reason: `The command was sent, but the device did not confirm it within ${waitSeconds} s. It may be offline or busy.`,
+      };
+    default:
+      return {
+        kind: 'failed',
+        reason: error || `The server answered ${status}; the command may not have been sent.`,
+      };
+  }
+}

@@ -1,0 +1,168 @@
+/** How each history chart looks: series, colours, axes, tooltip, and the alert threshold line. */
+import type { ChartConfiguration, Plugin, ScriptableContext } from 'chart.js';
+
+/** A point as Chart.js reads it with `parsing: false`: x in epoch milliseconds. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface SeriesSpec {
+  metric: 'temperature' | 'humidite' | 'pression' | 'batterie';
+  label: string;
+  unit: string;
+  digits: number;
+  color: string;
+  fill: string;
+  /** A fixed y range; without it the axis fits the data. */
+  range?: [number, number];
+}
+
+export const SERIES: readonly SeriesSpec[] = [
+  {
+    metric: 'temperature',
+    label: 'Temperature',
+    unit: '°C',
+    digits: 1,
+    color: '#ff8a4c',
+    fill: '255,138,76',
+  },
+  { metric: 'humidite', label: 'Humidity', unit: '%RH', digits: 1, color: '#38bdf8', fill: '56,189,248' },
+  { metric: 'pression', label: 'Pressure', unit: 'hPa', digits: 1, color: '#a78bfa', fill: '167,139,250' },
+  {
+    metric: 'batterie',
+    label: 'Battery',
+    unit: '%',
+    digits: 0,
+    color: '#34d399',
+    fill: '52,211,153',
+    range: [0, 100],
+  },
+];
+
+const GRID = 'rgba(148,163,184,0.10)';
+const TICKS = '#8b97b0';
+const THRESHOLD_COLOR = '#f43f5e';
+/** The alert threshold is brought into view when it is this close (°C) to the readings shown. */
+export const THRESHOLD_NEAR_C = 3;
+/** A device newer than the window: the axis starts this share of its readings' span before the first. */
+export const LEAD_SHARE = 0.04;
+
+/**
+ * The area fill: the series colour fading downwards. Chart.js asks for it often, so the gradient is made
+ * once per chart height.
+ */
+function areaFill(rgb: string): (context: ScriptableContext<'line'>) => CanvasGradient | string {
+  let cached: { top: number; bottom: number; fill: CanvasGradient } | null = null;
+  return (context) => {
+    const { ctx, chartArea } = context.chart;
+    if (!chartArea) return `rgba(${rgb},0.12)`;
+    if (cached?.top !== chartArea.top || cached.bottom !== chartArea.bottom) {
+      const fill = ctx.createLinearGradient(0, chartArea.top, 0, chartArea.bottom);
+      fill.addColorStop(0, `rgba(${rgb},0.28)`);
+      fill.addColorStop(1, `rgba(${rgb},0)`);
+      cached = { top: chartArea.top, bottom: chartArea.bottom, fill };
+    }
+    return cached.fill;
+  };
+}
+
+/** Draws the alert threshold as a dashed line, without letting it stretch the axis. */
+function thresholdLine(threshold: () => number | null): Plugin<'line'> {
+  return {
+    id: 'thresholdLine',
+    afterDatasetsDraw(chart) {
+      const value = threshold();
+      const y = chart.scales.y;
+      if (value === null || !y || value < y.min || value > y.max) return;
+      const pixel = y.getPixelForValue(value);
+      const { ctx, chartArea } = chart;
+      ctx.save();
+      ctx.strokeStyle = THRESHOLD_COLOR;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(chartArea.left, pixel);
+      ctx.lineTo(chartArea.right, pixel);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = THRESHOLD_COLOR;
+      ctx.font = '600 11px system-ui, sans-serif';
+      ctx.textAlign = 'right';
+      ctx.textBaseline = pixel - chartArea.top < 16 ? 'top' : 'bottom';
+      ctx.fillText(
+        `Alert ${value.toFixed(1)} °C`,
+        chartArea.right - 4,
+        pixel + (ctx.textBaseline === 'top' ? 3 : -3),
+      );
+      ctx.restore();
+    },
+  };
+}
+
+export function configFor(
+  spec: SeriesSpec,
+  threshold: () => number | null,
+): ChartConfiguration<'line', Point[]> {
+  const datasets: ChartConfiguration<'line', Point[]>['data']['datasets'] = [
+    {
+      label: spec.label,
+      data: [],
+      borderColor: spec.color,
+      backgroundColor: areaFill(spec.fill),
+      borderWidth: 2,
+      fill: 'start',
+      pointRadius: 0,
+      pointHoverRadius: 4,
+      pointHitRadius: 8,
+      cubicInterpolationMode: 'monotone',
+    },
+  ];
+  return {
+    type: 'line',
+    data: { datasets },
+    plugins: spec.metric === 'temperature' ? [thresholdLine(threshold)] : [],
+    options: {
+      parsing: false,
+      normalized: true,
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: {
+          type: 'time',
+          time: {
+            tooltipFormat: 'MMM d, HH:mm:ss',
+            displayFormats: { second: 'HH:mm:ss', minute: 'HH:mm', hour: 'HH:mm', day: 'MMM d' },
+          },
+          grid: { color: GRID },
+          border: { display: false },
+          ticks: { color: TICKS, maxRotation: 0, autoSkipPadding: 16, font: { size: 11 } },
+        },
+        y: {
+          ...(spec.range ? { min: spec.range[0], max: spec.range[1] } : { grace: '5%' }),
+          grid: { color: GRID },
+          border: { display: false },
+          ticks: { color: TICKS, font: { size: 11 }, maxTicksLimit: 5 },
+        },
+      },
+      plugins: {
+        legend: { display: false },
+        decimation: { enabled: true, algorithm: 'lttb', samples: 300 },
+        tooltip: {
+          backgroundColor: '#0f1522',
+          borderColor: '#2a3650',
+          borderWidth: 1,
+          titleColor: '#e6ebf5',
+          bodyColor: '#c7d0e0',
+          displayColors: false,
+          callbacks: {
+            label: (item) =>
+              `${item.dataset.label}: ${(item.parsed.y ?? 0).toFixed(spec.digits)} ${spec.unit}`,
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import type { ChartConfiguration, Chart as ChartJs } from 'chart.js';
+import {
+  configFor,
+  LEAD_SHARE,
+  type Point,
+  SERIES,
+  type SeriesSpec,
+  THRESHOLD_NEAR_C,
+} from './chart-config.js';
+import { h } from './dom.js';
+import type { Telemetry } from './types.js';
+
+type LineChart = ChartJs<'line', Point[]>;
+type ChartConstructor = new (
+  item: HTMLCanvasElement,
+  config: ChartConfiguration<'line', Point[]>,
+) => LineChart;
+
+/** Chart.js is loaded by a classic script tag as the global `Chart` (no bundler, no CDN). */
+function chartConstructor(): ChartConstructor {
+  const chartClass = (globalThis as unknown as { Chart?: ChartConstructor }).Chart;
+  if (!chartClass)
+    throw new Error('Chart.js is not loaded: /vendor/chart.umd.js must come before the page script.');
+  return chartClass;
+}
+
+function readingValue(reading: Telemetry, metric: SeriesSpec['metric']): number | null {
+  const value = reading[metric];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** Four time-axis line charts (one per reading), drawn from points the history panel gives them. */
+export class HistoryCharts {
+  private readonly charts = new Map<SeriesSpec['metric'], LineChart>();
+  private readonly points = new Map<SeriesSpec['metric'], Point[]>();
+  private readonly notes = new Map<SeriesSpec['metric'], HTMLElement>();
+  private threshold: number | null = null;
+  private window: { from: number; to: number } = { from: 0, to: 0 };
+  private frame: number | null = null;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly container: HTMLElement,
+  ) {}
+
+  /** Creates the canvases and charts; call once the page is in the document. */
+  start(): void {
+    const ChartClass = chartConstructor();
+    for (const spec of SERIES) {
+      const canvas = h(this.doc, 'canvas', {
+        role: 'img',
+        'aria-label': `${spec.label} history chart`,
+        'data-metric': spec.metric,
+      });
+      const figure = h(
+        this.doc,
+        'figure',
+        { class: 'chart card', 'data-metric': spec.metric },
+        h(
+          this.doc,
+          'figcaption',
+          {},
+          h(this.doc, 'span', { class: 'swatch', style: `background:${spec.color}` }),
+          `${spec.label} `,
+          h(this.doc, 'span', { class: 'muted' }, spec.unit),
+        ),
+        h(this.doc, 'div', { class: 'chart-box' }, canvas),
+      );
+      const note = h(this.doc, 'p', { class: 'chart-empty' });
+      figure.append(note);
+      this.notes.set(spec.metric, note);
+      this.container.append(figure);
+      this.points.set(spec.metric, []);
+      this.charts.set(
+        spec.metric,
+        new ChartClass(
+          canvas,
+          configFor(spec, () => this.threshold),
+        ),
+      );
+    }
+  }
+
+  stop(): void {
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+    for (const chart of this.charts.values()) chart.destroy();
+    this.charts.clear();
+    this.points.clear();
+    this.notes.clear();
+    this.container.replaceChildren();
+  }
+
+  /** Replaces every series with `readings` (oldest first) shown over [from, to]. */
+  show(readings: Telemetry[], from: number, to: number): void {
+    this.window = { from, to };
+    this.fill(readings);
+    const last = readings[readings.length - 1];
+    for (const spec of SERIES) {
+      const empty = (this.points.get(spec.metric)?.length ?? 0) === 0;
+      let note = '';
+      if (empty)
+        note = last ? `Not measured by the ${last.source.toUpperCase()} sensor` : 'No readings in this range';
+      this.setNote(spec.metric, note);
+    }
+    this.redraw();
+  }
+
+  /** Empties the charts while a range is loading (no "no readings" note yet: that is not known). */
+  clear(from: number, to: number): void {
+    this.window = { from, to };
+    this.fill([]);
+    for (const spec of SERIES) this.setNote(spec.metric, '');
+    this.redraw();
+  }
+
+  private fill(readings: Telemetry[]): void {
+    const { from } = this.window;
+    for (const spec of SERIES) {
+      const series: Point[] = [];
+      for (const reading of readings) {
+        const y = readingValue(reading, spec.metric);
+        const x = Date.parse(reading.timestamp);
+        if (y !== null && x >= from) series.push({ x, y });
+      }
+      this.points.set(spec.metric, series);
+    }
+  }
+
+  private setNote(metric: SeriesSpec['metric'], text: string): void {
+    const note = this.notes.get(metric);
+    if (!note) return;
+    note.textContent = text;
+    note.hidden = text === '';
+  }
+
+  /** Adds one live reading at the right end and slides the window to keep its width. */
+  append(reading: Telemetry): void {
+    const x = Date.parse(reading.timestamp);
+    const width = this.window.to - this.window.from;
+    this.window = { from: Math.max(this.window.from, x - width), to: Math.max(this.window.to, x) };
+    for (const spec of SERIES) {
+      const series = this.points.get(spec.metric);
+      const y = readingValue(reading, spec.metric);
+      if (!series || y === null) continue;
+      const last = series[series.length - 1];
+      if (last && last.x >= x) continue;
+      series.push({ x, y });
+      if (series.length === 1) this.setNote(spec.metric, '');
+      const firstKept = series.findIndex((point) => point.x >= this.window.from);
+      if (firstKept > 0) series.splice(0, firstKept);
+    }
+    this.redraw();
+  }
+
+  /** Slides the window to end at `now` without new data (a silent device shows its gap). */
+  slideTo(now: number): void {
+    const width = this.window.to - this.window.from;
+    if (width <= 0 || now <= this.window.to) return;
+    this.window = { from: now - width, to: now };
+    this.redraw();
+  }
+
+  setThreshold(value: number | null): void {
+    if (value === this.threshold) return;
+    this.threshold = value;
+    this.redraw();
+  }
+
+  /** How many readings the charts hold, to tell "no data in this range" apart. */
+  count(): number {
+    return Math.max(0, ...[...this.points.values()].map((series) => series.length));
+  }
+
+  /** Draws at the next frame: a burst of readings costs one redraw. */
+  private redraw(): void {
+    if (this.frame !== null) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      this.draw();
+    });
+  }
+
+  private draw(): void {
+    const { from, to } = this.window;
+    // Break the line where readings stop for a while, instead of drawing across the gap.
+    const maxGap = Math.max(60_000, (to - from) / 120);
+    const firsts = [...this.points.values()].flatMap((series) => (series[0] ? [series[0].x] : []));
+    const first = firsts.length > 0 ? Math.min(...firsts) : from;
+    const start = Math.max(from, first - Math.max(1000, (to - first) * LEAD_SHARE));
+    for (const spec of SERIES) {
+      const chart = this.charts.get(spec.metric);
+      const series = this.points.get(spec.metric) ?? [];
+      if (!chart) continue;
+      const main = chart.data.datasets[0];
+      if (main) {
+        main.data = [...series];
+        main.spanGaps = maxGap;
+      }
+      const x = chart.options.scales?.x;
+      if (x) {
+        x.min = start;
+        x.max = to;
+      }
+      const y = chart.options.scales?.y;
+      if (y && spec.metric === 'temperature') {
+        const [low, high] = this.nearThreshold(series);
+        y.suggestedMin = low;
+        y.suggestedMax = high;
+      }
+      chart.update('none');
+    }
+  }
+
+  /** Axis bounds that show the threshold line when it is close to the readings. */
+  private nearThreshold(series: Point[]): [number | undefined, number | undefined] {
+    const threshold = this.threshold;
+    if (threshold === null || series.length === 0) return [undefined, undefined];
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (const point of series) {
+      if (point.y < min) min = point.y;
+      if (point.y > max) max = point.y;
+    }
+    if (threshold > max && threshold - max <= THRESHOLD_NEAR_C) return [undefined, threshold + 0.5];
+    if (threshold < min && min - threshold <= THRESHOLD_NEAR_C) return [threshold - 0.5, undefined];
+    return [undefined, undefined];
+  }
+}

@@ -1,0 +1,130 @@
+import type { ApiClient } from './api.js';
+import type { HistoryCharts } from './charts.js';
+import { setText } from './dom.js';
+import type { Telemetry } from './types.js';
+
+export interface TimeRange {
+  id: 'hour' | 'day' | 'week';
+  label: string;
+  ms: number;
+  /** Most readings asked of the server for this range. */
+  limit: number;
+}
+
+export const RANGES: readonly TimeRange[] = [
+  { id: 'hour', label: 'last hour', ms: 3_600_000, limit: 3600 },
+  { id: 'day', label: 'last 24 hours', ms: 86_400_000, limit: 2880 },
+  { id: 'week', label: 'last 7 days', ms: 604_800_000, limit: 2016 },
+];
+
+const SLIDE_EVERY_MS = 10_000;
+
+/**
+ * The history section: which device and range are shown, fetching them from the server, and extending
+ * the charts with live readings (those that arrive while a fetch is under way are kept and added after).
+ */
+export class HistoryPanel {
+  private deviceId: string | null = null;
+  private range: TimeRange = RANGES[0] as TimeRange;
+  private loadToken = 0;
+  private pending: Telemetry[] | null = null;
+  private lastSlide = 0;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly charts: HistoryCharts,
+    private readonly rangeButtons: HTMLElement,
+    private readonly status: HTMLElement,
+    private readonly now: () => number,
+  ) {}
+
+  start(): void {
+    this.rangeButtons.addEventListener('click', (event) => {
+      const button = (event.target as Element).closest<HTMLButtonElement>('button[data-range]');
+      const range = RANGES.find((candidate) => candidate.id === button?.dataset.range);
+      if (range && range !== this.range) {
+        this.range = range;
+        this.renderButtons();
+        void this.load();
+      }
+    });
+    this.renderButtons();
+  }
+
+  select(deviceId: string | null): void {
+    if (deviceId === this.deviceId) return;
+    this.deviceId = deviceId;
+    void this.load();
+  }
+
+  /** Fetches the current range again (e.g. after the live connection came back). */
+  reload(): void {
+    void this.load();
+  }
+
+  onTelemetry(reading: Telemetry): void {
+    if (reading.device_id !== this.deviceId) return;
+    if (this.pending) {
+      this.pending.push(reading);
+      return;
+    }
+    this.charts.append(reading);
+    this.showCount();
+  }
+
+  tick(): void {
+    const now = this.now();
+    if (now - this.lastSlide < SLIDE_EVERY_MS) return;
+    this.lastSlide = now;
+    this.charts.slideTo(now);
+  }
+
+  private renderButtons(): void {
+    for (const button of this.rangeButtons.querySelectorAll<HTMLButtonElement>('button[data-range]')) {
+      button.setAttribute('aria-pressed', String(button.dataset.range === this.range.id));
+    }
+  }
+
+  private async load(): Promise<void> {
+    const token = ++this.loadToken;
+    const deviceId = this.deviceId;
+    const to = this.now();
+    const from = to - this.range.ms;
+    this.charts.clear(from, to);
+    if (!deviceId) {
+      this.pending = null;
+      setText(this.status, '');
+      return;
+    }
+    this.pending = [];
+    this.status.dataset.state = 'loading';
+    setText(this.status, `Loading the ${this.range.label}…`);
+    try {
+      const history = await this.api.history(deviceId, new Date(from), new Date(to), this.range.limit);
+      if (token !== this.loadToken) return;
+      this.charts.show(history, from, to);
+      for (const reading of this.pending ?? []) this.charts.append(reading);
+      this.pending = null;
+      this.showCount();
+    } catch (error) {
+      if (token !== this.loadToken) return;
+      this.pending = null;
+      this.status.dataset.state = 'error';
+      setText(
+        this.status,
+        `History could not be loaded (${(error as Error).message}). Live readings still appear.`,
+      );
+    }
+  }
+
+  private showCount(): void {
+    const count = this.charts.count();
+    this.status.dataset.state = count === 0 ? 'empty' : 'ok';
+    setText(
+      this.status,
+      count === 0
+        ? `No readings in the ${this.range.label} yet.`
+        : `${count.toLocaleString()} reading${count === 1 ? '' : 's'} in the ${this.range.label}`,
+    );
+  }
+}

@@ -1,0 +1,114 @@
+import type { Ack, DeviceStatus, DeviceSummary, Telemetry } from './types.js';
+
+export type StoreListener = (deviceId: string | null) => void;
+
+function blankSummary(deviceId: string): DeviceSummary {
+  return {
+    device_id: deviceId,
+    online: false,
+    last_seen: null,
+    firmware: null,
+    settings: null,
+    ota: null,
+    sensor: null,
+    alerte: false,
+    latest: null,
+  };
+}
+
+function later(a: string | null, b: string | null): string | null {
+  if (!a) return b;
+  if (!b) return a;
+  return Date.parse(b) > Date.parse(a) ? b : a;
+}
+
+/**
+ * What the page knows about every device: the server's summaries, kept current by the live events.
+ * Listeners hear the id of the device that changed, or null when the whole list was replaced.
+ */
+export class DeviceStore {
+  private readonly devices = new Map<string, DeviceSummary>();
+  private readonly listeners = new Set<StoreListener>();
+  private loaded = false;
+
+  /** True once the list has been fetched at least once (before that, "no devices" means "not known yet"). */
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  list(): DeviceSummary[] {
+    return [...this.devices.values()].sort((a, b) => a.device_id.localeCompare(b.device_id));
+  }
+
+  get(deviceId: string): DeviceSummary | undefined {
+    return this.devices.get(deviceId);
+  }
+
+  subscribe(listener: StoreListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  replaceAll(summaries: DeviceSummary[]): void {
+    this.devices.clear();
+    for (const summary of summaries) this.devices.set(summary.device_id, summary);
+    this.loaded = true;
+    this.emit(null);
+  }
+
+  upsert(summary: DeviceSummary): void {
+    this.devices.set(summary.device_id, summary);
+    this.emit(summary.device_id);
+  }
+
+  applyTelemetry(reading: Telemetry): void {
+    const current = this.devices.get(reading.device_id) ?? blankSummary(reading.device_id);
+    const isNewer = !current.latest || Date.parse(reading.timestamp) >= Date.parse(current.latest.timestamp);
+    this.devices.set(reading.device_id, {
+      ...current,
+      online: true,
+      last_seen: later(current.last_seen, reading.timestamp),
+      latest: isNewer ? reading : current.latest,
+      alerte: isNewer ? reading.alerte : current.alerte,
+      firmware: isNewer ? reading.firmware : current.firmware,
+      settings: current.settings && isNewer ? { ...current.settings, mode: reading.mode } : current.settings,
+    });
+    this.emit(reading.device_id);
+  }
+
+  applyStatus(status: DeviceStatus): void {
+    const current = this.devices.get(status.device_id) ?? blankSummary(status.device_id);
+    if (!status.online) {
+      this.devices.set(status.device_id, { ...current, online: false });
+    } else {
+      const { mode, intervalle, seuil_alerte, actif } = status;
+      this.devices.set(status.device_id, {
+        ...current,
+        online: true,
+        last_seen: later(current.last_seen, status.timestamp),
+        firmware: status.firmware,
+        settings: { mode, intervalle, seuil_alerte, actif },
+        sensor: status.sensor,
+        ota: status.ota,
+        alerte: status.alerte,
+      });
+    }
+    this.emit(status.device_id);
+  }
+
+  applyAck(ack: Ack): void {
+    const current = this.devices.get(ack.device_id);
+    if (!current) return;
+    this.devices.set(ack.device_id, {
+      ...current,
+      settings: ack.settings,
+      firmware: ack.firmware,
+      last_seen: later(current.last_seen, ack.timestamp),
+    });
+    this.emit(ack.device_id);
+  }
+
+  private emit(deviceId: string | null): void {
+    for (const listener of this.listeners) listener(deviceId);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The wire shapes the page reads, mirrored from shared/src/messages.ts (the page is compiled on its own,
+ * without zod, so it cannot import the schemas). Field names are the contract's, in French.
+ */
+export type Mode = 'auto' | 'manuel' | 'economie';
+export type SensorSource = 'bme280' | 'bmp280' | 'synthetic';
+export type OtaStateName =
+  | 'idle'
+  | 'downloading'
+  | 'verifying'
+  | 'installing'
+  | 'rebooting'
+  | 'succeeded'
+  | 'failed';
+
+export interface Telemetry {
+  device_id: string;
+  timestamp: string;
+  temperature: number;
+  humidite: number | null;
+  pression: number;
+  batterie: number;
+  mode: Mode;
+  firmware: string;
+  alerte: boolean;
+  uptime: number;
+  seq: number;
+  source: SensorSource;
+}
+
+export interface DeviceSettings {
+  mode: Mode;
+  intervalle: number;
+  seuil_alerte: number;
+  actif: boolean;
+}
+
+export interface OtaStatus {
+  state: OtaStateName;
+  progress: number;
+  target_version: string | null;
+  previous_version: string | null;
+  error: string | null;
+  command_id: string | null;
+  updated_at: string;
+}
+
+export interface SensorStatus {
+  source: SensorSource;
+  bus: number | null;
+  address: string | null;
+  healthy: boolean;
+  error: string | null;
+}
+
+export interface OnlineStatus extends DeviceSettings {
+  device_id: string;
+  online: true;
+  firmware: string;
+  alerte: boolean;
+  sensor: SensorStatus;
+  ota: OtaStatus;
+  timestamp: string;
+}
+
+export interface OfflineStatus {
+  device_id: string;
+  online: false;
+  timestamp?: string;
+}
+
+export type DeviceStatus = OnlineStatus | OfflineStatus;
+
+export interface Ack {
+  device_id: string;
+  command_id: string | null;
+  status: 'applied' | 'rejected';
+  error: string | null;
+  settings: DeviceSettings;
+  firmware: string;
+  timestamp: string;
+}
+
+/** One device as the dashboard server describes it (`GET /api/devices`, SSE `device`). */
+export interface DeviceSummary {
+  device_id: string;
+  online: boolean;
+  last_seen: string | null;
+  firmware: string | null;
+  settings: DeviceSettings | null;
+  ota: OtaStatus | null;
+  sensor: SensorStatus | null;
+  alerte: boolean;
+  latest: Telemetry | null;
+}
+
+/** The fields a command may carry; at least one action. */
+export interface CommandFields {
+  mode?: Mode;
+  intervalle?: number;
+  seuil_alerte?: number;
+  actif?: boolean;
+  update_firmware?: string;
+  read_now?: true;
+}
+
+export const MODES: readonly Mode[] = ['auto', 'manuel', 'economie'];
+export const INTERVAL_MIN_S = 1;
+export const INTERVAL_MAX_S = 60;
+export const THRESHOLD_MIN_C = 15;
+export const THRESHOLD_MAX_C = 45;
+export const FIRMWARE_VERSION_PATTERN = /^v\d{1,4}\.\d{1,4}\.\d{1,4}(-[0-9A-Za-z][0-9A-Za-z.-]{0,31})?$/;
