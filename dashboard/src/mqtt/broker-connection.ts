@@ -134,7 +134,7 @@ export class MqttBrokerConnection implements BrokerConnection {
       let messageId: number | undefined;
       const timer = setTimeout(() => {
         settled = true;
-        // Not sent yet: take it back, so it does not go out after we said it failed.
+        // Forget it, so mqtt.js does not send it again after a reconnect once we have said it failed.
         if (messageId !== undefined) client.removeOutgoingMessage(messageId);
         reject(new Error(`The MQTT broker did not acknowledge the publish within ${timeoutMs} ms.`));
       }, timeoutMs);

@@ -85,16 +85,19 @@ export class TelemetryStore {
   /** Opens (or creates) the database. */
   open(): void {
     if (this.db) return;
-    if (this.options.path !== ':memory:') mkdirSync(dirname(this.options.path), { recursive: true });
-    const db = new Database(this.options.path);
+    let db: Database.Database | null = null;
     try {
+      if (this.options.path !== ':memory:') mkdirSync(dirname(this.options.path), { recursive: true });
+      db = new Database(this.options.path);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA_SQL);
     } catch (error) {
-      db.close();
-      throw error;
+      db?.close();
+      throw new Error(`Could not open the database ${this.options.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     this.db = db;
     this.statements = prepareStatements(db);

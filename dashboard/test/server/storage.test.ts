@@ -1,5 +1,6 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { newRecord, RetentionJob, type TelemetryStore } from '@fleet/dashboard';
+import { newRecord, RetentionJob, TelemetryStore } from '@fleet/dashboard';
 import type { Telemetry } from '@fleet/shared';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -184,5 +185,21 @@ describe('RetentionJob', () => {
     const job = new RetentionJob({ store, clock, logger: quietLogger(), historyDays: 30 });
     expect(await job.run()).toBe(6_000);
     expect(store.recent({ limit: 10 }).map((r) => r.seq)).toEqual([20_000]);
+  });
+});
+
+describe('TelemetryStore.open', () => {
+  it('says which database it could not open', async () => {
+    const dir = await tempDir();
+    try {
+      await writeFile(join(dir.path, 'file'), 'not a folder');
+      const store = new TelemetryStore({ path: join(dir.path, 'file', 'db.sqlite'), logger: quietLogger() });
+      expect(() => store.open()).toThrow(
+        `Could not open the database ${join(dir.path, 'file', 'db.sqlite')}: `,
+      );
+      expect(store.isHealthy()).toBe(false);
+    } finally {
+      await dir.remove();
+    }
   });
 });
