@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { type EnvValues, envParsers, loadEnvConfig, logLevelVar } from '@fleet/shared';
+import { type EnvValues, envParsers, loadEnvConfig, logLevelVar, mqttEnvSpec } from '@fleet/shared';
 
 const HOST_PATTERN = /^[A-Za-z0-9.:_-]{1,253}$/;
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -11,7 +11,7 @@ export const dashboardEnvSpec = {
     env: 'PORT',
     doc: 'HTTP port of the dashboard (the Docker image sets 80).',
     default: 8080,
-    accepted: 'a whole number from 1 to 65535',
+    accepted: 'a port number from 1 to 65535',
     parse: envParsers.integer(1, 65535),
   },
   host: {
@@ -21,35 +21,7 @@ export const dashboardEnvSpec = {
     accepted: 'a host name or IP address such as 0.0.0.0 or 127.0.0.1',
     parse: envParsers.matching(HOST_PATTERN),
   },
-  mqttBroker: {
-    env: 'MQTT_BROKER',
-    doc: 'Host name of the MQTT broker (the compose service name by default).',
-    default: 'mosquitto',
-    accepted: 'a host name or IP address such as mosquitto or 127.0.0.1',
-    parse: envParsers.matching(HOST_PATTERN),
-  },
-  mqttPort: {
-    env: 'MQTT_PORT',
-    doc: 'TCP port of the MQTT broker.',
-    default: 1883,
-    accepted: 'a whole number from 1 to 65535',
-    parse: envParsers.integer(1, 65535),
-  },
-  mqttUsername: {
-    env: 'MQTT_USERNAME',
-    doc: 'User name for the MQTT broker; unset for an anonymous connection.',
-    default: null as string | null,
-    accepted: 'any non-blank text',
-    parse: envParsers.text,
-  },
-  mqttPassword: {
-    env: 'MQTT_PASSWORD',
-    doc: 'Password for the MQTT broker.',
-    default: null as string | null,
-    accepted: 'any non-blank text',
-    parse: envParsers.text,
-    sensitive: true,
-  },
+  ...mqttEnvSpec,
   mqttClientId: {
     env: 'MQTT_CLIENT_ID',
     doc: 'MQTT client id; it keeps the persistent session, so it must be stable. Default: dashboard-<hostname>.',

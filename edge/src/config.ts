@@ -15,12 +15,13 @@ import {
   logLevelVar,
   MODES,
   type Mode,
+  mqttEnvSpec,
   THRESHOLD_MAX_C,
   THRESHOLD_MIN_C,
 } from '@fleet/shared';
 
-/** The broker's service name in docker-compose.yml: the host name other containers reach it by. */
-export const DEFAULT_BROKER_HOST = 'mosquitto';
+export { DEFAULT_BROKER_HOST } from '@fleet/shared';
+
 export const DEFAULT_FIRMWARE_VERSION = 'v1.0.0';
 /** 50 000 readings at the default 5 s interval is 250 000 s, about 69 hours of broker outage. */
 export const DEFAULT_OUTBOX_MAX = 50_000;
@@ -70,10 +71,6 @@ function parseI2cAddress(raw: string): I2cAddressChoice | undefined {
   return undefined;
 }
 
-/** A host name or an IP address: no scheme, no port, no spaces. */
-const BROKER_HOST_PATTERN =
-  /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
-
 /**
  * Every environment variable of the edge service. The keys are the fields of EdgeConfig, so
  * `describeEnvConfig(edgeEnvSpec, config)` lists what is in use (with MQTT_PASSWORD masked).
@@ -87,35 +84,7 @@ export const edgeEnvSpec = {
     accepted: DEVICE_ID_ACCEPTED,
     parse: envParsers.matching(DEVICE_ID_PATTERN),
   }),
-  mqttBroker: envVar<string>({
-    env: 'MQTT_BROKER',
-    doc: `Host name or IP address of the MQTT broker (default: "${DEFAULT_BROKER_HOST}", its service name in docker-compose.yml).`,
-    default: DEFAULT_BROKER_HOST,
-    accepted: 'a host name or IP address, without "mqtt://" or a port',
-    parse: envParsers.matching(BROKER_HOST_PATTERN),
-  }),
-  mqttPort: envVar<number>({
-    env: 'MQTT_PORT',
-    doc: 'TCP port of the MQTT broker.',
-    default: 1883,
-    accepted: 'a port number from 1 to 65535',
-    parse: envParsers.integer(1, 65535),
-  }),
-  mqttUsername: envVar<string | null>({
-    env: 'MQTT_USERNAME',
-    doc: 'User name for the broker; unset means anonymous.',
-    default: null,
-    accepted: 'a user name that is not only spaces',
-    parse: envParsers.text,
-  }),
-  mqttPassword: envVar<string | null>({
-    env: 'MQTT_PASSWORD',
-    doc: 'Password for the broker (never logged).',
-    default: null,
-    accepted: 'any text',
-    parse: (raw) => raw,
-    sensitive: true,
-  }),
+  ...mqttEnvSpec,
   sensor: envVar<SensorChoice>({
     env: 'SENSOR',
     doc: '"bme280" needs the chip (BME280 or BMP280) on I²C; "synthetic" simulates it; "auto" uses the chip when found.',

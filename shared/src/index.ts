@@ -4,5 +4,6 @@ export * from './env-config.js';
 export * from './limits.js';
 export * from './logger.js';
 export * from './messages.js';
+export * from './mqtt-env.js';
 export * from './topics.js';
 export * from './validation.js';

@@ -27,7 +27,9 @@ describe('loadEnvConfig', () => {
   });
 
   it('parses what is set', () => {
-    expect(loadEnvConfig(spec, { PUBLISH_INTERVAL: '60', MQTT_PASSWORD: 's3cret', LOG_LEVEL: 'DEBUG' })).toEqual({
+    expect(
+      loadEnvConfig(spec, { PUBLISH_INTERVAL: '60', MQTT_PASSWORD: 's3cret', LOG_LEVEL: 'DEBUG' }),
+    ).toEqual({
       interval: 60,
       password: 's3cret',
       logLevel: 'debug',
@@ -43,12 +45,18 @@ describe('loadEnvConfig', () => {
   });
 
   it('names the first bad variable only', () => {
-    expect(() => loadEnvConfig(spec, { PUBLISH_INTERVAL: '0', LOG_LEVEL: 'loud' })).toThrow(/^Environment variable/);
+    expect(() => loadEnvConfig(spec, { PUBLISH_INTERVAL: '0', LOG_LEVEL: 'loud' })).toThrow(
+      /^Environment variable/,
+    );
   });
 
   it('masks a sensitive value in the start-up description', () => {
     const values = loadEnvConfig(spec, { MQTT_PASSWORD: 's3cret' });
-    expect(describeEnvConfig(spec, values)).toEqual({ PUBLISH_INTERVAL: 5, MQTT_PASSWORD: '[set]', LOG_LEVEL: 'info' });
+    expect(describeEnvConfig(spec, values)).toEqual({
+      PUBLISH_INTERVAL: 5,
+      MQTT_PASSWORD: '[set]',
+      LOG_LEVEL: 'info',
+    });
   });
 });
 

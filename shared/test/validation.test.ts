@@ -42,18 +42,33 @@ describe('commands', () => {
   it.each([
     [{ intervalle: 0 }, 'Field "intervalle" received 0; accepted: a whole number of seconds from 1 to 60.'],
     [{ intervalle: 61 }, 'Field "intervalle" received 61; accepted: a whole number of seconds from 1 to 60.'],
-    [{ intervalle: 2.5 }, 'Field "intervalle" received 2.5; accepted: a whole number of seconds from 1 to 60.'],
-    [{ intervalle: '5' }, 'Field "intervalle" received "5"; accepted: a whole number of seconds from 1 to 60.'],
-    [{ seuil_alerte: 14.9 }, 'Field "seuil_alerte" received 14.9; accepted: a temperature in °C from 15.0 to 45.0.'],
+    [
+      { intervalle: 2.5 },
+      'Field "intervalle" received 2.5; accepted: a whole number of seconds from 1 to 60.',
+    ],
+    [
+      { intervalle: '5' },
+      'Field "intervalle" received "5"; accepted: a whole number of seconds from 1 to 60.',
+    ],
+    [
+      { seuil_alerte: 14.9 },
+      'Field "seuil_alerte" received 14.9; accepted: a temperature in °C from 15.0 to 45.0.',
+    ],
     [{ mode: 'turbo' }, 'Field "mode" received "turbo"; accepted: one of "auto", "manuel", "economie".'],
     [{ actif: 'yes' }, 'Field "actif" received "yes"; accepted: true or false.'],
     [{ read_now: false }, 'Field "read_now" received false; accepted: true.'],
-    [{ update_firmware: '1.1' }, /^Field "update_firmware" received "1.1"; accepted: a version such as "v1.1.0"/],
+    [
+      { update_firmware: '1.1' },
+      /^Field "update_firmware" received "1.1"; accepted: a version such as "v1.1.0"/,
+    ],
     [{ intervalle: 5, command_id: '' }, /^Field "command_id" received ""; accepted: a string of 1 to 64/],
     [{ intervalle: 5, colour: 'red' }, /^Field "colour" is not accepted; accepted fields: mode, intervalle/],
     [{}, /^The command received \{\} with no action; accepted: at least one of mode, intervalle/],
     [{ command_id: 'x' }, /with no action/],
-    [{ intervalle: 5, device_id: 'dev-2' }, 'Field "device_id" received "dev-2"; accepted: "dev-1", the device the command is sent to.'],
+    [
+      { intervalle: 5, device_id: 'dev-2' },
+      'Field "device_id" received "dev-2"; accepted: "dev-1", the device the command is sent to.',
+    ],
     ['not json', 'The command received "not json", which is not JSON; accepted: a JSON object.'],
     ['[1,2]', 'The command received [1,2]; accepted: a JSON object.'],
   ])('rejects %j with a sentence naming the field, the value and what is accepted', (payload, expected) => {
@@ -63,7 +78,9 @@ describe('commands', () => {
   });
 
   it('rejects a command whole when one field of several is bad', () => {
-    expect(rejectionOf({ mode: 'manuel', intervalle: 10, seuil_alerte: 99 })).toMatch(/^Field "seuil_alerte" received 99/);
+    expect(rejectionOf({ mode: 'manuel', intervalle: 10, seuil_alerte: 99 })).toMatch(
+      /^Field "seuil_alerte" received 99/,
+    );
   });
 });
 
@@ -75,9 +92,15 @@ describe('telemetry, status and ack', () => {
 
   it('names the bad telemetry field', () => {
     const result = parseTelemetry(JSON.stringify({ ...telemetry, seq: -1 }));
-    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/^Field "seq" received -1; accepted: /) });
+    expect(result).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Field "seq" received -1; accepted: /),
+    });
     const missing = parseTelemetry(JSON.stringify({ ...telemetry, temperature: undefined }));
-    expect(missing).toMatchObject({ ok: false, error: expect.stringMatching(/^Field "temperature" received nothing/) });
+    expect(missing).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Field "temperature" received nothing/),
+    });
   });
 
   it('accepts the last will and a full online status', () => {

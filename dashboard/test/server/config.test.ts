@@ -53,11 +53,11 @@ describe('dashboard configuration', () => {
   });
 
   it.each([
-    ['PORT', 'http', 'Environment variable PORT received "http"; accepted: a whole number from 1 to 65535.'],
+    ['PORT', 'http', 'Environment variable PORT received "http"; accepted: a port number from 1 to 65535.'],
     [
       'MQTT_PORT',
       '0',
-      'Environment variable MQTT_PORT received "0"; accepted: a whole number from 1 to 65535.',
+      'Environment variable MQTT_PORT received "0"; accepted: a port number from 1 to 65535.',
     ],
     [
       'HISTORY_DAYS',
