@@ -1,10 +1,12 @@
-import { realpathSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
   createLogger,
   describeEnvConfig,
+  exitOnStopSignals,
+  exitOnUncaughtErrors,
+  exitWithOneLine,
+  isEntryPoint,
   type Logger,
   type LogLevel,
   systemClock,
@@ -17,23 +19,12 @@ import { SensorUnavailableError } from './sensor/errors.js';
 import { selectSensor } from './sensor/select-sensor.js';
 
 const SERVICE = 'edge';
-/** After a stop signal, the process is gone within this time, whatever happens. */
-export const HARD_STOP_DEADLINE_MS = 8_000;
-
-/**
- * Prints the one line a failed start-up gives — a pino fatal line whose msg is the sentence — and exits
- * with 1. Nothing else is printed: no stack trace, nothing half-started.
- */
-function exitWithOneLine(message: string, level: LogLevel = 'info'): never {
-  createLogger(SERVICE, level === 'silent' ? 'fatal' : level).fatal(message);
-  process.exit(1);
-}
 
 function startupFailure(error: unknown, level?: LogLevel): never {
   if (error instanceof ConfigError || error instanceof SensorUnavailableError)
-    exitWithOneLine(error.message, level);
+    exitWithOneLine(SERVICE, error.message, level);
   const message = error instanceof Error ? error.message : String(error);
-  exitWithOneLine(`The edge service could not start: ${message}`, level);
+  exitWithOneLine(SERVICE, `The edge service could not start: ${message}`, level);
 }
 
 /**
@@ -51,30 +42,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, hostname = osHo
   const clock = systemClock;
 
   let device: Device | null = null;
-  let stopRequested = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) {
-      logger.info({ signal }, 'already stopping');
-      return;
-    }
-    stopRequested = true;
-    logger.info({ signal }, 'stop signal received; stopping');
-    const hardStop = setTimeout(() => {
-      logger.error({ deadline_ms: HARD_STOP_DEADLINE_MS }, 'did not stop in time; exiting anyway');
-      process.exit(1);
-    }, HARD_STOP_DEADLINE_MS);
-    hardStop.unref();
-    if (!device) process.exit(0);
-    device.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const signals = exitOnStopSignals(logger, () => device?.stop());
 
   try {
     const reader = await selectSensor({
@@ -92,7 +60,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, hostname = osHo
   } catch (error) {
     startupFailure(error, config.logLevel);
   }
-  if (stopRequested) {
+  if (signals.requested) {
+    await device.stop();
     process.exit(0);
   }
   device.start();
@@ -129,26 +98,7 @@ function logStartup(
   }
 }
 
-/** True when this file is the program node was asked to run (not when it is imported). */
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  process.on('uncaughtException', (error) => {
-    createLogger(SERVICE, 'fatal').fatal({ err: error }, `unexpected error: ${error.message}`);
-    process.exit(1);
-  });
-  process.on('unhandledRejection', (reason) => {
-    const message = reason instanceof Error ? reason.message : String(reason);
-    createLogger(SERVICE, 'fatal').fatal({ err: reason }, `unexpected error: ${message}`);
-    process.exit(1);
-  });
+if (isEntryPoint(import.meta.url)) {
+  exitOnUncaughtErrors(SERVICE);
   void main();
 }

@@ -5,5 +5,6 @@ export * from './limits.js';
 export * from './logger.js';
 export * from './messages.js';
 export * from './mqtt-env.js';
+export * from './service-process.js';
 export * from './topics.js';
 export * from './validation.js';

@@ -106,7 +106,7 @@ describe.skipIf(!built)('node dashboard/dist/main.js', () => {
     expect(service.lines).toHaveLength(1);
     expect(JSON.parse(service.lines[0] as string)).toMatchObject({
       level: 60,
-      msg: 'Environment variable PORT received "80x"; accepted: a whole number from 1 to 65535.',
+      msg: 'Environment variable PORT received "80x"; accepted: a port number from 1 to 65535.',
     });
     expect(existsSync(`${dir.path}/data`)).toBe(false);
   });
