@@ -156,8 +156,16 @@ describe('each bad variable gives its own one-sentence error', () => {
       'bad/id',
       '1 to 64 characters: letters, digits, "_", "." or "-", starting with a letter or digit',
     ],
-    ['MQTT_BROKER', 'mqtt://broker:1883', 'a host name or IP address such as mosquitto or 127.0.0.1, without "mqtt://" or a port'],
-    ['MQTT_BROKER', 'broker:1883', 'a host name or IP address such as mosquitto or 127.0.0.1, without "mqtt://" or a port'],
+    [
+      'MQTT_BROKER',
+      'mqtt://broker:1883',
+      'a host name or IP address such as mosquitto or 127.0.0.1, without "mqtt://" or a port',
+    ],
+    [
+      'MQTT_BROKER',
+      'broker:1883',
+      'a host name or IP address such as mosquitto or 127.0.0.1, without "mqtt://" or a port',
+    ],
     ['MQTT_PORT', '0', 'a port number from 1 to 65535'],
     ['MQTT_PORT', '65536', 'a port number from 1 to 65535'],
     ['MQTT_USERNAME', '   ', 'a user name that is not only spaces'],
