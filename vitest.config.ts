@@ -14,7 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ['*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 20_000,
+    testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration tests start real brokers and processes on free ports; two cores is all CI has.
     maxWorkers: 2,

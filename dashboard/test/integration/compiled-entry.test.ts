@@ -97,7 +97,7 @@ describe.skipIf(!built)('node dashboard/dist/main.js', () => {
     const { devices } = (await (await fetch(`${base}/api/devices`)).json()) as DevicesResponse;
     expect(devices.map((d) => [d.device_id, d.latest])).toEqual([['pi-restart', sent[2]]]);
     expect(await second.stop()).toBe(0);
-  });
+  }, 60_000);
 
   it('exits 1 with one line naming a bad variable, having started nothing', async () => {
     dir = await tempDir();
