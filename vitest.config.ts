@@ -14,6 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ['*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration tests start real brokers and processes on free ports; two cores is all CI has.
