@@ -30,22 +30,6 @@ export class NotFoundError extends HttpError {
   }
 }
 
-/** 413: a request body over the limit. */
-export class PayloadTooLargeError extends HttpError {
-  override name = 'PayloadTooLargeError';
-  constructor(message: string) {
-    super(413, message);
-  }
-}
-
-/** 415: a body that is not JSON. */
-export class UnsupportedMediaTypeError extends HttpError {
-  override name = 'UnsupportedMediaTypeError';
-  constructor(message: string) {
-    super(415, message);
-  }
-}
-
 /** 422: the device received the command and rejected it. */
 export class CommandRejectedError extends HttpError {
   override name = 'CommandRejectedError';
