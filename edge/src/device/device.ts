@@ -175,13 +175,8 @@ export class Device implements CommandTarget {
 
   async applySettings(next: DeviceSettings): Promise<void> {
     const before = this.currentSettings;
-    try {
-      await this.options.state.update({ settings: next });
-    } catch (error) {
-      // Put the previous settings back in what the store will write next; the command is rejected.
-      this.options.state.update({ settings: before }).catch(() => undefined);
-      throw error;
-    }
+    // A failed write rejects here, having changed nothing in the store: the command is then rejected.
+    await this.options.state.update({ settings: next });
     this.currentSettings = { ...next };
     const now = this.clock.now().getTime();
     if (next.mode !== before.mode) this.battery.setMode(next.mode, now);

@@ -33,6 +33,7 @@ export interface TelemetryQueue {
 
 /** Where the device keeps what must survive a restart (DeviceStateStore). */
 export interface StateWriter {
+  /** Writes the patched state; when the write fails it rejects and the patch is not kept. */
   update(patch: Partial<PersistedState>): Promise<PersistedState>;
   flush(): Promise<void>;
 }

@@ -110,12 +110,29 @@ export class DeviceStateStore {
     return this.enqueue(next);
   }
 
-  /** Changes some fields of the last loaded or saved state and writes it; throws when there is none yet. */
+  /**
+   * Changes some fields of the last loaded or saved state and writes it; throws when there is none yet.
+   * When the write fails, the fields of the patch go back to what they were (unless a later update changed
+   * them since), so a later write never carries a change its caller was told did not happen.
+   */
   async update(patch: Partial<PersistedState>): Promise<PersistedState> {
-    if (!this.latest) throw new Error('DeviceStateStore.update() needs a state loaded or saved first.');
-    const written = this.save({ ...this.latest, ...patch });
-    const next = this.latest;
-    await written;
+    const previous = this.latest;
+    if (!previous) throw new Error('DeviceStateStore.update() needs a state loaded or saved first.');
+    const written = this.save({ ...previous, ...patch });
+    const next = this.latest as PersistedState;
+    try {
+      await written;
+    } catch (error) {
+      const current = this.latest as PersistedState;
+      const restored = { ...current };
+      for (const key of Object.keys(patch) as Array<keyof PersistedState>) {
+        // seqNext only moves forward (save keeps it at or above the floor): a failed reservation stays counted.
+        if (key !== 'seqNext' && current[key] === next[key])
+          Object.assign(restored, { [key]: previous[key] });
+      }
+      this.latest = restored;
+      throw error;
+    }
     return next;
   }
 

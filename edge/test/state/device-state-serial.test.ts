@@ -58,3 +58,23 @@ it('keeps saving after one write failed', async () => {
     (await new DeviceStateStore(join(dir, 'file-in-the-way'), captureLogger().logger).load())?.seqNext,
   ).toBe(5);
 });
+
+it('forgets the fields of an update whose write failed, so the next write does not carry them', async () => {
+  const stateDir = join(dir, 'state');
+  const store = new DeviceStateStore(stateDir, captureLogger().logger);
+  await store.save(base);
+  const { writeFile } = await import('node:fs/promises');
+  await rm(stateDir, { recursive: true });
+  await writeFile(stateDir, 'not a directory');
+  const manual = { ...base.settings, mode: 'manuel' as const };
+  await expect(store.update({ settings: manual })).rejects.toThrow();
+  expect(store.current?.settings).toEqual(base.settings);
+
+  await rm(stateDir);
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(stateDir);
+  await store.update({ seqNext: 2000 });
+  const reloaded = await new DeviceStateStore(stateDir, captureLogger().logger).load();
+  expect(reloaded?.settings).toEqual(base.settings);
+  expect(reloaded?.seqNext).toBe(2000);
+});
