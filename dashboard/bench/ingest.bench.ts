@@ -128,8 +128,7 @@ describe('telemetry ingest', () => {
     async () => {
       const { store, ingest } = pipeline();
       const connection = new MqttBrokerConnection({
-        host: broker.host,
-        port: broker.port,
+        transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
         clientId: `bench-dashboard-${randomUUID()}`,
         logger,
       });

@@ -1,6 +1,15 @@
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { type EnvValues, envParsers, loadEnvConfig, logLevelVar, mqttEnvSpec } from '@fleet/shared';
+import {
+  type EnvValues,
+  envFileVar,
+  envParsers,
+  fleetRoleVar,
+  loadEnvConfig,
+  logLevelVar,
+  type MqttSettings,
+  mqttEnvSpec,
+  mqttSettings,
+} from '@fleet/shared';
 
 const HOST_PATTERN = /^[A-Za-z0-9.:_-]{1,253}$/;
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -24,7 +33,7 @@ export const dashboardEnvSpec = {
   ...mqttEnvSpec,
   mqttClientId: {
     env: 'MQTT_CLIENT_ID',
-    doc: 'MQTT client id; it keeps the persistent session, so it must be stable. Default: dashboard-<hostname>.',
+    doc: 'MQTT client id; it keeps the persistent session, so it must be stable and unique in the fleet. Default: dashboard-<random>, made once and kept in DATA_DIR.',
     default: null as string | null,
     accepted: '1 to 128 characters: letters, digits, "_", "." or "-"',
     parse: envParsers.matching(CLIENT_ID_PATTERN),
@@ -44,13 +53,16 @@ export const dashboardEnvSpec = {
     parse: envParsers.integer(1, 3650),
   },
   logLevel: logLevelVar,
+  fleetRole: fleetRoleVar,
+  envFile: envFileVar,
 };
 
 export type DashboardEnv = EnvValues<typeof dashboardEnvSpec>;
 
 /** The loaded configuration, with the defaults that depend on the machine filled in. */
 export interface DashboardConfig extends DashboardEnv {
-  mqttClientId: string;
+  /** Where and how to reach the broker (MQTT_* variables, with the port's default resolved). */
+  mqtt: MqttSettings;
   /** Absolute path of DATA_DIR. */
   dataDir: string;
   /** `<dataDir>/dashboard.sqlite` */
@@ -60,21 +72,13 @@ export interface DashboardConfig extends DashboardEnv {
 export const DATABASE_FILE = 'dashboard.sqlite';
 
 /** Reads the environment; a bad variable throws the ConfigError sentence and nothing is changed. */
-export function loadDashboardConfig(
-  env: NodeJS.ProcessEnv,
-  machine: { cwd: string; hostname: string } = { cwd: process.cwd(), hostname: hostname() },
-): DashboardConfig {
+export function loadDashboardConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): DashboardConfig {
   const values = loadEnvConfig(dashboardEnvSpec, env);
-  const dataDir = resolve(machine.cwd, values.dataDir);
+  const dataDir = resolve(cwd, values.dataDir);
   return {
     ...values,
-    mqttClientId: values.mqttClientId ?? defaultClientId(machine.hostname),
+    mqtt: mqttSettings(values),
     dataDir,
     databasePath: resolve(dataDir, DATABASE_FILE),
   };
-}
-
-/** `dashboard-<hostname>`, with the characters a client id may not hold replaced. */
-export function defaultClientId(host: string): string {
-  return `dashboard-${host.replace(/[^A-Za-z0-9_.-]/g, '-')}`.slice(0, 128);
 }

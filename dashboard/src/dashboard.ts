@@ -1,7 +1,16 @@
-import { type Clock, createLogger, describeEnvConfig, type Logger, systemClock } from '@fleet/shared';
+import {
+  brokerLabel,
+  type Clock,
+  createLogger,
+  describeEnvConfig,
+  type Logger,
+  mqttTransportOptions,
+  systemClock,
+} from '@fleet/shared';
 import { type DashboardConfig, dashboardEnvSpec } from './config.js';
 import { buildDashboard, type Dashboard } from './http/app.js';
 import { MqttBrokerConnection } from './mqtt/broker-connection.js';
+import { resolveClientId } from './mqtt/client-id.js';
 import type { WebPaths } from './paths.js';
 import { RetentionJob } from './storage/retention.js';
 import { TelemetryStore } from './storage/telemetry-store.js';
@@ -35,12 +44,10 @@ export async function startDashboard(
     path: config.databasePath,
     logger: logger.child({ component: 'storage' }),
   });
+  const clientId = await resolveClientId(config.mqttClientId, config.dataDir);
   const broker = new MqttBrokerConnection({
-    host: config.mqttBroker,
-    port: config.mqttPort,
-    username: config.mqttUsername,
-    password: config.mqttPassword,
-    clientId: config.mqttClientId,
+    transport: await mqttTransportOptions(config.mqtt),
+    clientId,
     logger,
   });
   const retention = new RetentionJob({ store, clock, logger, historyDays: config.historyDays });
@@ -70,13 +77,16 @@ export async function startDashboard(
       {
         address,
         port: config.port,
-        broker: `${config.mqttBroker}:${config.mqttPort}`,
+        broker: brokerLabel(config.mqtt),
+        mqtt_user: config.mqtt.username,
+        mqtt_client_id: clientId,
+        fleet_role: config.fleetRole,
         database: config.databasePath,
         history_days: config.historyDays,
         devices: dashboard.fleet.ids().length,
         config: describeEnvConfig(dashboardEnvSpec, config),
       },
-      `Dashboard listening on ${address} (port ${config.port}); MQTT broker ${config.mqttBroker}:${config.mqttPort}; database ${config.databasePath}; history kept ${config.historyDays} days`,
+      `Dashboard listening on ${address} (port ${config.port}); MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}; database ${config.databasePath}; history kept ${config.historyDays} days`,
     );
     let stopping: Promise<void> | null = null;
     return {

@@ -16,7 +16,6 @@ export {
   type DashboardConfig,
   type DashboardEnv,
   dashboardEnvSpec,
-  defaultClientId,
   loadDashboardConfig,
 } from './config.js';
 export { type RunningDashboard, type StartOptions, startDashboard } from './dashboard.js';
@@ -44,6 +43,7 @@ export {
   MqttBrokerConnection,
   type MqttBrokerOptions,
 } from './mqtt/broker-connection.js';
+export { CLIENT_ID_FILE, resolveClientId } from './mqtt/client-id.js';
 export { defaultWebPaths, type WebPaths } from './paths.js';
 export { RetentionJob, type RetentionOptions } from './storage/retention.js';
 export {

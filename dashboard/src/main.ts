@@ -1,10 +1,14 @@
 import {
   ConfigError,
   createLogger,
+  EnvFileError,
+  environmentWithFile,
   exitOnStopSignals,
   exitOnUncaughtErrors,
   exitWithOneLine,
+  fleetRoleVar,
   isEntryPoint,
+  loadEnvConfig,
 } from '@fleet/shared';
 import { type DashboardConfig, loadDashboardConfig } from './config.js';
 import { type RunningDashboard, startDashboard } from './dashboard.js';
@@ -18,9 +22,25 @@ const SERVICE = 'dashboard';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: DashboardConfig;
   try {
-    config = loadDashboardConfig(env);
+    // On a device that only runs the edge, stop before anything else (ENV_FILE would never be written).
+    const { fleetRole } = loadEnvConfig({ fleetRole: fleetRoleVar }, env);
+    if (fleetRole === 'edge') {
+      createLogger(SERVICE, 'info').info(
+        { fleet_role: fleetRole },
+        'FLEET_ROLE=edge: this device runs only the edge; the dashboard stays stopped (it runs on the hub or the central server).',
+      );
+      process.exit(0);
+    }
+    const withFile = await environmentWithFile(env, {
+      onWaiting: (path) =>
+        createLogger(SERVICE, 'info').warn(
+          `waiting for ENV_FILE ${path} to exist (the broker service writes it when it starts)`,
+        ),
+    });
+    config = loadDashboardConfig(withFile);
   } catch (error) {
-    if (error instanceof ConfigError) exitWithOneLine(SERVICE, error.message);
+    if (error instanceof ConfigError || error instanceof EnvFileError)
+      exitWithOneLine(SERVICE, error.message);
     throw error;
   }
   const logger = createLogger(SERVICE, config.logLevel);

@@ -4,18 +4,21 @@ import {
   DEVICE_ID_ACCEPTED,
   DEVICE_ID_PATTERN,
   type EnvSpec,
+  type EnvValues,
   type EnvVar,
+  envFileVar,
   envParsers,
   FIRMWARE_VERSION_PATTERN,
   INTERVAL_MAX_S,
   INTERVAL_MIN_S,
   isValidDeviceId,
-  type LogLevel,
   loadEnvConfig,
   logLevelVar,
   MODES,
   type Mode,
+  type MqttSettings,
   mqttEnvSpec,
+  mqttSettings,
   THRESHOLD_MAX_C,
   THRESHOLD_MIN_C,
 } from '@fleet/shared';
@@ -30,30 +33,15 @@ export const SENSOR_CHOICES = ['auto', 'bme280', 'synthetic'] as const;
 export type SensorChoice = (typeof SENSOR_CHOICES)[number];
 export type I2cAddressChoice = 'auto' | 0x76 | 0x77;
 
-export interface EdgeConfig {
+export type EdgeEnv = EnvValues<typeof edgeEnvSpec>;
+
+/** The loaded configuration: the variables, with the defaults that depend on the machine filled in. */
+export interface EdgeConfig extends Omit<EdgeEnv, 'deviceId' | 'dataDir'> {
   deviceId: string;
-  mqttBroker: string;
-  mqttPort: number;
-  mqttUsername: string | null;
-  mqttPassword: string | null;
-  sensor: SensorChoice;
-  i2cBus: number;
-  i2cAddress: I2cAddressChoice;
-  /** Seconds between readings. */
-  publishInterval: number;
-  mode: Mode;
-  /** °C */
-  alertThreshold: number;
-  /** BCM pin of the alert LED, or null for no LED. */
-  alertLedGpio: number | null;
-  firmwareVersion: string;
-  /** °C added to every temperature reading. */
-  tempOffset: number;
   /** Absolute path of the directory holding the device state and the outbox. */
   dataDir: string;
-  /** Readings kept while the broker is unreachable; beyond that the oldest is dropped. */
-  outboxMax: number;
-  logLevel: LogLevel;
+  /** Where and how to reach the broker (MQTT_* variables, with the port's default resolved). */
+  mqtt: MqttSettings;
 }
 
 /** Keeps the value type of each variable, so `EnvValues<typeof edgeEnvSpec>` is exact. */
@@ -163,6 +151,7 @@ export const edgeEnvSpec = {
     parse: envParsers.integer(100, 1_000_000),
   }),
   logLevel: logLevelVar,
+  envFile: envFileVar,
 } satisfies EnvSpec;
 
 /**
@@ -198,5 +187,6 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv, hostname: string, cwd = p
     ...values,
     deviceId,
     dataDir: resolve(cwd, values.dataDir ?? `.data/edge-${deviceId}`),
+    mqtt: mqttSettings(values),
   };
 }

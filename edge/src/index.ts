@@ -15,7 +15,6 @@ export type { HealthySensor, StateWriter, TelemetryQueue } from './device/ports.
 export { ECONOMY_FACTOR, ReadingScheduler, readingPeriodMs } from './device/reading-scheduler.js';
 export { TelemetryPublisher } from './device/telemetry-publisher.js';
 export { type AlertLed, createAlertLed } from './gpio/index.js';
-export { Backoff } from './mqtt/backoff.js';
 export { DeviceLink, type DeviceLinkOptions } from './mqtt/device-link.js';
 export type { LinkStats, MessageLink, PublishOptions } from './mqtt/types.js';
 export { OtaSimulator } from './ota/ota-simulator.js';

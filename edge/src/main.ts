@@ -1,8 +1,11 @@
 import { hostname as osHostname } from 'node:os';
 import {
+  brokerLabel,
   ConfigError,
   createLogger,
   describeEnvConfig,
+  EnvFileError,
+  environmentWithFile,
   exitOnStopSignals,
   exitOnUncaughtErrors,
   exitWithOneLine,
@@ -21,7 +24,11 @@ import { selectSensor } from './sensor/select-sensor.js';
 const SERVICE = 'edge';
 
 function startupFailure(error: unknown, level?: LogLevel): never {
-  if (error instanceof ConfigError || error instanceof SensorUnavailableError)
+  if (
+    error instanceof ConfigError ||
+    error instanceof SensorUnavailableError ||
+    error instanceof EnvFileError
+  )
     exitWithOneLine(SERVICE, error.message, level);
   const message = error instanceof Error ? error.message : String(error);
   exitWithOneLine(SERVICE, `The edge service could not start: ${message}`, level);
@@ -34,7 +41,10 @@ function startupFailure(error: unknown, level?: LogLevel): never {
 export async function main(env: NodeJS.ProcessEnv = process.env, hostname = osHostname()): Promise<void> {
   let config: EdgeConfig;
   try {
-    config = loadEdgeConfig(env, hostname);
+    const withFile = await environmentWithFile(env, {
+      onWaiting: (path) => createLogger(SERVICE, 'info').warn(`waiting for ENV_FILE ${path} to exist`),
+    });
+    config = loadEdgeConfig(withFile, hostname);
   } catch (error) {
     startupFailure(error);
   }
@@ -78,7 +88,8 @@ function logStartup(
   logger.info(
     {
       sensor: { source: reader.source, bus: reader.bus, address: reader.address },
-      broker: `${config.mqttBroker}:${config.mqttPort}`,
+      broker: brokerLabel(config.mqtt),
+      mqtt_user: config.mqtt.username,
       led,
       data_dir: config.dataDir,
       firmware: startup.firmware,
@@ -88,7 +99,7 @@ function logStartup(
       overridden_by_env: startup.overriddenByEnv,
       env: describeEnvConfig(edgeEnvSpec, config),
     },
-    `edge ${config.deviceId}: ${reader.source} sensor, broker ${config.mqttBroker}:${config.mqttPort}, LED ${led}, data in ${config.dataDir}`,
+    `edge ${config.deviceId}: ${reader.source} sensor, broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ''}, LED ${led}, data in ${config.dataDir}`,
   );
   if (startup.overriddenByEnv.length > 0) {
     logger.info(

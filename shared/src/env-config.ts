@@ -11,6 +11,8 @@ export interface EnvVar<T> {
   parse: (raw: string) => T | undefined;
   /** Never printed: not in errors, not in the start-up log. */
   sensitive?: boolean;
+  /** How the value reads in the start-up log, when not as it is (e.g. a certificate by its fingerprint). */
+  describe?: (value: T) => unknown;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a spec holds variables of every value type.
@@ -72,10 +74,11 @@ export function loadEnvConfig<S extends EnvSpec>(spec: S, env: NodeJS.ProcessEnv
 /** The settings in use, by variable name, for the start-up log; sensitive ones are masked. */
 export function describeEnvConfig<S extends EnvSpec>(spec: S, values: EnvValues<S>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(spec).map(([key, variable]) => [
-      variable.env,
-      variable.sensitive && values[key] ? '[set]' : values[key as keyof S],
-    ]),
+    Object.entries(spec).map(([key, variable]) => {
+      const value = values[key as keyof S];
+      if (variable.sensitive) return [variable.env, value ? '[set]' : value];
+      return [variable.env, variable.describe ? variable.describe(value) : value];
+    }),
   );
 }
 

@@ -1,3 +1,4 @@
+export * from './backoff.js';
 export * from './ca-cert.js';
 export * from './clock.js';
 export * from './device-id.js';
@@ -7,6 +8,7 @@ export * from './fleet-role.js';
 export * from './limits.js';
 export * from './logger.js';
 export * from './messages.js';
+export * from './mqtt-connection.js';
 export * from './mqtt-env.js';
 export * from './service-process.js';
 export * from './topics.js';

@@ -1,4 +1,13 @@
-import { type Logger, QOS, topics } from '@fleet/shared';
+import {
+  Backoff,
+  brokerLabel,
+  ConnectFailureLog,
+  describeConnectFailure,
+  type Logger,
+  type MqttTransportOptions,
+  QOS,
+  topics,
+} from '@fleet/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 export interface IncomingMessage {
@@ -24,18 +33,18 @@ export interface BrokerConnection {
 }
 
 export interface MqttBrokerOptions {
-  host: string;
-  port: number;
-  username?: string | null;
-  password?: string | null;
+  /** Host, port, TLS and login, from mqttTransportOptions(config.mqtt). */
+  transport: MqttTransportOptions;
   /** Stable, so the broker keeps the session (and queues messages) while the dashboard is down. */
   clientId: string;
   logger: Logger;
   /** How long a publish may wait for its PUBACK (default 5 s). */
   publishTimeoutMs?: number;
-  /** First reconnect delay, doubled after each failed attempt up to `maxReconnectMs` (1 s, 30 s). */
+  /** Ceiling of the first reconnect delay, doubled after each failed attempt up to `maxReconnectMs` (1 s, 30 s); jittered. */
   initialReconnectMs?: number;
   maxReconnectMs?: number;
+  /** For the back-off's jitter; Math.random by default. */
+  random?: () => number;
 }
 
 /** The subscriptions of the dashboard: data, status and acks of every device. */
@@ -56,12 +65,22 @@ export class MqttBrokerConnection implements BrokerConnection {
   private readonly handlers = new Set<(message: IncomingMessage) => void>();
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | null = null;
-  private delayMs: number;
-  private failureLogged = false;
+  private readonly backoff: Backoff;
+  /** The error of the attempt under way, reported when its connection closes with the delay that follows. */
+  private pendingError: (Error & { code?: string | number }) | null = null;
+  private readonly failures: ConnectFailureLog;
+  private readonly broker: string;
 
   constructor(private readonly options: MqttBrokerOptions) {
     this.log = options.logger.child({ component: 'mqtt' });
-    this.delayMs = options.initialReconnectMs ?? 1000;
+    this.backoff = new Backoff({
+      initialMs: options.initialReconnectMs ?? 1000,
+      maxMs: options.maxReconnectMs ?? 30_000,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.failures = new ConnectFailureLog(this.log);
+    const { host, port, protocol } = options.transport;
+    this.broker = brokerLabel({ host, port, tls: protocol === 'mqtts' });
   }
 
   get state(): BrokerState {
@@ -79,11 +98,9 @@ export class MqttBrokerConnection implements BrokerConnection {
 
   start(): void {
     if (this.client) return;
-    const { host, port, clientId, username, password } = this.options;
+    const { transport, clientId } = this.options;
     const clientOptions: IClientOptions = {
-      host,
-      port,
-      protocol: 'mqtt',
+      ...transport,
       protocolVersion: 4,
       clientId,
       clean: false,
@@ -92,10 +109,12 @@ export class MqttBrokerConnection implements BrokerConnection {
       // Reconnects are ours (below), with a growing delay instead of mqtt.js's fixed period.
       reconnectPeriod: 0,
       resubscribe: false,
-      ...(username ? { username } : {}),
-      ...(password ? { password } : {}),
     };
-    this.setState('connecting', { broker: `${host}:${port}`, client_id: clientId });
+    this.setState('connecting', {
+      client_id: clientId,
+      user: transport.username ?? null,
+      tls: transport.protocol === 'mqtts',
+    });
     const client = mqtt.connect(clientOptions);
     this.client = client;
     client.on('connect', (connack) => void this.handleConnect(client, connack.sessionPresent));
@@ -156,8 +175,8 @@ export class MqttBrokerConnection implements BrokerConnection {
   }
 
   private async handleConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
-    this.delayMs = this.options.initialReconnectMs ?? 1000;
-    this.failureLogged = false;
+    this.backoff.reset();
+    this.failures.clear();
     try {
       const granted = await client.subscribeAsync(
         DASHBOARD_SUBSCRIPTIONS.map((topic) => topic),
@@ -165,7 +184,11 @@ export class MqttBrokerConnection implements BrokerConnection {
       );
       const refused = granted.filter((grant) => grant.qos === 128).map((grant) => grant.topic);
       if (refused.length > 0) {
-        this.log.error({ refused }, 'The MQTT broker refused subscriptions; check its access control list');
+        const user = this.options.transport.username;
+        this.log.error(
+          { refused, user: user ?? null },
+          `The MQTT broker ${this.broker} refused the subscriptions ${refused.join(', ')}${user ? ` for user "${user}"` : ''}: on the fleet's broker only the dashboard's own user may read every device; check MQTT_USERNAME (a device's credential holds only its own topics).`,
+        );
       }
     } catch (error) {
       // The connection dropped before the subscription went through: the next connect does it again.
@@ -179,11 +202,19 @@ export class MqttBrokerConnection implements BrokerConnection {
 
   private handleClose(client: MqttClient): void {
     if (this.current === 'stopped' || client !== this.client) return;
-    if (this.current === 'connected') this.setState('disconnected', { retry_ms: this.delayMs });
-    else if (this.current !== 'disconnected') this.current = 'disconnected';
     if (this.retryTimer) return;
-    const delay = this.delayMs;
-    this.delayMs = Math.min(this.delayMs * 2, this.options.maxReconnectMs ?? 30_000);
+    const delay = this.backoff.next();
+    if (this.pendingError) {
+      const failure = describeConnectFailure(
+        this.pendingError,
+        this.options.transport,
+        this.options.clientId,
+      );
+      this.failures.report(failure, { nextMs: delay, maxMs: this.backoff.maxMs }, this.pendingError);
+      this.pendingError = null;
+    }
+    if (this.current === 'connected') this.setState('disconnected', { retry_ms: delay });
+    else if (this.current !== 'disconnected') this.current = 'disconnected';
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (this.current === 'stopped') return;
@@ -192,14 +223,9 @@ export class MqttBrokerConnection implements BrokerConnection {
     }, delay);
   }
 
+  /** mqtt.js emits 'error' and then 'close'; the failure is logged at 'close', once the next delay is known. */
   private handleError(error: Error & { code?: string | number }): void {
-    const details = { err: error.message, code: error.code, retry_ms: this.delayMs };
-    if (this.failureLogged) {
-      this.log.debug(details, 'MQTT broker still not reachable');
-      return;
-    }
-    this.failureLogged = true;
-    this.log.warn(details, 'MQTT broker not reachable; retrying with back-off');
+    this.pendingError = error;
   }
 
   private dispatch(message: IncomingMessage): void {
@@ -214,7 +240,6 @@ export class MqttBrokerConnection implements BrokerConnection {
 
   private setState(state: BrokerState, details: Record<string, unknown> = {}): void {
     this.current = state;
-    const { host, port } = this.options;
     const text = {
       idle: 'MQTT connection idle',
       connecting: 'Connecting to the MQTT broker',
@@ -222,6 +247,6 @@ export class MqttBrokerConnection implements BrokerConnection {
       disconnected: 'Lost the connection to the MQTT broker; reconnecting with back-off',
       stopped: 'MQTT connection stopped',
     }[state];
-    this.log.info({ broker: `${host}:${port}`, ...details }, text);
+    this.log.info({ broker: this.broker, ...details }, text);
   }
 }

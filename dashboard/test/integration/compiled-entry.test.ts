@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { type BrokerHandle, freePort, startTestBroker } from '@fleet/cloud';
 import type { DataResponse, DevicesResponse } from '@fleet/dashboard';
+import { formatEnvFile } from '@fleet/shared';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +60,8 @@ describe.skipIf(!built)('node dashboard/dist/main.js', () => {
     );
     const started = first.lines.map((line) => JSON.parse(line)).find((line) => line.port === port);
     expect(started).toMatchObject({
-      broker: `${broker.host}:${broker.port}`,
+      broker: `mqtt://${broker.host}:${broker.port}`,
+      mqtt_client_id: env.MQTT_CLIENT_ID,
       database: `${dir.path}/data/dashboard.sqlite`,
       history_days: 3650,
     });
@@ -110,4 +113,47 @@ describe.skipIf(!built)('node dashboard/dist/main.js', () => {
     });
     expect(existsSync(`${dir.path}/data`)).toBe(false);
   });
+
+  it('stops at once with exit 0 and one line on a device whose FLEET_ROLE is edge, touching nothing', async () => {
+    dir = await tempDir();
+    const service = await start({
+      FLEET_ROLE: 'edge',
+      ENV_FILE: `${dir.path}/never.env`,
+      DATA_DIR: `${dir.path}/data`,
+    });
+    expect(await service.exited).toBe(0);
+    expect(service.lines).toHaveLength(1);
+    expect(JSON.parse(service.lines[0] as string)).toMatchObject({
+      level: 30,
+      msg: expect.stringContaining('FLEET_ROLE=edge: this device runs only the edge'),
+    });
+    expect(existsSync(`${dir.path}/data`)).toBe(false);
+  });
+
+  it('waits for its ENV_FILE, then connects with what the file says', async () => {
+    dir = await tempDir();
+    const port = await freePort();
+    const envFile = `${dir.path}/shared/dashboard.env`;
+    const service = await start({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ENV_FILE: envFile,
+      DATA_DIR: `${dir.path}/data`,
+    });
+    await eventually(
+      () => service.lines.some((line) => line.includes('waiting for ENV_FILE')),
+      10_000,
+      'the wait',
+    );
+    expect(existsSync(`${dir.path}/data`)).toBe(false);
+    await mkdir(`${dir.path}/shared`);
+    await writeFile(envFile, formatEnvFile({ MQTT_BROKER: broker.host, MQTT_PORT: String(broker.port) }));
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200,
+      20_000,
+      () =>
+        `a dashboard connected to the broker of the file (output: ${service.lines.slice(-3).join(' | ')})`,
+    );
+    expect(await service.stop()).toBe(0);
+  }, 30_000);
 });

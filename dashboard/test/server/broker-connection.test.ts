@@ -11,8 +11,7 @@ describe('MqttBrokerConnection (real broker)', () => {
   const connections: MqttBrokerConnection[] = [];
   const connect = (clientId = `dashboard-${randomUUID()}`) => {
     const connection = new MqttBrokerConnection({
-      host: broker.host,
-      port: broker.port,
+      transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
       clientId,
       logger: quietLogger(),
       initialReconnectMs: 50,

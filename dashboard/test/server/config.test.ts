@@ -2,22 +2,36 @@ import { dashboardEnvSpec, loadDashboardConfig } from '@fleet/dashboard';
 import { ConfigError, describeEnvConfig } from '@fleet/shared';
 import { describe, expect, it } from 'vitest';
 
-const machine = { cwd: '/srv/app', hostname: 'pi-host' };
+const cwd = '/srv/app';
 
 describe('dashboard configuration', () => {
   it('has the documented defaults', () => {
-    expect(loadDashboardConfig({}, machine)).toEqual({
+    expect(loadDashboardConfig({}, cwd)).toEqual({
       port: 8080,
       host: '0.0.0.0',
       mqttBroker: 'mosquitto',
-      mqttPort: 1883,
+      mqttPort: null,
+      mqttTls: false,
+      mqttCaCert: null,
+      mqttTlsServername: null,
       mqttUsername: null,
       mqttPassword: null,
-      mqttClientId: 'dashboard-pi-host',
+      mqttClientId: null,
+      mqtt: {
+        host: 'mosquitto',
+        port: 1883,
+        tls: false,
+        caCert: null,
+        servername: null,
+        username: null,
+        password: null,
+      },
       dataDir: '/srv/app/.data/dashboard',
       databasePath: '/srv/app/.data/dashboard/dashboard.sqlite',
       historyDays: 30,
       logLevel: 'info',
+      fleetRole: 'standalone',
+      envFile: null,
     });
   });
 
@@ -34,17 +48,19 @@ describe('dashboard configuration', () => {
         DATA_DIR: '/data',
         HISTORY_DAYS: '3650',
         LOG_LEVEL: 'debug',
+        MQTT_TLS: 'on',
+        FLEET_ROLE: 'hub',
+        ENV_FILE: '/broker/dashboard.env',
       },
-      machine,
+      cwd,
     );
     expect(config).toMatchObject({
       port: 80,
       host: '127.0.0.1',
-      mqttBroker: 'broker.local',
-      mqttPort: 8883,
-      mqttUsername: 'dash',
-      mqttPassword: 's3cret',
+      mqtt: { host: 'broker.local', port: 8883, tls: true, username: 'dash', password: 's3cret' },
       mqttClientId: 'dashboard-main',
+      fleetRole: 'hub',
+      envFile: '/broker/dashboard.env',
       databasePath: '/data/dashboard.sqlite',
       historyDays: 3650,
       logLevel: 'debug',
@@ -75,17 +91,16 @@ describe('dashboard configuration', () => {
       'Environment variable LOG_LEVEL received "loud"; accepted: one of fatal, error, warn, info, debug, trace, silent.',
     ],
     [
+      'FLEET_ROLE',
+      'server',
+      'Environment variable FLEET_ROLE received "server"; accepted: one of standalone, hub, edge.',
+    ],
+    [
       'MQTT_CLIENT_ID',
       'a b',
       'Environment variable MQTT_CLIENT_ID received "a b"; accepted: 1 to 128 characters: letters, digits, "_", "." or "-".',
     ],
   ])('refuses %s=%s with one sentence', (name, value, sentence) => {
-    expect(() => loadDashboardConfig({ [name]: value }, machine)).toThrow(new ConfigError(sentence));
-  });
-
-  it('makes a client id from any host name', () => {
-    expect(loadDashboardConfig({}, { cwd: '/', hostname: 'my host#1' }).mqttClientId).toBe(
-      'dashboard-my-host-1',
-    );
+    expect(() => loadDashboardConfig({ [name]: value }, cwd)).toThrow(new ConfigError(sentence));
   });
 });

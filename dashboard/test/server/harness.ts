@@ -50,8 +50,11 @@ export async function startHarness(
   const store = openStore(dir.path);
   const clock = new ManualClock(Date.parse('2025-03-01T12:00:00Z'));
   const broker = new MqttBrokerConnection({
-    host: options.broker?.host ?? '127.0.0.1',
-    port: options.broker?.port ?? 1,
+    transport: {
+      host: options.broker?.host ?? '127.0.0.1',
+      port: options.broker?.port ?? 1,
+      protocol: 'mqtt',
+    },
     clientId: `dashboard-test-${randomUUID()}`,
     logger: quietLogger(),
     initialReconnectMs: 100,

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@fleet/shared';
+import { type Clock, type Logger, mqttTransportOptions } from '@fleet/shared';
 import type { EdgeConfig } from '../config.js';
 import type { AlertLed } from '../gpio/types.js';
 import { DeviceLink, type DeviceLinkOptions } from '../mqtt/device-link.js';
@@ -37,6 +37,8 @@ export interface OpenedDevice {
  */
 export async function openDevice(options: OpenDeviceOptions): Promise<OpenedDevice> {
   const { config, logger, clock } = options;
+  // First, so that an unreadable MQTT_CA_CERT file stops the start before anything is opened.
+  const transport = await mqttTransportOptions(config.mqtt);
   const store = new DeviceStateStore(config.dataDir, logger.child({ component: 'state' }));
   const persisted = await store.load();
   const startup = resolveStartupState(persisted, config, { clock, seqFloor: store.seqFloor });
@@ -61,10 +63,7 @@ export async function openDevice(options: OpenDeviceOptions): Promise<OpenedDevi
   await outbox.open();
   const link = new DeviceLink({
     deviceId: config.deviceId,
-    host: config.mqttBroker,
-    port: config.mqttPort,
-    username: config.mqttUsername ?? undefined,
-    password: config.mqttPassword ?? undefined,
+    transport,
     logger,
     clock,
     ...options.link,

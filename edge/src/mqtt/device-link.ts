@@ -1,19 +1,30 @@
-import { type Clock, type Logger, type OfflineStatus, QOS, systemClock, topics } from '@fleet/shared';
+import {
+  Backoff,
+  brokerLabel,
+  type Clock,
+  ConnectFailureLog,
+  describeConnectFailure,
+  type Logger,
+  type MqttTransportOptions,
+  type OfflineStatus,
+  QOS,
+  systemClock,
+  topics,
+} from '@fleet/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Backoff } from './backoff.js';
 import type { LinkStats, MessageLink, PublishOptions } from './types.js';
 
 export interface DeviceLinkOptions {
   deviceId: string;
-  host: string;
-  port: number;
-  username?: string | undefined;
-  password?: string | undefined;
+  /** Host, port, TLS and login, from mqttTransportOptions(config.mqtt). */
+  transport: MqttTransportOptions;
   logger: Logger;
   clock?: Clock;
-  /** First reconnect delay; doubles on each failed attempt up to `maxReconnectMs`. */
+  /** Ceiling of the first reconnect delay; doubles on each failed attempt up to `maxReconnectMs` (jittered). */
   initialReconnectMs?: number;
   maxReconnectMs?: number;
+  /** For the back-off's jitter; Math.random by default. */
+  random?: () => number;
   /** How long `stop()` may take before the connection is dropped without a goodbye. */
   stopTimeoutMs?: number;
 }
@@ -38,15 +49,22 @@ export class DeviceLink implements MessageLink {
   private readonly pending = new Set<Pending>();
   private isConnected = false;
   private everConnected = false;
-  /** Logs the first failure after each state change at warn; the retries that follow at debug. */
-  private failureLogged = false;
+  private readonly failures: ConnectFailureLog;
+  private readonly broker: string;
   private stopping = false;
   private counters = { published: 0, reconnects: 0 };
 
   constructor(private readonly options: DeviceLinkOptions) {
     this.log = options.logger.child({ component: 'mqtt' });
     this.clock = options.clock ?? systemClock;
-    this.backoff = new Backoff(options.initialReconnectMs ?? 1_000, options.maxReconnectMs ?? 30_000);
+    this.backoff = new Backoff({
+      initialMs: options.initialReconnectMs ?? 1_000,
+      maxMs: options.maxReconnectMs ?? 30_000,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.failures = new ConnectFailureLog(this.log);
+    const { host, port, protocol } = options.transport;
+    this.broker = brokerLabel({ host, port, tls: protocol === 'mqtts' });
     this.commandTopic = topics.commands(options.deviceId);
     this.statusTopic = topics.status(options.deviceId);
   }
@@ -78,31 +96,36 @@ export class DeviceLink implements MessageLink {
   /** Starts connecting in the background and returns at once; the link keeps trying until `stop()`. */
   start(): void {
     if (this.client) return;
-    const { host, port, deviceId } = this.options;
+    const { transport, deviceId } = this.options;
     const will: OfflineStatus = { device_id: deviceId, online: false };
     const clientOptions: IClientOptions = {
+      ...transport,
       clientId: this.clientId,
       clean: false,
       protocolVersion: 4,
       keepalive: 30,
       connectTimeout: 10_000,
-      reconnectPeriod: this.backoff.reset(),
+      // mqtt.js waits options.reconnectPeriod before each new attempt: the link sets it, jittered and growing.
+      reconnectPeriod: this.backoff.next(),
       reconnectOnConnackError: true,
       will: { topic: this.statusTopic, payload: Buffer.from(JSON.stringify(will)), qos: QOS, retain: true },
-      ...(this.options.username ? { username: this.options.username } : {}),
-      ...(this.options.password ? { password: this.options.password } : {}),
     };
     this.log.info(
-      { broker: `${host}:${port}`, client_id: this.clientId, authenticated: Boolean(this.options.username) },
+      {
+        broker: this.broker,
+        client_id: this.clientId,
+        user: transport.username ?? null,
+        tls: transport.protocol === 'mqtts',
+      },
       'connecting to the MQTT broker',
     );
-    const client = mqtt.connect(`mqtt://${host}:${port}`, clientOptions);
+    const client = mqtt.connect(clientOptions);
     this.client = client;
     client.on('connect', (connack) => void this.handleConnect(client, connack.sessionPresent));
     client.on('reconnect', () => {
-      // mqtt.js re-arms its retry timer from options.reconnectPeriod after each failed attempt.
-      client.options.reconnectPeriod = this.backoff.grow();
-      this.log.debug({ next_retry_ms: this.backoff.delayMs }, 'reconnecting to the MQTT broker');
+      // An attempt starts now; if it fails, mqtt.js waits this long before the next one.
+      client.options.reconnectPeriod = this.backoff.next();
+      this.log.debug({ next_retry_ms: client.options.reconnectPeriod }, 'reconnecting to the MQTT broker');
     });
     client.on('close', () => this.handleClose());
     client.on('error', (error) => this.handleError(error));
@@ -173,14 +196,13 @@ export class DeviceLink implements MessageLink {
   private async handleConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
     if (this.everConnected) this.counters.reconnects += 1;
     this.everConnected = true;
-    client.options.reconnectPeriod = this.backoff.reset();
-    this.failureLogged = false;
-    this.log.info(
-      { broker: `${this.options.host}:${this.options.port}`, session_present: sessionPresent },
-      'connected to the MQTT broker',
-    );
+    this.backoff.reset();
+    client.options.reconnectPeriod = this.backoff.next();
+    this.failures.clear();
+    this.log.info({ broker: this.broker, session_present: sessionPresent }, 'connected to the MQTT broker');
     try {
-      await client.subscribeAsync(this.commandTopic, { qos: QOS });
+      const granted = await client.subscribeAsync(this.commandTopic, { qos: QOS });
+      if (granted.some((grant) => grant.qos === 128)) this.logRefusedSubscription();
     } catch (error) {
       // The connection dropped again before the subscription went out: the next connect redoes it.
       this.log.debug({ err: (error as Error).message }, 'connect steps interrupted');
@@ -203,24 +225,29 @@ export class DeviceLink implements MessageLink {
     this.setConnected(false);
     if (this.stopping) return;
     if (wasConnected) {
-      this.failureLogged = true;
       this.log.warn(
-        { retry_ms: this.backoff.delayMs, max_retry_ms: this.backoff.cap },
+        {
+          broker: this.broker,
+          retry_ms: this.client?.options.reconnectPeriod,
+          max_retry_ms: this.backoff.maxMs,
+        },
         'lost the connection to the MQTT broker; reconnecting with back-off',
       );
     }
   }
 
   private handleError(error: Error & { code?: string | number }): void {
-    const details = { err: error.message, code: error.code, retry_ms: this.backoff.delayMs };
-    if (this.failureLogged) {
-      this.log.debug(details, 'MQTT broker still not reachable');
-      return;
-    }
-    this.failureLogged = true;
-    this.log.warn(
-      { ...details, max_retry_ms: this.backoff.cap },
-      'MQTT broker not reachable; retrying with back-off',
+    const failure = describeConnectFailure(error, this.options.transport, this.clientId);
+    const nextMs = this.client?.options.reconnectPeriod ?? this.backoff.currentCeilingMs;
+    this.failures.report(failure, { nextMs, maxMs: this.backoff.maxMs }, error);
+  }
+
+  /** The broker lets this credential connect but not read this device's commands: a wrong user name. */
+  private logRefusedSubscription(): void {
+    const user = this.options.transport.username;
+    this.log.error(
+      { topic: this.commandTopic, user: user ?? null },
+      `The MQTT broker ${this.broker} refused the subscription to ${this.commandTopic}${user ? ` for user "${user}"` : ''}: on the fleet's broker a device's credential holds only its own topics, so MQTT_USERNAME must be the device id (${this.options.deviceId}). Commands will not arrive, and readings may be dropped by the broker.`,
     );
   }
 

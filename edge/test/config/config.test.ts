@@ -21,9 +21,21 @@ describe('loadEdgeConfig defaults', () => {
     expect(load({})).toEqual({
       deviceId: 'pi-kitchen',
       mqttBroker: 'mosquitto',
-      mqttPort: 1883,
+      mqttPort: null,
+      mqttTls: false,
+      mqttCaCert: null,
+      mqttTlsServername: null,
       mqttUsername: null,
       mqttPassword: null,
+      mqtt: {
+        host: 'mosquitto',
+        port: 1883,
+        tls: false,
+        caCert: null,
+        servername: null,
+        username: null,
+        password: null,
+      },
       sensor: 'auto',
       i2cBus: 1,
       i2cAddress: 'auto',
@@ -36,6 +48,7 @@ describe('loadEdgeConfig defaults', () => {
       dataDir: resolve(CWD, '.data/edge-pi-kitchen'),
       outboxMax: 50_000,
       logLevel: 'info',
+      envFile: null,
     });
     expect(DEFAULT_BROKER_HOST).toBe('mosquitto');
   });
@@ -45,7 +58,7 @@ describe('loadEdgeConfig defaults', () => {
     expect(config.publishInterval).toBe(5);
     expect(config.mode).toBe('auto');
     expect(config.deviceId).toBe('pi-kitchen');
-    expect(config.mqttPassword).toBeNull();
+    expect(config.mqtt.password).toBeNull();
   });
 
   it('reads every variable when set', () => {
@@ -55,6 +68,8 @@ describe('loadEdgeConfig defaults', () => {
       MQTT_PORT: '8883',
       MQTT_USERNAME: 'edge',
       MQTT_PASSWORD: ' s3cret ',
+      MQTT_TLS: 'true',
+      MQTT_TLS_SERVERNAME: 'mqtt.example.com',
       SENSOR: 'Synthetic',
       I2C_BUS: '3',
       I2C_ADDRESS: '0x77',
@@ -67,13 +82,26 @@ describe('loadEdgeConfig defaults', () => {
       DATA_DIR: '/data',
       OUTBOX_MAX: '100',
       LOG_LEVEL: 'debug',
+      ENV_FILE: '/etc/fleet/edge.env',
     });
     expect(config).toEqual({
       deviceId: 'greenhouse-2',
       mqttBroker: '192.168.1.20',
       mqttPort: 8883,
+      mqttTls: true,
+      mqttCaCert: null,
+      mqttTlsServername: 'mqtt.example.com',
       mqttUsername: 'edge',
       mqttPassword: ' s3cret ',
+      mqtt: {
+        host: '192.168.1.20',
+        port: 8883,
+        tls: true,
+        caCert: null,
+        servername: 'mqtt.example.com',
+        username: 'edge',
+        password: ' s3cret ',
+      },
       sensor: 'synthetic',
       i2cBus: 3,
       i2cAddress: 0x77,
@@ -86,7 +114,23 @@ describe('loadEdgeConfig defaults', () => {
       dataDir: '/data',
       outboxMax: 100,
       logLevel: 'debug',
+      envFile: '/etc/fleet/edge.env',
     });
+  });
+
+  it('defaults MQTT_PORT to 8883 with MQTT_TLS, and takes an IPv6 broker address as it is', () => {
+    expect(load({ MQTT_TLS: 'true' }).mqtt.port).toBe(8883);
+    expect(load({ MQTT_TLS: 'true', MQTT_PORT: '9883' }).mqtt.port).toBe(9883);
+    expect(load({ MQTT_BROKER: 'fd00::5' }).mqtt).toMatchObject({ host: 'fd00::5', port: 1883 });
+  });
+
+  it('refuses a CA certificate or a server name without MQTT_TLS, in one sentence', () => {
+    expect(errorOf({ MQTT_CA_CERT: '/etc/ca.crt' }).message).toBe(
+      'Environment variable MQTT_CA_CERT is set but MQTT_TLS is not true; accepted: MQTT_TLS=true with it, or MQTT_CA_CERT unset.',
+    );
+    expect(errorOf({ MQTT_TLS: 'false', MQTT_TLS_SERVERNAME: 'a.example' }).message).toContain(
+      'MQTT_TLS_SERVERNAME is set but MQTT_TLS is not true',
+    );
   });
 
   it('resolves a relative DATA_DIR against the working directory', () => {
@@ -159,12 +203,18 @@ describe('each bad variable gives its own one-sentence error', () => {
     [
       'MQTT_BROKER',
       'mqtt://broker:1883',
-      'a host name or IP address such as mosquitto or 127.0.0.1, without "mqtt://" or a port',
+      'a host name or IP address such as mosquitto, 192.0.2.10 or fd00::5, without "mqtt://" or a port',
     ],
     [
       'MQTT_BROKER',
       'broker:1883',
-      'a host name or IP address such as mosquitto or 127.0.0.1, without "mqtt://" or a port',
+      'a host name or IP address such as mosquitto, 192.0.2.10 or fd00::5, without "mqtt://" or a port',
+    ],
+    ['MQTT_TLS', 'yes please', 'true or false'],
+    [
+      'MQTT_CA_CERT',
+      'not-a-certificate',
+      'base64 of a PEM certificate (one line, as "npm run fleet -- device add" prints it), the PEM text itself, or the path of a PEM file',
     ],
     ['MQTT_PORT', '0', 'a port number from 1 to 65535'],
     ['MQTT_PORT', '65536', 'a port number from 1 to 65535'],
@@ -213,6 +263,9 @@ describe('edgeEnvSpec', () => {
       'DEVICE_ID',
       'MQTT_BROKER',
       'MQTT_PORT',
+      'MQTT_TLS',
+      'MQTT_CA_CERT',
+      'MQTT_TLS_SERVERNAME',
       'MQTT_USERNAME',
       'MQTT_PASSWORD',
       'SENSOR',
@@ -227,6 +280,7 @@ describe('edgeEnvSpec', () => {
       'DATA_DIR',
       'OUTBOX_MAX',
       'LOG_LEVEL',
+      'ENV_FILE',
     ]);
   });
 

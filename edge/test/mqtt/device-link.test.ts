@@ -33,8 +33,7 @@ describe('DeviceLink against a real broker', () => {
   const makeLink = (deviceId: string) => {
     const link = new DeviceLink({
       deviceId,
-      host: broker.host,
-      port: broker.port,
+      transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
       logger,
       initialReconnectMs: 200,
       maxReconnectMs: 1_000,
