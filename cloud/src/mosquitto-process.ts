@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { BrokerLogger } from './broker-handle.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { OutputTail } from './output-tail.js';
@@ -14,9 +15,25 @@ export interface MosquittoProcessOptions {
   ports: number[];
   startTimeoutMs: number;
   logger: BrokerLogger;
+  /** Each line Mosquitto writes; default: logged at debug level. */
+  onLine?: (line: string) => void;
+  /** Called when Mosquitto exits by itself after it started (not on `stop()`). */
+  onUnexpectedExit?: (description: string) => void;
 }
 
 const STOP_GRACE_MS = 10_000;
+
+/**
+ * Mosquitto 2.0.11 writes its log to stdout with fprintf and no fflush (src/logging.c), so through a pipe
+ * its lines arrive in 4 KiB blocks, minutes late. coreutils' stdbuf makes its stdout line-buffered; it
+ * execs Mosquitto in place, so the process, its pid and its signals stay Mosquitto's.
+ */
+const STDBUF = '/usr/bin/stdbuf';
+
+function command(binary: string, confPath: string): [string, string[]] {
+  const args = ['-c', confPath];
+  return existsSync(STDBUF) && existsSync(binary) ? [STDBUF, ['-oL', binary, ...args]] : [binary, args];
+}
 
 /** One run of `mosquitto -c <conf>`: spawned, waited for until it listens, stopped with SIGTERM. */
 export class MosquittoProcess {
@@ -30,8 +47,11 @@ export class MosquittoProcess {
   /** Resolves once every port accepts connections; rejects with Mosquitto's own output if it fails. */
   async start(): Promise<void> {
     const { binary, confPath, sourceConfPath, host, ports, startTimeoutMs, logger } = this.options;
+    const onLine =
+      this.options.onLine ?? ((line: string) => logger.debug({ mosquitto: line }, 'mosquitto output'));
     const tail = new OutputTail();
-    const child = spawn(binary, ['-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, args] = command(binary, confPath);
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.stopping = false;
     this.started = false;
@@ -44,6 +64,7 @@ export class MosquittoProcess {
         cancelCleanup();
         if (!this.stopping && this.started) {
           logger.error({ output: tail.text() }, `Mosquitto ${exitDescription} while it was serving.`);
+          this.options.onUnexpectedExit?.(exitDescription);
         }
         resolve();
       });
@@ -57,7 +78,7 @@ export class MosquittoProcess {
     for (const stream of [child.stdout, child.stderr]) {
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
-        for (const line of tail.add(chunk)) logger.debug({ mosquitto: line }, 'mosquitto output');
+        for (const line of tail.add(chunk)) onLine(line);
       });
     }
     const gaveUp = () => {

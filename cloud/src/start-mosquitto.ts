@@ -11,7 +11,7 @@ import { MosquittoProcess } from './mosquitto-process.js';
 export const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
 
 export interface StartMosquittoOptions {
-  /** The configuration to run; default cloud/mosquitto.conf, the one the Docker image ships. */
+  /** The configuration to run; default cloud/mosquitto/development.conf, the one the image's standalone role runs. */
   confPath?: string;
   /** MQTT-over-TCP port; default a free one. */
   port?: number;
@@ -27,8 +27,8 @@ export interface StartMosquittoOptions {
 }
 
 /**
- * Runs the real Mosquitto with cloud/mosquitto.conf, changed only in its listener ports and persistence folder.
- * Resolves once both listeners accept connections; rejects with Mosquitto's output when it does not start
+ * Runs the real Mosquitto with cloud/mosquitto/development.conf, changed only in its listener ports and
+ * persistence folder. Resolves once both listeners accept connections; rejects with Mosquitto's output when it does not start
  * (a typo in the configuration, a port in use).
  */
 export async function startMosquitto(options: StartMosquittoOptions = {}): Promise<BrokerHandle> {

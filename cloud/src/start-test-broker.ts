@@ -21,7 +21,7 @@ const ATTEMPTS = 3;
 let announced = false;
 
 /**
- * A broker for a test on free ports: the real Mosquitto with cloud/mosquitto.conf when it is installed,
+ * A broker for a test on free ports: the real Mosquitto with cloud/mosquitto/development.conf when it is installed,
  * otherwise the embedded aedes broker. Says once per process which one. Another process may take a free
  * port before the broker does, so it tries new ports up to three times.
  */
@@ -34,7 +34,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     logger.info(
       { broker: kind },
       kind === 'mosquitto'
-        ? `Test broker: Mosquitto from ${MOSQUITTO_BINARY} with cloud/mosquitto.conf`
+        ? `Test broker: Mosquitto from ${MOSQUITTO_BINARY} with cloud/mosquitto/development.conf`
         : `Test broker: embedded aedes (${MOSQUITTO_BINARY} is not installed)`,
     );
   }

@@ -9,9 +9,9 @@ describe('cloud/Dockerfile', () => {
     expect(instructions.filter((line) => line.startsWith('FROM '))).toEqual(['FROM eclipse-mosquitto:2.0']);
   });
 
-  it('copies cloud/mosquitto.conf, which exists in the build context, to where Mosquitto reads it', () => {
+  it('copies cloud/mosquitto/development.conf, which exists in the build context, to where Mosquitto reads it', () => {
     const copies = instructions.filter((line) => line.startsWith('COPY '));
-    expect(copies).toEqual(['COPY cloud/mosquitto.conf /mosquitto/config/mosquitto.conf']);
+    expect(copies).toEqual(['COPY cloud/mosquitto/development.conf /mosquitto/config/mosquitto.conf']);
     for (const copy of copies) {
       const sources = copy.split(/\s+/).slice(1, -1);
       for (const source of sources) expect(existsSync(`${repoRoot}${source}`), source).toBe(true);

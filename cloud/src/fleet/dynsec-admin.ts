@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { topics } from '@fleet/shared';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { newPassword } from '../secure/env-files.js';
+import {
+  assertDeviceId,
+  deviceClientId,
+  deviceRole,
+  deviceRoleName,
+  RESERVED_USERS,
+} from '../secure/roles.js';
+
+export const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
+export const RESPONSE_TOPIC = '$CONTROL/dynamic-security/v1/response';
+
+/** One command of the dynamic security API. */
+interface Command {
+  command: string;
+  [field: string]: unknown;
+}
+
+/** One answer; `error` is the plugin's own phrase, e.g. "Client already exists". */
+interface Response {
+  command: string;
+  error?: string;
+  correlationData?: string;
+  data?: unknown;
+}
+
+export interface DeviceCredential {
+  /** The device id, which is also its user name. */
+  id: string;
+  /** Its client id: the credential is refused with any other. */
+  clientId: string;
+  password: string;
+}
+
+export interface DynsecAdminOptions {
+  /** How long to wait for the broker's answer to a command; default 5 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Adds, removes and lists device credentials on a running broker through Mosquitto's dynamic security API
+ * ($CONTROL/dynamic-security/v1), over an MQTT client connected as fleet-admin. Each command carries its
+ * own correlationData, so answers to other admin clients (the plugin sends every answer to every
+ * subscriber of the response topic) are ignored. Errors are one sentence.
+ */
+export class DynsecAdmin {
+  private subscribed: Promise<void> | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly client: MqttClient,
+    options: DynsecAdminOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  /** Connects with `options` (no retry) and returns an admin that owns that client: `close()` ends it. */
+  static async connect(url: string, options: IClientOptions & DynsecAdminOptions): Promise<DynsecAdmin> {
+    const client = await mqtt.connectAsync(url, {
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+      clientId: `fleet-admin-${randomUUID().slice(0, 8)}`,
+      ...options,
+    });
+    return new DynsecAdmin(client, options);
+  }
+
+  /** A new device credential: its role (its own topics only) and its client, bound to client id edge-<id>. */
+  async addDevice(id: string): Promise<DeviceCredential> {
+    assertDeviceId(id);
+    const role = deviceRole(id);
+    const password = newPassword();
+    const clientId = deviceClientId(id);
+    const [created, client] = await this.send([
+      { command: 'createRole', rolename: role.rolename, acls: role.acls, textname: `Device ${id}` },
+      {
+        command: 'createClient',
+        username: id,
+        password,
+        clientid: clientId,
+        textname: `Device ${id}`,
+        roles: [{ rolename: role.rolename }],
+      },
+    ]);
+    if (client?.error === 'Client already exists') {
+      throw new Error(
+        `Device "${id}" already exists on the broker; remove it first (fleet device remove ${id}).`,
+      );
+    }
+    for (const answer of [created, client]) {
+      if (answer?.error && answer.error !== 'Role already exists') refused(answer, id);
+    }
+    return { id, clientId, password };
+  }
+
+  /**
+   * Revokes a device: its client is deleted (the broker disconnects it at once and refuses its next
+   * CONNECT), then its role, then its retained status becomes offline so the dashboard shows it so.
+   */
+  async removeDevice(id: string): Promise<void> {
+    assertDeviceId(id);
+    const [client, role] = await this.send([
+      { command: 'deleteClient', username: id },
+      { command: 'deleteRole', rolename: deviceRoleName(id) },
+    ]);
+    if (client?.error === 'Client not found' && role?.error === 'Role not found') {
+      throw new Error(`Device "${id}" is not on the broker; "fleet device list" shows those that are.`);
+    }
+    for (const answer of [client, role]) {
+      if (answer?.error && !/not found$/.test(answer.error)) refused(answer, id);
+    }
+    await this.client.publishAsync(topics.status(id), JSON.stringify({ device_id: id, online: false }), {
+      qos: 1,
+      retain: true,
+    });
+  }
+
+  /** The ids of the devices that have a credential, sorted. */
+  async listDevices(): Promise<string[]> {
+    const [answer] = await this.send([{ command: 'listClients' }]);
+    if (!answer || answer.error) refused(answer ?? { command: 'listClients', error: 'no answer' });
+    const clients = (answer?.data as { clients?: unknown[] } | undefined)?.clients ?? [];
+    return clients
+      .map((client) => (typeof client === 'string' ? client : (client as { username?: string }).username))
+      .filter((name): name is string => typeof name === 'string' && !RESERVED_USERS.includes(name))
+      .sort();
+  }
+
+  /** Ends the MQTT client. */
+  async close(): Promise<void> {
+    await this.client.endAsync();
+  }
+
+  private subscribe(): Promise<void> {
+    this.subscribed ??= this.client.subscribeAsync(RESPONSE_TOPIC, { qos: 0 }).then((granted) => {
+      if (granted.some((grant) => grant.qos >= 0x80)) {
+        throw new Error(
+          `The broker refused this client a subscription to ${RESPONSE_TOPIC}; connect with the fleet-admin credential (broker-admin.env).`,
+        );
+      }
+    });
+    return this.subscribed;
+  }
+
+  /** Sends the commands in one message and resolves with their answers, in the same order. */
+  private async send(commands: Command[]): Promise<(Response | undefined)[]> {
+    await this.subscribe();
+    const correlation = randomUUID();
+    const tagged = commands.map((command, index) => ({
+      ...command,
+      correlationData: `${correlation}/${index}`,
+    }));
+    let stopWaiting: () => void = () => undefined;
+    const answers = new Promise<(Response | undefined)[]>((resolve, reject) => {
+      const onMessage = (topic: string, payload: Buffer) => {
+        if (topic !== RESPONSE_TOPIC) return;
+        let responses: Response[];
+        try {
+          responses = (JSON.parse(payload.toString('utf8')) as { responses?: Response[] }).responses ?? [];
+        } catch {
+          return;
+        }
+        const ours = tagged.map(({ correlationData }) =>
+          responses.find((response) => response.correlationData === correlationData),
+        );
+        if (ours.every((response) => response === undefined)) return;
+        cleanup();
+        resolve(ours);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const names = commands.map((command) => command.command).join(' and ');
+        reject(
+          new Error(
+            `The broker did not answer ${names} within ${this.timeoutMs / 1000} s; is it the fleet's broker, with the dynamic security plugin, and is this client fleet-admin?`,
+          ),
+        );
+      }, this.timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.client.off('message', onMessage);
+      };
+      stopWaiting = cleanup;
+      this.client.on('message', onMessage);
+    });
+    try {
+      await this.client.publishAsync(CONTROL_TOPIC, JSON.stringify({ commands: tagged }), { qos: 1 });
+    } catch (error) {
+      stopWaiting();
+      throw new Error(`The commands could not be sent to the broker: ${(error as Error).message}.`);
+    }
+    return answers;
+  }
+}
+
+function refused(answer: Response, id?: string): never {
+  const target = id === undefined ? '' : ` for device "${id}"`;
+  throw new Error(`The broker refused ${answer.command}${target}: ${answer.error}.`);
+}

@@ -1,0 +1,99 @@
+import { DEVICE_ID_ACCEPTED, isValidDeviceId, topics } from '@fleet/shared';
+
+/** The service users of the production profile; no device may take these names. */
+export const ADMIN_USER = 'fleet-admin';
+export const DASHBOARD_USER = 'dashboard';
+export const RESERVED_USERS: readonly string[] = [ADMIN_USER, DASHBOARD_USER];
+
+export type AclType =
+  | 'publishClientSend'
+  | 'publishClientReceive'
+  | 'subscribeLiteral'
+  | 'subscribePattern'
+  | 'unsubscribeLiteral'
+  | 'unsubscribePattern';
+
+/** One ACL entry as the dynamic security plugin stores and accepts it (`allow` defaults to false there). */
+export interface DynsecAcl {
+  acltype: AclType;
+  topic: string;
+  priority: number;
+  allow: boolean;
+}
+
+export interface DynsecRole {
+  rolename: string;
+  acls: DynsecAcl[];
+}
+
+const allow = (acltype: AclType, topic: string): DynsecAcl => ({ acltype, topic, priority: 0, allow: true });
+
+/**
+ * What a client may do when no role says: publish nothing, receive what it may subscribe to, subscribe to
+ * nothing, unsubscribe from anything (mosquitto_ctrl's `dynsec init` defaults).
+ */
+export const DEFAULT_ACL_ACCESS = {
+  publishClientSend: false,
+  publishClientReceive: true,
+  subscribe: false,
+  unsubscribe: true,
+} as const;
+
+/**
+ * fleet-admin: the dynamic security API, and the retained offline status of a device it removes. The
+ * plugin's answers need publishClientReceive too: defaultACLAccess never lets a $CONTROL topic through
+ * (plugins/dynamic-security/acl.c, acl_check), so without it the commands work and no answer arrives.
+ */
+export const adminRole: DynsecRole = {
+  rolename: ADMIN_USER,
+  acls: [
+    allow('publishClientSend', '$CONTROL/dynamic-security/#'),
+    allow('publishClientReceive', '$CONTROL/dynamic-security/#'),
+    allow('subscribePattern', '$CONTROL/dynamic-security/#'),
+    allow('publishClientSend', 'devices/+/status'),
+  ],
+};
+
+/** dashboard: every device's data, status and acks in; commands to any device out. */
+export const dashboardRole: DynsecRole = {
+  rolename: DASHBOARD_USER,
+  acls: [
+    allow('subscribePattern', topics.allDevices('data')),
+    allow('subscribePattern', topics.allDevices('status')),
+    allow('subscribePattern', topics.allDevices('ack')),
+    allow('publishClientSend', topics.allDevices('commands')),
+  ],
+};
+
+/** Throws one sentence when `id` cannot be a device's user name. */
+export function assertDeviceId(id: string): void {
+  if (!isValidDeviceId(id)) {
+    throw new Error(`Device id ${JSON.stringify(id)} is not accepted; accepted: ${DEVICE_ID_ACCEPTED}.`);
+  }
+  if (RESERVED_USERS.includes(id)) {
+    throw new Error(`Device id "${id}" is the broker's own ${id} user; choose another id.`);
+  }
+}
+
+/** The role of one device (Mosquitto 2.0.11's dynsec has no %u/%c in ACL topics): its own topics only. */
+export function deviceRoleName(id: string): string {
+  return `device-${id}`;
+}
+
+export function deviceRole(id: string): DynsecRole {
+  assertDeviceId(id);
+  return {
+    rolename: deviceRoleName(id),
+    acls: [
+      allow('publishClientSend', topics.data(id)),
+      allow('publishClientSend', topics.status(id)),
+      allow('publishClientSend', topics.ack(id)),
+      allow('subscribeLiteral', topics.commands(id)),
+    ],
+  };
+}
+
+/** The client id a device's credential is bound to: the edge's own (`edge-<id>`). */
+export function deviceClientId(id: string): string {
+  return `edge-${id}`;
+}
