@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { BrokerLogger } from './broker-handle.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { OutputTail } from './output-tail.js';
-import { waitForPort } from './wait-for-port.js';
+import { waitFor, waitForPort } from './wait-for-port.js';
 
 export interface MosquittoProcessOptions {
   binary: string;
@@ -17,6 +17,12 @@ export interface MosquittoProcessOptions {
   logger: BrokerLogger;
   /** Each line Mosquitto writes; default: logged at debug level. */
   onLine?: (line: string) => void;
+  /**
+   * Ready when Mosquitto writes "mosquitto version … running" (after its listeners opened) instead of when
+   * each port accepts a TCP connection: a bare TCP probe of a TLS listener makes Mosquitto log a failed
+   * handshake at every start. Needs line-buffered output (stdbuf); without it the ports are probed.
+   */
+  readyFromOutput?: boolean;
   /** Called when Mosquitto exits by itself after it started (not on `stop()`). */
   onUnexpectedExit?: (description: string) => void;
 }
@@ -29,6 +35,9 @@ const STOP_GRACE_MS = 10_000;
  * execs Mosquitto in place, so the process, its pid and its signals stay Mosquitto's.
  */
 const STDBUF = '/usr/bin/stdbuf';
+
+/** The line Mosquitto writes once its listeners are open. */
+const RUNNING = /mosquitto version \S+ running/;
 
 function command(binary: string, confPath: string): [string, string[]] {
   const args = ['-c', confPath];
@@ -51,6 +60,7 @@ export class MosquittoProcess {
       this.options.onLine ?? ((line: string) => logger.debug({ mosquitto: line }, 'mosquitto output'));
     const tail = new OutputTail();
     const [file, args] = command(binary, confPath);
+    let running = false;
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.stopping = false;
@@ -78,7 +88,10 @@ export class MosquittoProcess {
     for (const stream of [child.stdout, child.stderr]) {
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
-        for (const line of tail.add(chunk)) onLine(line);
+        for (const line of tail.add(chunk)) {
+          if (RUNNING.test(line)) running = true;
+          onLine(line);
+        }
       });
     }
     const gaveUp = () => {
@@ -89,7 +102,14 @@ export class MosquittoProcess {
       return undefined;
     };
     try {
-      for (const port of ports) await waitForPort(host, port, { timeoutMs: startTimeoutMs, gaveUp });
+      if (this.options.readyFromOutput && file === STDBUF) {
+        await waitFor(() => running, `Mosquitto did not say it was running within ${startTimeoutMs} ms.`, {
+          timeoutMs: startTimeoutMs,
+          gaveUp,
+        });
+      } else {
+        for (const port of ports) await waitForPort(host, port, { timeoutMs: startTimeoutMs, gaveUp });
+      }
       // It may have failed on a port that someone else answered on: settle that before saying it started.
       const reason = gaveUp();
       if (reason) throw new Error(reason);

@@ -35,3 +35,19 @@ export async function waitForPort(
     await sleep(50);
   }
 }
+
+/** Resolves once `done()` is true, checked every 50 ms; rejects with `timeoutMessage`, or when `gaveUp()` says. */
+export async function waitFor(
+  done: () => boolean,
+  timeoutMessage: string,
+  options: { timeoutMs: number; gaveUp?: () => string | undefined },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const reason = options.gaveUp?.();
+    if (reason) throw new Error(reason);
+    if (done()) return;
+    if (Date.now() > deadline) throw new Error(timeoutMessage);
+    await sleep(50);
+  }
+}

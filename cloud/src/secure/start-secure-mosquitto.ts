@@ -85,6 +85,7 @@ export async function startSecureMosquitto(options: SecureMosquittoOptions): Pro
     ports: [port],
     startTimeoutMs: options.startTimeoutMs ?? 10_000,
     logger,
+    readyFromOutput: true,
   });
   let first = true;
   const startOnce = async () => {
