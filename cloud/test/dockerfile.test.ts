@@ -1,30 +1,60 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { dockerfileInstructions, repoRoot } from './dockerfile-helpers.js';
+import { defaultMosquittoConfPath } from '../src/index.js';
+import { dockerfileInstructions, healthcheckCommand, repoRoot } from './dockerfile-helpers.js';
 
 const instructions = dockerfileInstructions();
+const runs = instructions.filter((line) => line.startsWith('RUN ')).join('\n');
 
 describe('cloud/Dockerfile', () => {
-  it('is built FROM eclipse-mosquitto:2.0', () => {
-    expect(instructions.filter((line) => line.startsWith('FROM '))).toEqual(['FROM eclipse-mosquitto:2.0']);
+  it("builds on Node's Debian bookworm images and runs on the slim one", () => {
+    const node = 'FROM node:$' + '{NODE_VERSION}';
+    expect(instructions.filter((line) => line.startsWith('FROM '))).toEqual([
+      `${node}-bookworm AS deps`,
+      `${node}-bookworm AS build`,
+      `${node}-bookworm-slim`,
+    ]);
   });
 
-  it('copies cloud/mosquitto/development.conf, which exists in the build context, to where Mosquitto reads it', () => {
-    const copies = instructions.filter((line) => line.startsWith('COPY '));
-    expect(copies).toEqual(['COPY cloud/mosquitto/development.conf /mosquitto/config/mosquitto.conf']);
-    for (const copy of copies) {
-      const sources = copy.split(/\s+/).slice(1, -1);
-      for (const source of sources) expect(existsSync(`${repoRoot}${source}`), source).toBe(true);
+  it("installs Debian's Mosquitto and links its dynamic security plugin to the path production.conf names", async () => {
+    expect(runs).toContain('apt-get install -y --no-install-recommends mosquitto');
+    const plugin = /^plugin (\S+)$/m.exec(
+      await readFile(defaultMosquittoConfPath('production'), 'utf8'),
+    )?.[1];
+    expect(plugin).toBe('/usr/lib/mosquitto_dynamic_security.so');
+    expect(runs).toContain(
+      `ln -s "$(dpkg -L mosquitto | grep '/mosquitto_dynamic_security\\.so$')" ${plugin}`,
+    );
+  });
+
+  it('copies both profiles, which exist in the build context, to /mosquitto/config/', () => {
+    const copy = instructions.find((line) => line.includes('/mosquitto/config/'));
+    expect(copy).toBe(
+      'COPY cloud/mosquitto/development.conf cloud/mosquitto/production.conf /mosquitto/config/',
+    );
+    for (const source of ['cloud/mosquitto/development.conf', 'cloud/mosquitto/production.conf']) {
+      expect(existsSync(`${repoRoot}${source}`), source).toBe(true);
     }
+    expect(runs).toContain('mkdir -p /mosquitto/data /mosquitto/shared /mosquitto/certs');
   });
 
-  it('exposes the two ports the configuration listens on, and runs that configuration', () => {
-    expect(instructions).toContain('EXPOSE 1883 9001');
-    expect(instructions).toContain('CMD ["/usr/sbin/mosquitto", "-c", "/mosquitto/config/mosquitto.conf"]');
+  it('exposes the ports of both profiles and runs the broker service with node, as process 1', () => {
+    expect(instructions).toContain('EXPOSE 1883 9001 8883');
+    expect(instructions).toContain('CMD ["node", "/app/cloud/dist/broker/main.js"]');
+    expect(instructions.some((line) => line.startsWith('ENTRYPOINT') || line.startsWith('USER'))).toBe(false);
+    expect(existsSync(`${repoRoot}cloud/src/broker/main.ts`)).toBe(true);
   });
 
-  it('has a health check that only talks to the broker on loopback', () => {
-    const healthcheck = instructions.find((line) => line.startsWith('HEALTHCHECK '));
-    expect(healthcheck).toMatch(/CMD \["mosquitto_sub", "-h", "127\.0\.0\.1", "-p", "1883",/);
+  it('has a health check that runs the compiled cloud/src/broker/healthcheck.ts with node', () => {
+    expect(healthcheckCommand()).toEqual(['node', '/app/cloud/dist/broker/healthcheck.js']);
+    expect(existsSync(`${repoRoot}cloud/src/broker/healthcheck.ts`)).toBe(true);
+  });
+
+  it('puts a fleet command on PATH that runs the fleet CLI on the data volume', () => {
+    expect(runs).toContain(
+      `printf '#!/bin/sh\\nexec node /app/cloud/dist/fleet/main.js --data-dir /mosquitto/data "$@"\\n' > /usr/local/bin/fleet`,
+    );
+    expect(runs).toContain('chmod 755 /usr/local/bin/fleet');
   });
 });
