@@ -7,6 +7,7 @@ import { encodeCaCert } from '@fleet/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { brokerRunAs } from '../src/secure/file-access.js';
 import { type SecureSetup, setupSecureBroker } from '../src/secure/setup.js';
+import { startSecureMosquitto } from '../src/secure/start-secure-mosquitto.js';
 import { certificateNames, createCa, issueServerCertificate, subjectName } from '../src/secure/x509.js';
 import { asRoot, decodeCa, modeOf, ownerOf, reachableTempDir, readEnv } from './secure-helpers.js';
 
@@ -242,6 +243,15 @@ describe('setupSecureBroker with a certificate of your own (CERTS_DIR)', () => {
     await writeFile(join(onlyKey, 'server.key'), other.keyPem);
     await expect(setup(dataDir, { certsDir: onlyKey })).rejects.toThrow(
       `${onlyKey} has server.key but no server.crt; a certificate of your own needs both (and ca.crt when a private CA signed it).`,
+    );
+  });
+});
+
+describe('startSecureMosquitto without Mosquitto', () => {
+  it('says in one sentence how to install it', async () => {
+    const dataDir = join(await reachableTempDir('fleet-no-mosquitto-'), 'data');
+    await expect(startSecureMosquitto({ dataDir, binary: '/nonexistent/mosquitto' })).rejects.toThrow(
+      'The secure broker needs Mosquitto at /nonexistent/mosquitto, which is not installed; install it with: sudo apt-get install mosquitto.',
     );
   });
 });
