@@ -8,7 +8,7 @@ import { defaultMosquittoConfPath, freePort, hasMosquitto, rewriteMosquittoConf 
 import { secureLayout } from '../src/secure/layout.js';
 import { BROKER_HEALTHCHECK, BROKER_MAIN, BrokerProcess, runScript } from './broker-process.js';
 import { connectClient, endClients } from './mqtt-helpers.js';
-import { modeOf, reachableTempDir, readEnv } from './secure-helpers.js';
+import { asRoot, modeOf, ownerOf, reachableTempDir, readEnv } from './secure-helpers.js';
 
 const built = existsSync(BROKER_MAIN) && existsSync(BROKER_HEALTHCHECK);
 const ready = hasMosquitto() && built;
@@ -109,6 +109,9 @@ describe.skipIf(!ready)('node cloud/dist/broker/main.js', () => {
       await readFile(layout.dashboardEnv, 'utf8'),
     );
     expect(await modeOf(join(env.SHARED_DIR ?? '', 'dashboard.env'))).toBe(0o600);
+    // The dashboard image's `node` user reads it; only root can give it away.
+    if (asRoot)
+      expect(await ownerOf(join(env.SHARED_DIR ?? '', 'dashboard.env'))).toEqual({ uid: 1000, gid: 1000 });
     expect(await readEnv(layout.clientEnv)).toMatchObject({ MQTT_BROKER: 'localhost', MQTT_TLS: 'true' });
     for (const secret of [admin.MQTT_PASSWORD, dashboard.MQTT_PASSWORD]) {
       expect(broker.raw.join('\n')).not.toContain(secret);
