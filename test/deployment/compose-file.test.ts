@@ -158,24 +158,44 @@ describe('docker-compose.yml', () => {
         mounts[name] = [...(mounts[name] ?? []), target];
       }
     }
-    expect(mounts).toEqual({ mosquitto: ['/mosquitto/data'], edge: ['/data'], dashboard: ['/data'] });
+    expect(mounts).toEqual({
+      mosquitto: ['/mosquitto/data', '/mosquitto/shared'],
+      edge: ['/data'],
+      dashboard: ['/data', '/broker'],
+    });
   });
 
-  it('lists dependencies as an array of services, never the map form', () => {
+  it("hands the dashboard the broker's dashboard.env through one shared volume, read-only on its side", () => {
+    expect(services.mosquitto?.volumes).toContain('broker-shared:/mosquitto/shared');
+    expect(services.dashboard?.volumes).toContain('broker-shared:/broker:ro');
+    expect(services.dashboard?.environment).toMatchObject({ ENV_FILE: '/broker/dashboard.env' });
+  });
+
+  it('lists no depends_on: a balena supervisor may never start a service whose dependency exited', () => {
+    // On an edge-only device the broker exits 0 at once (FLEET_ROLE=edge); balena-supervisor#2409 left
+    // its dependents unstarted. The edge and the dashboard wait for the broker by themselves instead.
     for (const [name, service] of Object.entries(services)) {
-      if (service.depends_on === undefined) continue;
-      expect(Array.isArray(service.depends_on), `${name}.depends_on is a list`).toBe(true);
-      for (const dependency of service.depends_on as string[]) expect(serviceNames).toContain(dependency);
+      expect(service.depends_on, `${name}.depends_on`).toBeUndefined();
     }
-    expect(services.edge?.depends_on).toEqual(['mosquitto']);
-    expect(services.dashboard?.depends_on).toEqual(['mosquitto']);
   });
 
-  it('restarts every service by itself, so a service that starts before the broker retries', () => {
+  it('restarts a failed service, and leaves the broker and the dashboard stopped after their exit 0 on an edge-only device', () => {
     for (const [name, service] of Object.entries(services)) {
       expect(RESTART_POLICIES, `${name}.restart`).toContain(service.restart);
       expect(service.restart, `${name}.restart`).not.toBe('no');
     }
+    expect(services.mosquitto?.restart).toBe('on-failure');
+    expect(services.dashboard?.restart).toBe('on-failure');
+    expect(services.edge?.restart).toBe('unless-stopped');
+  });
+
+  it('publishes the TLS port of the production profile beside the development ones', () => {
+    expect(services.mosquitto?.ports).toEqual(['1883:1883', '9001:9001', '8883:8883']);
+  });
+
+  it("lets the broker hold production.conf's 12 000 connections: each one is an open file", () => {
+    expect(readRepoFile('cloud/mosquitto/production.conf')).toMatch(/^max_connections 12000$/m);
+    expect(services.mosquitto?.ulimits).toEqual({ nofile: 16384 });
   });
 
   it('maps host port 8080 to the dashboard on container port 80', () => {
