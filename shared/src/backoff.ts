@@ -1,37 +1,43 @@
 /**
  * Reconnect delays for MQTT clients: the ceiling doubles from `initialMs` up to `maxMs` after each failed
- * attempt and starts again from `initialMs` once connected. Each delay is drawn between half the ceiling and
- * the ceiling ("equal jitter"), so a fleet that lost its broker at the same moment does not come back in
- * lock-step, and no client ever retries faster than half its ceiling.
+ * attempt, and starts again from `initialMs` once a connection has lasted `stableMs`. Each delay is drawn
+ * between half the ceiling and the ceiling ("equal jitter"), so a fleet that lost its broker at the same
+ * moment does not come back in lock-step. A broker that accepts the login and then hangs up at once (a
+ * publish its ACL denies) does not reset the ceiling, so such a client backs off too instead of
+ * reconnecting every second forever.
  */
 export interface BackoffOptions {
   initialMs?: number;
   maxMs?: number;
+  /** How long a connection must last for the next delay to start from initialMs again; default 30 s. */
+  stableMs?: number;
   /** A number in [0, 1); Math.random by default, fixed in tests. */
   random?: () => number;
+  /** Milliseconds; Date.now by default. */
+  now?: () => number;
 }
 
 export class Backoff {
   readonly initialMs: number;
   readonly maxMs: number;
+  readonly stableMs: number;
   private readonly random: () => number;
+  private readonly now: () => number;
   private ceiling: number;
+  private connectedAt: number | null = null;
 
   constructor(options: BackoffOptions = {}) {
     this.initialMs = options.initialMs ?? 1_000;
     this.maxMs = options.maxMs ?? 30_000;
+    this.stableMs = options.stableMs ?? 30_000;
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
     if (this.initialMs <= 0 || this.maxMs < this.initialMs) {
       throw new RangeError(
         `Back-off needs 0 < initialMs <= maxMs, received ${this.initialMs} and ${this.maxMs}.`,
       );
     }
     this.ceiling = this.initialMs;
-  }
-
-  /** The ceiling of the next delay (without jitter), for log lines. */
-  get currentCeilingMs(): number {
-    return this.ceiling;
   }
 
   /** The delay before the next attempt, drawn in [ceiling / 2, ceiling]; the ceiling then doubles, up to maxMs. */
@@ -41,8 +47,23 @@ export class Backoff {
     return Math.round(ceiling / 2 + this.random() * (ceiling / 2));
   }
 
-  /** Connected: the next delay starts from initialMs again. */
+  /** Starts the ceiling from initialMs again. */
   reset(): void {
     this.ceiling = this.initialMs;
+  }
+
+  /** A connection is up (CONNACK accepted). */
+  connected(): void {
+    this.connectedAt = this.now();
+  }
+
+  /**
+   * The delay before the next attempt, after a connection closed or an attempt failed. The ceiling starts
+   * again from initialMs only when the connection that closed had lasted stableMs.
+   */
+  afterClose(): number {
+    if (this.connectedAt !== null && this.now() - this.connectedAt >= this.stableMs) this.reset();
+    this.connectedAt = null;
+    return this.next();
   }
 }

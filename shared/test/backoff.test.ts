@@ -29,6 +29,31 @@ describe('Backoff', () => {
     expect(Math.max(...firstRetries) - Math.min(...firstRetries)).toBeGreaterThan(2_000);
   });
 
+  it('starts again from the first delay after a connection that lasted, not after one the broker dropped at once', () => {
+    let now = 0;
+    const backoff = new Backoff({
+      initialMs: 1_000,
+      maxMs: 30_000,
+      stableMs: 30_000,
+      random: () => 0.999999,
+      now: () => now,
+    });
+    expect([backoff.afterClose(), backoff.afterClose(), backoff.afterClose()]).toEqual([1_000, 2_000, 4_000]);
+    // Connected, then hung up on within a second (e.g. a publish the broker's ACL denies): keeps growing.
+    backoff.connected();
+    now += 900;
+    expect(backoff.afterClose()).toBe(8_000);
+    backoff.connected();
+    now += 29_999;
+    expect(backoff.afterClose()).toBe(16_000);
+    // A connection that lasted 30 s: the broker was fine, the next outage starts from the first delay.
+    backoff.connected();
+    now += 30_000;
+    expect(backoff.afterClose()).toBe(1_000);
+    // A failed attempt after that is not a connection: it grows.
+    expect(backoff.afterClose()).toBe(2_000);
+  });
+
   it('refuses delays that make no sense', () => {
     expect(() => new Backoff({ initialMs: 0, maxMs: 1_000 })).toThrow(RangeError);
     expect(() => new Backoff({ initialMs: 2_000, maxMs: 1_000 })).toThrow(RangeError);

@@ -175,7 +175,7 @@ export class MqttBrokerConnection implements BrokerConnection {
   }
 
   private async handleConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
-    this.backoff.reset();
+    this.backoff.connected();
     this.failures.clear();
     try {
       const granted = await client.subscribeAsync(
@@ -203,7 +203,7 @@ export class MqttBrokerConnection implements BrokerConnection {
   private handleClose(client: MqttClient): void {
     if (this.current === 'stopped' || client !== this.client) return;
     if (this.retryTimer) return;
-    const delay = this.backoff.next();
+    const delay = this.backoff.afterClose();
     if (this.pendingError) {
       const failure = describeConnectFailure(
         this.pendingError,

@@ -50,6 +50,8 @@ export class DeviceLink implements MessageLink {
   private isConnected = false;
   private everConnected = false;
   private readonly failures: ConnectFailureLog;
+  /** The error of the attempt under way, reported when its connection closes with the delay that follows. */
+  private pendingError: (Error & { code?: string | number }) | null = null;
   private readonly broker: string;
   private stopping = false;
   private counters = { published: 0, reconnects: 0 };
@@ -105,8 +107,9 @@ export class DeviceLink implements MessageLink {
       protocolVersion: 4,
       keepalive: 30,
       connectTimeout: 10_000,
-      // mqtt.js waits options.reconnectPeriod before each new attempt: the link sets it, jittered and growing.
-      reconnectPeriod: this.backoff.next(),
+      // mqtt.js waits options.reconnectPeriod before each new attempt: the link sets it at every close,
+      // jittered and growing (this first value only switches reconnecting on).
+      reconnectPeriod: this.backoff.initialMs,
       reconnectOnConnackError: true,
       will: { topic: this.statusTopic, payload: Buffer.from(JSON.stringify(will)), qos: QOS, retain: true },
     };
@@ -122,12 +125,9 @@ export class DeviceLink implements MessageLink {
     const client = mqtt.connect(clientOptions);
     this.client = client;
     client.on('connect', (connack) => void this.handleConnect(client, connack.sessionPresent));
-    client.on('reconnect', () => {
-      // An attempt starts now; if it fails, mqtt.js waits this long before the next one.
-      client.options.reconnectPeriod = this.backoff.next();
-      this.log.debug({ next_retry_ms: client.options.reconnectPeriod }, 'reconnecting to the MQTT broker');
-    });
-    client.on('close', () => this.handleClose());
+    client.on('reconnect', () => this.log.debug('reconnecting to the MQTT broker'));
+    // Before mqtt.js's own 'close' listener, which arms the next attempt with options.reconnectPeriod.
+    client.prependListener('close', () => this.handleClose(client));
     client.on('error', (error) => this.handleError(error));
     client.on('message', (topic, payload) => {
       if (topic !== this.commandTopic) return;
@@ -196,8 +196,7 @@ export class DeviceLink implements MessageLink {
   private async handleConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
     if (this.everConnected) this.counters.reconnects += 1;
     this.everConnected = true;
-    this.backoff.reset();
-    client.options.reconnectPeriod = this.backoff.next();
+    this.backoff.connected();
     this.failures.clear();
     this.log.info({ broker: this.broker, session_present: sessionPresent }, 'connected to the MQTT broker');
     try {
@@ -220,26 +219,28 @@ export class DeviceLink implements MessageLink {
     });
   }
 
-  private handleClose(): void {
+  private handleClose(client: MqttClient): void {
     const wasConnected = this.isConnected;
     this.setConnected(false);
     if (this.stopping) return;
-    if (wasConnected) {
+    const retryMs = this.backoff.afterClose();
+    client.options.reconnectPeriod = retryMs;
+    const error = this.pendingError;
+    this.pendingError = null;
+    if (error) {
+      const failure = describeConnectFailure(error, this.options.transport, this.clientId);
+      this.failures.report(failure, { nextMs: retryMs, maxMs: this.backoff.maxMs }, error);
+    } else if (wasConnected) {
       this.log.warn(
-        {
-          broker: this.broker,
-          retry_ms: this.client?.options.reconnectPeriod,
-          max_retry_ms: this.backoff.maxMs,
-        },
+        { broker: this.broker, retry_ms: retryMs, max_retry_ms: this.backoff.maxMs },
         'lost the connection to the MQTT broker; reconnecting with back-off',
       );
     }
   }
 
+  /** mqtt.js emits 'error' and then 'close'; the failure is logged at 'close', once the next delay is known. */
   private handleError(error: Error & { code?: string | number }): void {
-    const failure = describeConnectFailure(error, this.options.transport, this.clientId);
-    const nextMs = this.client?.options.reconnectPeriod ?? this.backoff.currentCeilingMs;
-    this.failures.report(failure, { nextMs, maxMs: this.backoff.maxMs }, error);
+    this.pendingError = error;
   }
 
   /** The broker lets this credential connect but not read this device's commands: a wrong user name. */
