@@ -4,6 +4,7 @@ import { formatEnvFile } from '@fleet/shared';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  adminConnection,
   DynsecAdmin,
   hasMosquitto,
   MOSQUITTO_BINARY,
@@ -68,13 +69,8 @@ describe.skipIf(!mosquittoInstalled)('Mosquitto with cloud/mosquitto/production.
   beforeAll(async () => {
     const dataDir = join(await reachableTempDir('fleet-secure-broker-'), 'data');
     broker = await startSecureMosquitto({ dataDir, logger: quietLogger });
-    const adminEnv = await readEnv(broker.adminEnvPath);
     dashboardEnv = await readEnv(broker.dashboardEnvPath);
-    admin = await DynsecAdmin.connect(broker.url, {
-      ca: broker.caCertPem,
-      username: adminEnv.MQTT_USERNAME,
-      password: adminEnv.MQTT_PASSWORD,
-    });
+    admin = await DynsecAdmin.connect((await adminConnection(dataDir)).options);
     for (const id of ['sim-001', 'sim-002', 'sim-003']) devices[id] = (await admin.addDevice(id)).password;
   });
   afterEach(async () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  adminConnection,
   DynsecAdmin,
   hasMosquitto,
   MOSQUITTO_BINARY,
@@ -35,12 +36,7 @@ describe.skipIf(!mosquittoInstalled)('production.conf: queued bytes of an offlin
   beforeAll(async () => {
     const dataDir = join(await reachableTempDir('fleet-secure-queue-'), 'data');
     broker = await startSecureMosquitto({ dataDir, logger: quietLogger });
-    const env = await readEnv(broker.adminEnvPath);
-    admin = await DynsecAdmin.connect(broker.url, {
-      ca: broker.caCertPem,
-      username: env.MQTT_USERNAME,
-      password: env.MQTT_PASSWORD,
-    });
+    admin = await DynsecAdmin.connect((await adminConnection(dataDir)).options);
   });
   afterAll(async () => {
     await endClients();

@@ -19,7 +19,11 @@ async function target(config: BrokerConfig): Promise<{ url: string; options: ICl
   }
   const confPath = confPathOf(config, 'development');
   const port = mqttListenerPort(await readFile(confPath, 'utf8'), confPath);
-  return { url: `mqtt://127.0.0.1:${port}`, options: {}, as: 'an anonymous client' };
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    options: { host: '127.0.0.1', port, protocol: 'mqtt' },
+    as: 'an anonymous client',
+  };
 }
 
 /** Resolves when the broker accepts an MQTT CONNECT within 3 s; rejects with one sentence otherwise. */
@@ -27,7 +31,7 @@ export async function checkBroker(config: BrokerConfig): Promise<string> {
   const { url, options, as } = await target(config);
   const started = Date.now();
   try {
-    const client = await mqtt.connectAsync(url, {
+    const client = await mqtt.connectAsync({
       ...options,
       clientId: `healthcheck-${randomUUID().slice(0, 8)}`,
       clean: true,

@@ -1,61 +1,63 @@
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import { loadCaCert, parseCaCert, parseEnvFile } from '@fleet/shared';
-import type { IClientOptions } from 'mqtt';
+import {
+  brokerLabel,
+  ConfigError,
+  loadEnvConfig,
+  type MqttTransportOptions,
+  mqttEnvSpec,
+  mqttSettings,
+  mqttTransportOptions,
+  parseEnvFile,
+} from '@fleet/shared';
 import { secureLayout } from '../secure/layout.js';
 
-/** Where and how to connect, from the variables of an env file. */
+/** Where and how to connect: mqtt.js options, and the broker in words for messages. */
 export interface EnvConnection {
   /** e.g. mqtts://127.0.0.1:8883 */
   url: string;
-  options: IClientOptions;
+  options: MqttTransportOptions;
 }
 
 /**
- * The MQTT connection an env file describes (MQTT_BROKER, MQTT_PORT, MQTT_TLS, MQTT_CA_CERT,
- * MQTT_TLS_SERVERNAME, MQTT_USERNAME, MQTT_PASSWORD), as mqtt.js options. `source` names the file in the
- * one-sentence errors. Certificates are always verified.
+ * The MQTT connection that MQTT_* variables describe (an env file's, or the environment's), read exactly as
+ * the edge and the dashboard read them. `source` names where they come from in the one-sentence errors.
  */
 export async function connectionFromEnv(
-  variables: Record<string, string>,
+  variables: Record<string, string | undefined>,
   source: string,
 ): Promise<EnvConnection> {
-  const host = variables.MQTT_BROKER;
-  const port = Number(variables.MQTT_PORT);
-  if (!host) throw new Error(`${source} has no MQTT_BROKER.`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(
-      `${source} has MQTT_PORT ${JSON.stringify(variables.MQTT_PORT ?? '')}; accepted: a port number.`,
-    );
+  try {
+    const settings = mqttSettings(loadEnvConfig(mqttEnvSpec, variables));
+    return { url: brokerLabel(settings), options: await mqttTransportOptions(settings) };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${source}: ${error.message}`);
+    throw error;
   }
-  const tls = variables.MQTT_TLS === 'true';
-  const options: IClientOptions = {};
-  if (tls) {
-    options.rejectUnauthorized = true;
-    if (variables.MQTT_CA_CERT) {
-      const parsed = parseCaCert(variables.MQTT_CA_CERT);
-      if (!parsed) throw new Error(`${source} has an MQTT_CA_CERT that is not a certificate.`);
-      options.ca = await loadCaCert(parsed);
-    }
-    if (variables.MQTT_TLS_SERVERNAME) options.servername = variables.MQTT_TLS_SERVERNAME;
-  }
-  if (variables.MQTT_USERNAME) options.username = variables.MQTT_USERNAME;
-  if (variables.MQTT_PASSWORD) options.password = variables.MQTT_PASSWORD;
-  const shownHost = isIP(host) === 6 ? `[${host}]` : host;
-  return { url: `${tls ? 'mqtts' : 'mqtt'}://${shownHost}:${port}`, options };
 }
 
-/** How to reach the broker as fleet-admin: D/secure/broker-admin.env, which the broker writes at start. */
-export async function adminConnection(dataDir: string): Promise<EnvConnection> {
+const MQTT_VARIABLES = Object.values(mqttEnvSpec).map((variable) => variable.env);
+
+/**
+ * How to reach the broker as fleet-admin: D/secure/broker-admin.env, which the broker writes when it starts,
+ * with any MQTT_* variable of `env` over it (e.g. MQTT_BROKER=mqtt.example.com on another machine). Without
+ * the file, the MQTT_* variables of `env` alone, when they name a user.
+ */
+export async function adminConnection(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<EnvConnection> {
   const path = secureLayout(dataDir).adminEnv;
-  let text: string;
+  const overrides = Object.fromEntries(
+    MQTT_VARIABLES.filter((name) => env[name]).map((name) => [name, env[name] as string]),
+  );
+  let fromFile: Record<string, string> = {};
   try {
-    text = await readFile(path, 'utf8');
+    fromFile = parseEnvFile(await readFile(path, 'utf8'), path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(
-      `${path} cannot be read (${code}); the broker writes it when it starts with FLEET_ROLE=hub (npm start -- --secure outside the image).`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' || !overrides.MQTT_USERNAME) {
+      throw new Error(
+        `${path} cannot be read (${code ?? (error as Error).message}); the broker writes it when it starts in the production profile (FLEET_ROLE=hub, or npm start -- --secure), or give the admin credential as MQTT_BROKER, MQTT_PORT, MQTT_TLS, MQTT_CA_CERT, MQTT_USERNAME and MQTT_PASSWORD.`,
+      );
+    }
   }
-  return connectionFromEnv(parseEnvFile(text, path), path);
+  const source = Object.keys(overrides).length > 0 ? `${path} and the environment` : path;
+  return connectionFromEnv({ ...fromFile, ...overrides }, source);
 }

@@ -57,9 +57,12 @@ export class DynsecAdmin {
     this.timeoutMs = options.timeoutMs ?? 5_000;
   }
 
-  /** Connects with `options` (no retry) and returns an admin that owns that client: `close()` ends it. */
-  static async connect(url: string, options: IClientOptions & DynsecAdminOptions): Promise<DynsecAdmin> {
-    const client = await mqtt.connectAsync(url, {
+  /**
+   * Connects with `options` (host, port, TLS and the fleet-admin login, e.g. adminConnection().options; no
+   * retry) and returns an admin that owns that client: `close()` ends it.
+   */
+  static async connect(options: IClientOptions & DynsecAdminOptions): Promise<DynsecAdmin> {
+    const client = await mqtt.connectAsync({
       reconnectPeriod: 0,
       connectTimeout: 5_000,
       clientId: `fleet-admin-${randomUUID().slice(0, 8)}`,
