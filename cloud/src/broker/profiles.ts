@@ -90,7 +90,7 @@ export async function prepareDevelopment(config: BrokerConfig): Promise<Prepared
     confPath,
     ports: listeners.map((listener) => listener.port),
     fields: { fleet_role: config.fleetRole, profile: 'development', listeners: listening, limits },
-    summary: `broker started: FLEET_ROLE=${config.fleetRole}, development profile (anonymous, no TLS), listening on ${listening}; ${describeLimits(limits)}`,
+    summary: `broker started: FLEET_ROLE=${config.fleetRole}, development profile (anonymous, no TLS: for a trusted network only), listening on ${listening}; ${describeLimits(limits)}`,
     warnings: [],
   };
 }
