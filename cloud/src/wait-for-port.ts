@@ -19,26 +19,21 @@ function tryConnect(host: string, port: number): Promise<boolean> {
  * Resolves once `host:port` accepts a TCP connection. Rejects after `timeoutMs`, or as soon as `gaveUp()`
  * says there is no point waiting any more (e.g. the process that should listen has exited).
  */
-export async function waitForPort(
+export function waitForPort(
   host: string,
   port: number,
   options: { timeoutMs: number; gaveUp?: () => string | undefined },
 ): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const reason = options.gaveUp?.();
-    if (reason) throw new Error(reason);
-    if (await tryConnect(host, port)) return;
-    if (Date.now() > deadline) {
-      throw new Error(`${host}:${port} did not accept connections within ${options.timeoutMs} ms.`);
-    }
-    await sleep(50);
-  }
+  return waitFor(
+    () => tryConnect(host, port),
+    `${host}:${port} did not accept connections within ${options.timeoutMs} ms.`,
+    options,
+  );
 }
 
 /** Resolves once `done()` is true, checked every 50 ms; rejects with `timeoutMessage`, or when `gaveUp()` says. */
 export async function waitFor(
-  done: () => boolean,
+  done: () => boolean | Promise<boolean>,
   timeoutMessage: string,
   options: { timeoutMs: number; gaveUp?: () => string | undefined },
 ): Promise<void> {
@@ -46,7 +41,7 @@ export async function waitFor(
   for (;;) {
     const reason = options.gaveUp?.();
     if (reason) throw new Error(reason);
-    if (done()) return;
+    if (await done()) return;
     if (Date.now() > deadline) throw new Error(timeoutMessage);
     await sleep(50);
   }
