@@ -25,6 +25,11 @@ export interface MosquittoProcessOptions {
   readyFromOutput?: boolean;
   /** Called when Mosquitto exits by itself after it started (not on `stop()`). */
   onUnexpectedExit?: (description: string) => void;
+  /**
+   * Runs it in its own process group, so a Ctrl-C in the terminal reaches only this process, which then
+   * stops it last (the local launcher). It is still killed when this process exits.
+   */
+  detached?: boolean;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -61,7 +66,10 @@ export class MosquittoProcess {
     const tail = new OutputTail();
     const [file, args] = command(binary, confPath);
     let running = false;
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.options.detached === true,
+    });
     this.child = child;
     this.stopping = false;
     this.started = false;

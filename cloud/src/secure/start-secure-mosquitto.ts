@@ -25,6 +25,12 @@ export interface SecureMosquittoOptions {
   confPath?: string;
   /** How long to wait for the listener; default 10 s. */
   startTimeoutMs?: number;
+  /** Each line Mosquitto writes; default: logged at debug level. */
+  onLine?: (line: string) => void;
+  /** Called when Mosquitto exits by itself while it serves (not on `stop()`), e.g. "exited with code 1". */
+  onUnexpectedExit?: (description: string) => void;
+  /** Mosquitto in its own process group, out of reach of the terminal's Ctrl-C (see MosquittoProcess). */
+  detached?: boolean;
 }
 
 /** The production broker running on this machine. */
@@ -86,6 +92,9 @@ export async function startSecureMosquitto(options: SecureMosquittoOptions): Pro
     startTimeoutMs: options.startTimeoutMs ?? 10_000,
     logger,
     readyFromOutput: true,
+    ...(options.onLine ? { onLine: options.onLine } : {}),
+    ...(options.onUnexpectedExit ? { onUnexpectedExit: options.onUnexpectedExit } : {}),
+    detached: options.detached === true,
   });
   let first = true;
   const startOnce = async () => {
