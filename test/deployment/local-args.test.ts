@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseLauncherArgs } from '../../cloud/src/local/args.js';
+import { parseLauncherArgs, USAGE } from '../../cloud/src/local/args.js';
 import { formatBanner } from '../../cloud/src/local/banner.js';
-import { simulatedDeviceIds } from '../../cloud/src/local/fleet.js';
+import { simulatedDeviceIds, withoutMqttVariables } from '../../cloud/src/local/fleet.js';
 import { choosePort, LaunchError } from '../../cloud/src/local/ports.js';
 
 function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
@@ -24,6 +24,7 @@ describe('launcher arguments', () => {
       httpPort: { port: 8080, explicit: false },
       mqttPort: { port: 1883, explicit: false },
       wsPort: { port: 9001, explicit: false },
+      secure: false,
       host: '127.0.0.1',
       dataDir: '.data',
       externalBroker: null,
@@ -66,6 +67,31 @@ describe('launcher arguments', () => {
     expect(run([], { MQTT_BROKER: '  ' }).externalBroker).toBeNull();
   });
 
+  it('takes --secure: the production broker on 8883 by default, or the port given', () => {
+    const options = run(['--secure', '--devices', '3']);
+    expect(options.secure).toBe(true);
+    expect(options.mqttPort).toEqual({ port: 8883, explicit: false });
+    expect(options.externalBroker).toBeNull();
+    expect(run(['--secure', '--mqtt-port', '18883']).mqttPort).toEqual({ port: 18883, explicit: true });
+    expect(run(['--secure'], { MQTT_PORT: '18884' }).mqttPort).toEqual({ port: 18884, explicit: true });
+    expect(run(['--secure'], { MQTT_BROKER: ' ' }).secure).toBe(true);
+  });
+
+  it('refuses MQTT_BROKER and --ws-port with --secure, in one sentence', () => {
+    expect(error(['--secure'], { MQTT_BROKER: 'broker.lan' })).toBe(
+      'Environment variable MQTT_BROKER received "broker.lan"; accepted: unset with --secure, which runs its own broker.',
+    );
+    expect(error(['--secure', '--ws-port', '9002'])).toBe(
+      'Option --ws-port is not accepted with --secure; the production broker has no WebSocket listener.',
+    );
+  });
+
+  it('lists --secure in the usage', () => {
+    expect(USAGE).toMatch(/^ {2}--secure {8}the production profile/m);
+    expect(USAGE).toContain('8883 with --secure');
+    expect(USAGE.split('\n').every((line) => line.length <= 105)).toBe(true);
+  });
+
   it('refuses a bad value in one sentence naming the option, the value and what is accepted', () => {
     expect(error(['--devices', 'abc'])).toBe(
       'Option --devices received "abc"; accepted: a whole number from 1 to 100.',
@@ -89,7 +115,7 @@ describe('launcher arguments', () => {
 
   it('refuses unknown options, positional arguments and a missing value', () => {
     expect(error(['--device', '3'])).toBe(
-      'Option --device is not accepted; accepted options: --devices, --port, --mqtt-port, --ws-port, --host, --data-dir, --help.',
+      'Option --device is not accepted; accepted options: --devices, --port, --mqtt-port, --ws-port, --host, --data-dir, --secure, --help.',
     );
     expect(error(['3'])).toBe('Argument "3" is not accepted; accepted: options only (see --help).');
     expect(error(['--devices'])).toBe(
@@ -140,20 +166,65 @@ describe('launcher helpers', () => {
     );
   });
 
-  it('prints where to look, and which default ports moved', () => {
+  it('keeps the MQTT_* variables of the shell from the children in secure mode', () => {
+    expect(
+      withoutMqttVariables({ MQTT_BROKER: 'x', MQTT_PASSWORD: 'p', PUBLISH_INTERVAL: '2', PATH: '/bin' }),
+    ).toEqual({ PUBLISH_INTERVAL: '2', PATH: '/bin' });
+  });
+
+  it('prints where to look, that the development broker is anonymous, and which default ports moved', () => {
     const banner = formatBanner({
       dashboardUrl: 'http://localhost:8081',
-      brokerUrl: 'mqtt://localhost:1883',
-      brokerWsUrl: 'ws://localhost:9001',
-      embeddedBroker: true,
+      broker: { kind: 'embedded', url: 'mqtt://localhost:1883', wsUrl: 'ws://localhost:9001' },
       deviceIds: ['sim-001', 'sim-002'],
       dataDir: '/work/.data',
       notes: ['Port 8080 was taken: the dashboard uses 8081.'],
     });
     expect(banner).toContain('Dashboard    http://localhost:8081');
     expect(banner).toContain('MQTT broker  mqtt://localhost:1883 and ws://localhost:9001 (embedded)');
+    expect(banner).toContain(
+      '  Profile      development: anonymous clients, no TLS, so for a trusted network only (--secure: production)\n',
+    );
     expect(banner).toContain('Devices      sim-001, sim-002');
     expect(banner).toContain('Port 8080 was taken: the dashboard uses 8081.');
     expect(banner).toContain('Ctrl-C stops everything.');
+  });
+
+  it('says nothing of the profile of a broker given by MQTT_BROKER', () => {
+    const banner = formatBanner({
+      dashboardUrl: 'http://localhost:8080',
+      broker: { kind: 'external', url: 'mqtt://broker.lan:1883' },
+      deviceIds: ['sim-001'],
+      dataDir: '/work/.data',
+      notes: [],
+    });
+    expect(banner).toContain('MQTT broker  mqtt://broker.lan:1883 (MQTT_BROKER)');
+    expect(banner).not.toContain('Profile');
+  });
+
+  it('prints the production broker, its CA, the env files and how to add a device in secure mode', () => {
+    const banner = formatBanner({
+      dashboardUrl: 'http://localhost:8080',
+      broker: {
+        kind: 'secure',
+        url: 'mqtts://localhost:8883',
+        caCertPath: '/work/.data/secure/ca.crt',
+        devicesDir: '/work/.data/secure/devices',
+        dataDir: '/work/.data',
+      },
+      deviceIds: ['sim-001', 'sim-002', 'sim-003'],
+      dataDir: '/work/.data',
+      notes: [],
+    });
+    expect(banner.split('\n').slice(2, 9)).toEqual([
+      '  Dashboard    http://localhost:8080',
+      '  MQTT broker  mqtts://localhost:8883 (Mosquitto, production profile: TLS, a credential per device)',
+      '  CA           /work/.data/secure/ca.crt',
+      '  Env files    /work/.data/secure/devices/<id>.env, one per device (the lines device add prints)',
+      '  New device   npm run fleet -- --data-dir /work/.data device add <id>',
+      '  Devices      sim-001, sim-002, sim-003 (synthetic sensors, each with its own credential)',
+      '  Data         /work/.data',
+    ]);
+    expect(banner).not.toContain('anonymous');
   });
 });

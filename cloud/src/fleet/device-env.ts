@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { EnvFileError, formatEnvFile, parseEnvFile } from '@fleet/shared';
 import { ensureDir, writeFileAtomic } from '../secure/file-access.js';
 import { secureLayout } from '../secure/layout.js';
@@ -58,9 +58,14 @@ export function deviceEnvText(client: ClientVariables, credential: DeviceCredent
   ]);
 }
 
+/** D/secure/devices/: the env files of the devices `npm start -- --secure` runs. */
+export function deviceEnvDir(dataDir: string): string {
+  return join(secureLayout(dataDir).secureDir, 'devices');
+}
+
 /** D/secure/devices/<id>.env */
 export function deviceEnvPath(dataDir: string, id: string): string {
-  return join(secureLayout(dataDir).secureDir, 'devices', `${id}.env`);
+  return join(deviceEnvDir(dataDir), `${id}.env`);
 }
 
 /**
@@ -76,7 +81,7 @@ export async function provisionDevices(
 ): Promise<Map<string, string>> {
   const existing = new Set(await admin.listDevices());
   const files = new Map<string, string>();
-  await ensureDir(dirname(deviceEnvPath(dataDir, 'x')), 0o700);
+  await ensureDir(deviceEnvDir(dataDir), 0o700);
   for (const id of ids) {
     const path = deviceEnvPath(dataDir, id);
     const kept = existing.has(id) ? await keptCredential(path, id) : null;

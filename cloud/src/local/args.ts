@@ -18,10 +18,12 @@ export interface LauncherOptions {
   devices: number;
   /** The dashboard's HTTP port. */
   httpPort: PortChoice;
-  /** The embedded broker's MQTT (TCP) port. */
+  /** The broker's MQTT port: the embedded broker's (TCP), or Mosquitto's TLS listener with `secure`. */
   mqttPort: PortChoice;
-  /** The embedded broker's MQTT-over-WebSocket port. */
+  /** The embedded broker's MQTT-over-WebSocket port (unused with `secure`). */
   wsPort: PortChoice;
+  /** The production profile: Debian's Mosquitto with TLS, a generated CA and a credential per device. */
+  secure: boolean;
   /** Address the dashboard and the embedded broker listen on. */
   host: string;
   /** Folder of the dashboard's and the devices' data (relative to the working directory, or absolute). */
@@ -39,6 +41,7 @@ export const DEFAULT_DEVICES = 2;
 export const MAX_DEVICES = 100;
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_MQTT_PORT = 1883;
+export const DEFAULT_SECURE_MQTT_PORT = 8883;
 export const DEFAULT_WS_PORT = 9001;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_DIR = '.data';
@@ -50,20 +53,26 @@ Runs the whole fleet on this machine without Docker: an MQTT broker, the dashboa
 Options:
   --devices N     simulated devices, 1 to ${MAX_DEVICES} (default ${DEFAULT_DEVICES}): sim-001, sim-002, …
   --port N        dashboard HTTP port (default ${DEFAULT_HTTP_PORT}, or the next free one)
-  --mqtt-port N   embedded broker MQTT port (default ${DEFAULT_MQTT_PORT}, or the next free one)
+  --mqtt-port N   broker MQTT port (default ${DEFAULT_MQTT_PORT}, ${DEFAULT_SECURE_MQTT_PORT} with --secure, or the next free one)
   --ws-port N     embedded broker WebSocket port (default ${DEFAULT_WS_PORT}, or the next free one)
   --host ADDRESS  address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for the whole network)
-  --data-dir DIR  where the dashboard and the devices keep their data (default ${DEFAULT_DATA_DIR})
+  --data-dir DIR  where the broker, the dashboard and the devices keep their data (default ${DEFAULT_DATA_DIR})
+  --secure        the production profile instead of the anonymous broker: Debian's Mosquitto
+                  (sudo apt-get install mosquitto), TLS only, a generated CA and a credential per
+                  device, written to DIR/secure/ (ca.crt, devices/<id>.env); no WebSocket port; while
+                  it runs, npm run fleet -- --data-dir DIR device add|remove|list manages credentials
   --help          this text
 
 Environment:
   MQTT_BROKER     use this broker (host name or IP) instead of starting one; MQTT_PORT is its port
-  MQTT_PORT       port of MQTT_BROKER, or of the embedded broker (like --mqtt-port)
+                  (not with --secure)
+  MQTT_PORT       port of MQTT_BROKER, or of the broker started here (like --mqtt-port)
   PORT            dashboard HTTP port (like --port)
   LOG_LEVEL       ${logLevelVar.accepted} (default ${logLevelVar.default})
-  Any other variable of the edge or the dashboard (PUBLISH_INTERVAL, ALERT_THRESHOLD, …) is passed on.`;
+  Any other variable of the edge or the dashboard (PUBLISH_INTERVAL, ALERT_THRESHOLD, …) is passed on;
+  with --secure no MQTT_* variable is: they read how to connect from the files in DIR/secure/.`;
 
-const OPTION_NAMES = ['devices', 'port', 'mqtt-port', 'ws-port', 'host', 'data-dir', 'help'];
+const OPTION_NAMES = ['devices', 'port', 'mqtt-port', 'ws-port', 'host', 'data-dir', 'secure', 'help'];
 const PORT_ACCEPTED = 'a port number from 1 to 65535';
 
 class ArgumentError extends Error {}
@@ -139,6 +148,7 @@ function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResu
       'ws-port': { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      secure: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -167,9 +177,24 @@ function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResu
     );
   }
 
+  const secure = values.secure === true;
   const mqttPortEnv = envPort(env, 'MQTT_PORT');
-  const mqttPort = portChoice(flagPort('mqtt-port'), mqttPortEnv, DEFAULT_MQTT_PORT);
+  const mqttPort = portChoice(
+    flagPort('mqtt-port'),
+    mqttPortEnv,
+    secure ? DEFAULT_SECURE_MQTT_PORT : DEFAULT_MQTT_PORT,
+  );
   const brokerHost = env.MQTT_BROKER?.trim();
+  if (secure && brokerHost) {
+    throw new ArgumentError(
+      `Environment variable MQTT_BROKER received ${JSON.stringify(env.MQTT_BROKER)}; accepted: unset with --secure, which runs its own broker.`,
+    );
+  }
+  if (secure && values['ws-port'] !== undefined) {
+    throw new ArgumentError(
+      'Option --ws-port is not accepted with --secure; the production broker has no WebSocket listener.',
+    );
+  }
   return {
     kind: 'run',
     options: {
@@ -177,6 +202,7 @@ function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResu
       httpPort: portChoice(flagPort('port'), envPort(env, 'PORT'), DEFAULT_HTTP_PORT),
       mqttPort,
       wsPort: portChoice(flagPort('ws-port'), undefined, DEFAULT_WS_PORT),
+      secure,
       host,
       dataDir,
       externalBroker: brokerHost ? { host: brokerHost, port: mqttPort.port } : null,

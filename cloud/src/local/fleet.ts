@@ -1,25 +1,32 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '@fleet/shared';
-import type { BrokerHandle } from '../broker-handle.js';
 import { startEmbeddedBroker } from '../start-embedded-broker.js';
 import { waitForPort } from '../wait-for-port.js';
-import type { LauncherOptions } from './args.js';
-import { type ChildExit, type ChildOutput, describeExit, type RunningChild, startChild } from './children.js';
+import type { LauncherOptions, PortChoice } from './args.js';
+import { type ChildOutput, describeExit, type RunningChild, startChild } from './children.js';
 import type { EntryPoints } from './paths.js';
 import { choosePort, LaunchError } from './ports.js';
+import { startSecureFleetBroker } from './secure-broker.js';
 
 /** How long a child has between SIGTERM and SIGKILL. */
 export const STOP_GRACE_MS = 5_000;
 /** How long the dashboard has to open its HTTP port. */
 const DASHBOARD_START_TIMEOUT_MS = 30_000;
 
+/** The broker the fleet runs or uses, for the banner. */
+export type BrokerSummary =
+  /** The anonymous development broker (aedes) in the launcher's process. */
+  | { kind: 'embedded'; url: string; wsUrl: string }
+  /** The broker MQTT_BROKER names. */
+  | { kind: 'external'; url: string }
+  /** Mosquitto with the production profile (--secure). */
+  | { kind: 'secure'; url: string; caCertPath: string; devicesDir: string; dataDir: string };
+
 /** What is running, for the banner. */
 export interface FleetSummary {
   dashboardUrl: string;
-  brokerUrl: string;
-  brokerWsUrl: string | null;
-  embeddedBroker: boolean;
+  broker: BrokerSummary;
   deviceIds: string[];
   dataDir: string;
   /** Ports that moved because the default one was taken, in words. */
@@ -34,13 +41,33 @@ export interface FleetDeps {
   cwd: string;
   output: ChildOutput;
   logger: Logger;
-  /** Called once when a child ends while the fleet is not stopping. */
-  onUnexpectedExit: (name: string, exit: ChildExit) => void;
+  /** Called once when a child (or Mosquitto) ends while the fleet is not stopping: "exited with code 1". */
+  onUnexpectedExit: (name: string, description: string) => void;
 }
+
+/** How the children reach the broker, and what the banner says of it. */
+interface BrokerConnection {
+  summary: BrokerSummary;
+  /** The variables the children start from: the launcher's, without MQTT_* in secure mode. */
+  inherited: NodeJS.ProcessEnv;
+  dashboard: Record<string, string>;
+  device(id: string): Record<string, string>;
+}
+
+/** A port for `what` (`label` in the note when a default one moved), free on `host` (default --host). */
+type PickPort = (choice: PortChoice, what: string, label: string, host?: string) => Promise<number>;
 
 /** sim-001, sim-002, … */
 export function simulatedDeviceIds(count: number): string[] {
   return Array.from({ length: count }, (_, index) => `sim-${String(index + 1).padStart(3, '0')}`);
+}
+
+/**
+ * The environment without MQTT_* variables: in secure mode the children read their connection from their
+ * ENV_FILE, and a variable of the environment would win over the file's.
+ */
+export function withoutMqttVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('MQTT_')));
 }
 
 /** The host name to show in a URL for an address the launcher listens on. */
@@ -49,12 +76,13 @@ export function displayHost(host: string): string {
 }
 
 /**
- * The whole fleet on this machine: an embedded broker (unless an external one is given), the dashboard and
- * the simulated devices as child processes. `start()` brings them up in that order, `stop()` takes them down
- * in the reverse order and can be called at any point, also after a failed `start()`.
+ * The whole fleet on this machine: a broker (the embedded development broker, Mosquitto with the production
+ * profile and a credential per device with `secure`, or none when an external one is given), the dashboard
+ * and the simulated devices as child processes. `start()` brings them up in that order, `stop()` takes them
+ * down in the reverse order and can be called at any point, also after a failed `start()`.
  */
 export class LocalFleet {
-  private broker: BrokerHandle | null = null;
+  private broker: { stop(): Promise<void> } | null = null;
   private readonly children: RunningChild[] = [];
   private stopping = false;
   private readonly killOnExit = () => {
@@ -78,8 +106,8 @@ export class LocalFleet {
     process.on('exit', this.killOnExit);
     const notes: string[] = [];
     const taken = new Set<number>();
-    const pick = async (choice: LauncherOptions['httpPort'], what: string, label: string) => {
-      const port = await choosePort(choice, options.host, what, taken);
+    const pick: PickPort = async (choice, what, label, host = options.host) => {
+      const port = await choosePort(choice, host, what, taken);
       taken.add(port);
       if (port !== choice.port) {
         notes.push(`Port ${choice.port} was taken: ${label} uses ${port}.`);
@@ -88,33 +116,15 @@ export class LocalFleet {
       return port;
     };
 
-    let brokerHost: string;
-    let brokerPort: number;
-    let brokerWsUrl: string | null = null;
-    const shownHost = displayHost(options.host);
-    if (options.externalBroker) {
-      ({ host: brokerHost, port: brokerPort } = options.externalBroker);
-      logger.info({ broker: `mqtt://${brokerHost}:${brokerPort}` }, 'Using the broker given by MQTT_BROKER');
-    } else {
-      const port = await pick(options.mqttPort, 'the embedded MQTT broker', 'the MQTT broker');
-      const wsPort = await pick(
-        options.wsPort,
-        'the embedded MQTT broker (WebSocket)',
-        'MQTT over WebSocket',
-      );
-      this.broker = await startEmbeddedBroker({ port, wsPort, host: options.host, logger });
-      brokerHost = this.broker.host;
-      brokerPort = port;
-      brokerWsUrl = `ws://${shownHost}:${wsPort}`;
-    }
+    const dataDir = resolve(this.deps.cwd, options.dataDir);
+    const deviceIds = simulatedDeviceIds(options.devices);
+    const broker = await this.startBroker(dataDir, deviceIds, pick);
     this.throwIfStopping();
 
-    const dataDir = resolve(this.deps.cwd, options.dataDir);
     await mkdir(dataDir, { recursive: true });
     const httpPort = await pick(options.httpPort, 'the dashboard', 'the dashboard');
-    const broker = { MQTT_BROKER: brokerHost, MQTT_PORT: String(brokerPort) };
-    const dashboard = this.spawn('dashboard', this.deps.entries.dashboard, {
-      ...broker,
+    const dashboard = this.spawn('dashboard', this.deps.entries.dashboard, broker.inherited, {
+      ...broker.dashboard,
       PORT: String(httpPort),
       HOST: options.host,
       DATA_DIR: join(dataDir, 'dashboard'),
@@ -129,11 +139,10 @@ export class LocalFleet {
     });
     this.throwIfStopping();
 
-    const deviceIds = simulatedDeviceIds(options.devices);
     for (const id of deviceIds) {
       this.throwIfStopping();
-      this.spawn(id, this.deps.entries.edge, {
-        ...broker,
+      this.spawn(id, this.deps.entries.edge, broker.inherited, {
+        ...broker.device(id),
         DEVICE_ID: id,
         SENSOR: 'synthetic',
         ALERT_LED_GPIO: 'none',
@@ -141,13 +150,66 @@ export class LocalFleet {
       });
     }
     this.summaryValue = {
-      dashboardUrl: `http://${shownHost}:${httpPort}`,
-      brokerUrl: `mqtt://${options.externalBroker ? brokerHost : shownHost}:${brokerPort}`,
-      brokerWsUrl,
-      embeddedBroker: this.broker !== null,
+      dashboardUrl: `http://${displayHost(options.host)}:${httpPort}`,
+      broker: broker.summary,
       deviceIds,
       dataDir,
       notes,
+    };
+  }
+
+  /** The broker step: the one MQTT_BROKER names, the production Mosquitto (secure), or the embedded one. */
+  private async startBroker(dataDir: string, deviceIds: string[], pick: PickPort): Promise<BrokerConnection> {
+    const { options, logger, env } = this.deps;
+    if (options.externalBroker) {
+      const { host, port } = options.externalBroker;
+      logger.info({ broker: `mqtt://${host}:${port}` }, 'Using the broker given by MQTT_BROKER');
+      const variables = { MQTT_BROKER: host, MQTT_PORT: String(port) };
+      return {
+        summary: { kind: 'external', url: `mqtt://${host}:${port}` },
+        inherited: env,
+        dashboard: variables,
+        device: () => variables,
+      };
+    }
+    if (options.secure) {
+      // Mosquitto listens on every address (production.conf names none): the port must be free on all.
+      const port = await pick(options.mqttPort, 'Mosquitto', 'the MQTT broker', '0.0.0.0');
+      const secure = await startSecureFleetBroker({
+        dataDir,
+        port,
+        deviceIds,
+        logger,
+        onLine: (line) => this.deps.output.stdout.write(`[mosquitto] ${line}\n`),
+        onUnexpectedExit: (description) => {
+          if (!this.stopping) this.deps.onUnexpectedExit('mosquitto', description);
+        },
+      });
+      this.broker = secure;
+      return {
+        summary: {
+          kind: 'secure',
+          url: secure.url,
+          caCertPath: secure.caCertPath,
+          devicesDir: secure.devicesDir,
+          dataDir,
+        },
+        inherited: withoutMqttVariables(env),
+        dashboard: { ENV_FILE: secure.dashboardEnvPath },
+        device: (id) => ({ ENV_FILE: secure.deviceEnvPaths.get(id) ?? '' }),
+      };
+    }
+    const port = await pick(options.mqttPort, 'the embedded MQTT broker', 'the MQTT broker');
+    const wsPort = await pick(options.wsPort, 'the embedded MQTT broker (WebSocket)', 'MQTT over WebSocket');
+    const embedded = await startEmbeddedBroker({ port, wsPort, host: options.host, logger });
+    this.broker = embedded;
+    const variables = { MQTT_BROKER: embedded.host, MQTT_PORT: String(port) };
+    const shownHost = displayHost(options.host);
+    return {
+      summary: { kind: 'embedded', url: `mqtt://${shownHost}:${port}`, wsUrl: `ws://${shownHost}:${wsPort}` },
+      inherited: env,
+      dashboard: variables,
+      device: () => variables,
     };
   }
 
@@ -173,9 +235,14 @@ export class LocalFleet {
     );
   }
 
-  private spawn(name: string, script: string, variables: Record<string, string>): RunningChild {
+  private spawn(
+    name: string,
+    script: string,
+    inherited: NodeJS.ProcessEnv,
+    variables: Record<string, string>,
+  ): RunningChild {
     const child = startChild(
-      { name, script, cwd: this.deps.entries.repoRoot, env: { ...this.deps.env, ...variables } },
+      { name, script, cwd: this.deps.entries.repoRoot, env: { ...inherited, ...variables } },
       this.deps.output,
     );
     this.children.push(child);
@@ -183,7 +250,7 @@ export class LocalFleet {
     void child.exited.then((exit) => {
       if (this.stopping) return;
       this.deps.logger.error({ child: name, pid: child.pid, ...exit }, `${name} ${describeExit(exit)}`);
-      this.deps.onUnexpectedExit(name, exit);
+      this.deps.onUnexpectedExit(name, describeExit(exit));
     });
     return child;
   }

@@ -3,7 +3,6 @@ import { createLogger } from '@fleet/shared';
 import { PortInUseError } from '../listen.js';
 import { parseLauncherArgs, USAGE } from './args.js';
 import { formatBanner } from './banner.js';
-import { type ChildExit, describeExit } from './children.js';
 import { LocalFleet } from './fleet.js';
 import { type EntryPoints, entryPoints, missingEntryPoints } from './paths.js';
 import { LaunchError } from './ports.js';
@@ -36,7 +35,8 @@ export function processIo(): LauncherIo {
 
 type StopReason =
   | { kind: 'signal'; signal: NodeJS.Signals }
-  | { kind: 'child'; name: string; exit: ChildExit };
+  /** A child, or Mosquitto, ended by itself: "exited with code 1". */
+  | { kind: 'child'; name: string; description: string };
 
 function oneSentence(error: unknown): string {
   if (error instanceof LaunchError || error instanceof PortInUseError) return error.message;
@@ -86,7 +86,7 @@ export async function runLauncher(
     cwd: io.cwd,
     output: { stdout: io.stdout, stderr: io.stderr },
     logger,
-    onUnexpectedExit: (name, exit) => requestStop({ kind: 'child', name, exit }),
+    onUnexpectedExit: (name, description) => requestStop({ kind: 'child', name, description }),
   });
   const requestStop = (reason: StopReason) => {
     if (stopReason) return;
@@ -123,7 +123,7 @@ export async function runLauncher(
   }
   const reason = stopReason as StopReason | undefined;
   if (reason?.kind === 'child') {
-    io.stderr.write(`${reason.name} ${describeExit(reason.exit)}, so everything was stopped.\n`);
+    io.stderr.write(`${reason.name} ${reason.description}, so everything was stopped.\n`);
     code = 1;
   }
   logger.info({ exitCode: code }, 'Everything is stopped');
