@@ -142,3 +142,16 @@ export class ConnectFailureLog {
 function seconds(ms: number): string {
   return `${Math.max(1, Math.round(ms / 1000))} s`;
 }
+
+/**
+ * The filters a SUBACK refused (return code 0x80 and above), from the error mqtt.js rejects a subscribe with
+ * when the broker refused any of them; null when the error is something else (the connection dropped).
+ */
+export function refusedSubscriptions(error: unknown, filters: readonly string[]): string[] | null {
+  const granted = (error as { packet?: { granted?: unknown } } | null)?.packet?.granted;
+  if (!Array.isArray(granted)) return null;
+  return filters.filter((_filter, index) => {
+    const code = granted[index];
+    return typeof code === 'number' && code >= 0x80;
+  });
+}

@@ -6,6 +6,7 @@ import {
   type Logger,
   type MqttTransportOptions,
   QOS,
+  refusedSubscriptions,
   topics,
 } from '@fleet/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -178,22 +179,22 @@ export class MqttBrokerConnection implements BrokerConnection {
     this.backoff.connected();
     this.failures.clear();
     try {
-      const granted = await client.subscribeAsync(
+      await client.subscribeAsync(
         DASHBOARD_SUBSCRIPTIONS.map((topic) => topic),
         { qos: QOS },
       );
-      const refused = granted.filter((grant) => grant.qos === 128).map((grant) => grant.topic);
-      if (refused.length > 0) {
-        const user = this.options.transport.username;
-        this.log.error(
-          { refused, user: user ?? null },
-          `The MQTT broker ${this.broker} refused the subscriptions ${refused.join(', ')}${user ? ` for user "${user}"` : ''}: on the fleet's broker only the dashboard's own user may read every device; check MQTT_USERNAME (a device's credential holds only its own topics).`,
-        );
-      }
     } catch (error) {
-      // The connection dropped before the subscription went through: the next connect does it again.
-      this.log.debug({ err: (error as Error).message }, 'Subscription interrupted');
-      return;
+      const refused = refusedSubscriptions(error, DASHBOARD_SUBSCRIPTIONS);
+      if (!refused) {
+        // The connection dropped before the subscription went through: the next connect does it again.
+        this.log.debug({ err: (error as Error).message }, 'Subscription interrupted');
+        return;
+      }
+      const user = this.options.transport.username;
+      this.log.error(
+        { refused, user: user ?? null },
+        `The MQTT broker ${this.broker} refused the subscriptions ${refused.join(', ')}${user ? ` for user "${user}"` : ''}: on the fleet's broker only the dashboard's own user may read every device; check MQTT_USERNAME (a device's credential holds only its own topics).`,
+      );
     }
     if (client.connected && this.current !== 'stopped') {
       this.setState('connected', { session_present: sessionPresent, subscriptions: DASHBOARD_SUBSCRIPTIONS });

@@ -8,6 +8,7 @@ import {
   type MqttTransportOptions,
   type OfflineStatus,
   QOS,
+  refusedSubscriptions,
   systemClock,
   topics,
 } from '@fleet/shared';
@@ -200,12 +201,14 @@ export class DeviceLink implements MessageLink {
     this.failures.clear();
     this.log.info({ broker: this.broker, session_present: sessionPresent }, 'connected to the MQTT broker');
     try {
-      const granted = await client.subscribeAsync(this.commandTopic, { qos: QOS });
-      if (granted.some((grant) => grant.qos === 128)) this.logRefusedSubscription();
+      await client.subscribeAsync(this.commandTopic, { qos: QOS });
     } catch (error) {
-      // The connection dropped again before the subscription went out: the next connect redoes it.
-      this.log.debug({ err: (error as Error).message }, 'connect steps interrupted');
-      return;
+      if (!refusedSubscriptions(error, [this.commandTopic])) {
+        // The connection dropped again before the subscription went out: the next connect redoes it.
+        this.log.debug({ err: (error as Error).message }, 'connect steps interrupted');
+        return;
+      }
+      this.logRefusedSubscription();
     }
     if (!client.connected || this.stopping) return;
     // The status goes out first; the listeners (e.g. telemetry) start right behind it, in the same tick,

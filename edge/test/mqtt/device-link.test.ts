@@ -1,8 +1,11 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { type BrokerHandle, startTestBroker } from '@fleet/cloud';
 import { createLogger, parseStatus, topics } from '@fleet/shared';
+import { Aedes } from 'aedes';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeviceLink } from '../../src/mqtt/device-link.js';
 import { MqttWatcher } from '../integration/support/mqtt-watcher.js';
+import { captureLogger } from '../state/capture-logger.js';
 
 const logger = createLogger('edge-test', 'silent');
 
@@ -148,5 +151,40 @@ describe('DeviceLink against a real broker', () => {
     await expect(waiting).rejects.toThrow(/stopped/);
     await broker.start();
     watcher = await MqttWatcher.connect(broker.url);
+  });
+});
+
+describe('DeviceLink when the broker refuses its command subscription', () => {
+  it('says in one error line that the credential is not this device’s, and still goes on', async () => {
+    // A broker whose ACL lets the login in but refuses the subscription (Mosquitto's own ACL binds each
+    // credential to its client id first, so this is what another broker, or another ACL, would do).
+    const broker = await Aedes.createBroker({
+      // No subscription and no error: aedes answers SUBACK 0x80 (an error would close the connection).
+      authorizeSubscribe: (_client, _subscription, callback) => callback(null, null),
+    });
+    const server = createServer(broker.handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const { logger: captured, lines } = captureLogger();
+    const link = new DeviceLink({
+      deviceId: 'pi-7',
+      transport: { host: '127.0.0.1', port, protocol: 'mqtt', username: 'pi-8' },
+      logger: captured,
+      initialReconnectMs: 200,
+      maxReconnectMs: 1_000,
+    });
+    try {
+      link.start();
+      await waitForConnection(link, true);
+      const refusal = lines.find((line) => String(line.msg).includes('refused the subscription'));
+      expect(refusal).toMatchObject({
+        level: 50,
+        msg: `The MQTT broker mqtt://127.0.0.1:${port} refused the subscription to devices/pi-7/commands for user "pi-8": on the fleet's broker a device's credential holds only its own topics, so MQTT_USERNAME must be the device id (pi-7). Commands will not arrive, and readings may be dropped by the broker.`,
+      });
+    } finally {
+      await link.stop();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
