@@ -127,5 +127,7 @@ export async function runLauncher(
     code = 1;
   }
   logger.info({ exitCode: code }, 'Everything is stopped');
+  // main.ts exits right after: a log line still being written could otherwise come out after this one.
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
   return code;
 }
