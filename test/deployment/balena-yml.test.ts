@@ -3,6 +3,7 @@ import { dashboardEnvSpec } from '@fleet/dashboard';
 import { edgeEnvSpec } from '@fleet/edge';
 import type { EnvSpec } from '@fleet/shared';
 import { describe, expect, it } from 'vitest';
+import { brokerEnvSpec } from '../../cloud/src/broker/config.js';
 import { readRepoFile, readYaml, repoPath } from './helpers/repo.js';
 
 const balena = readYaml('balena.yml');
@@ -20,7 +21,11 @@ const PI_DEVICE_TYPES: Record<string, 'arm64' | 'armv7'> = {
 };
 
 /** Each service's environment variables, by name. */
-const SERVICE_SPECS: Record<string, EnvSpec> = { edge: edgeEnvSpec, dashboard: dashboardEnvSpec };
+const SERVICE_SPECS: Record<string, EnvSpec> = {
+  edge: edgeEnvSpec,
+  dashboard: dashboardEnvSpec,
+  mosquitto: brokerEnvSpec,
+};
 
 function variablesOf(list: unknown): [string, string][] {
   expect(Array.isArray(list)).toBe(true);
@@ -83,7 +88,7 @@ describe('balena.yml', () => {
           .filter((variable) => variable.env === name)
           .map((variable) => ({ service, variable })),
       );
-      expect(readers.length, `${name} is read by the edge or the dashboard`).toBeGreaterThan(0);
+      expect(readers.length, `${name} is read by a service`).toBeGreaterThan(0);
       for (const { service, variable } of readers) {
         expect(variable.parse(value), `${service} accepts ${name}=${value}`).not.toBeUndefined();
       }

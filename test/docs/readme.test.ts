@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { brokerEnvSpec } from '../../cloud/src/broker/config.js';
 import { dashboardEnvSpec } from '../../dashboard/src/config.js';
 import { edgeEnvSpec } from '../../edge/src/config.js';
 import { MESSAGE_KINDS } from '../../shared/src/index.js';
@@ -11,6 +12,7 @@ describe('README', () => {
   it.each([
     ...Object.values(edgeEnvSpec).map((v) => ['edge', v.env] as const),
     ...Object.values(dashboardEnvSpec).map((v) => ['dashboard', v.env] as const),
+    ...Object.values(brokerEnvSpec).map((v) => ['mosquitto', v.env] as const),
   ])('lists the %s variable %s in the environment variable table', (service, name) => {
     const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
     expect(row, `a table row for ${name}`).toBeDefined();
