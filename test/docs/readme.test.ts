@@ -31,3 +31,18 @@ describe('docs/mqtt-contract.md', () => {
     expect(read('docs/mqtt-contract.md')).toContain(`\`devices/{id}/${kind}\``);
   });
 });
+
+describe('README: the limits of the production broker', () => {
+  const conf = read('cloud/mosquitto/production.conf');
+  const setting = (name: string) => new RegExp(`^${name} (\\S+)$`, 'm').exec(conf)?.[1];
+
+  it('states the limits production.conf sets', () => {
+    expect([setting('max_packet_size'), setting('max_connections')]).toEqual(['65536', '12000']);
+    expect([setting('persistent_client_expiration'), setting('max_queued_bytes')]).toEqual(['7d', '67108864']);
+    const section = readme.slice(readme.indexOf('## The production broker'));
+    expect(section).toContain('a packet over 64 KiB is refused');
+    expect(section).toContain('at most 12 000 connections');
+    expect(section).toContain('dropped after 7 days');
+    expect(section).toContain('at most 64 MiB of\n  payload bytes, per client');
+  });
+});
