@@ -38,7 +38,10 @@ describe('README: the limits of the production broker', () => {
 
   it('states the limits production.conf sets', () => {
     expect([setting('max_packet_size'), setting('max_connections')]).toEqual(['65536', '12000']);
-    expect([setting('persistent_client_expiration'), setting('max_queued_bytes')]).toEqual(['7d', '67108864']);
+    expect([setting('persistent_client_expiration'), setting('max_queued_bytes')]).toEqual([
+      '7d',
+      '67108864',
+    ]);
     const section = readme.slice(readme.indexOf('## The production broker'));
     expect(section).toContain('a packet over 64 KiB is refused');
     expect(section).toContain('at most 12 000 connections');
