@@ -119,7 +119,7 @@ export function launcherLog(launched: Launched): string {
 export interface DeviceSummary {
   device_id: string;
   online: boolean;
-  latest: { temperature: number; seq: number } | null;
+  latest: { timestamp: string; temperature: number; seq: number } | null;
 }
 
 /** GET /api/devices, or [] while the dashboard does not answer. */
