@@ -25,6 +25,7 @@ describe('launcher arguments', () => {
       mqttPort: { port: 1883, explicit: false },
       wsPort: { port: 9001, explicit: false },
       secure: false,
+      brokerHostnames: [],
       host: '127.0.0.1',
       dataDir: '.data',
       externalBroker: null,
@@ -75,6 +76,17 @@ describe('launcher arguments', () => {
     expect(run(['--secure', '--mqtt-port', '18883']).mqttPort).toEqual({ port: 18883, explicit: true });
     expect(run(['--secure'], { MQTT_PORT: '18884' }).mqttPort).toEqual({ port: 18884, explicit: true });
     expect(run(['--secure'], { MQTT_BROKER: ' ' }).secure).toBe(true);
+  });
+
+  it('takes BROKER_HOSTNAMES with --secure, for devices on other machines, and names a bad entry', () => {
+    expect(run(['--secure'], { BROKER_HOSTNAMES: '192.168.1.20, pi.lan' }).brokerHostnames).toEqual([
+      '192.168.1.20',
+      'pi.lan',
+    ]);
+    expect(run([], { BROKER_HOSTNAMES: 'not a name' }).brokerHostnames).toEqual([]);
+    expect(error(['--secure'], { BROKER_HOSTNAMES: 'pi.lan,mqtts://x' })).toContain(
+      'Environment variable BROKER_HOSTNAMES received "pi.lan,mqtts://x", whose entry "mqtts://x" is neither a host name nor an IP address',
+    );
   });
 
   it('refuses MQTT_BROKER and --ws-port with --secure, in one sentence', () => {

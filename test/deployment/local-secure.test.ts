@@ -131,6 +131,7 @@ describe('npm start -- --secure', () => {
     const dataDir = join(tmpdir(), `fleet-secure-never-${process.pid}`);
     await expect(
       startSecureFleetBroker({
+        hostnames: [],
         dataDir,
         port: 8883,
         deviceIds: ['sim-001'],

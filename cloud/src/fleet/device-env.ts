@@ -34,7 +34,7 @@ export async function clientVariables(dataDir: string, admin: EnvConnection): Pr
 /** A note when the address devices get is this machine's loopback: right only for devices on this machine. */
 export function loopbackNote(client: ClientVariables): string | null {
   if (!LOOPBACK.has(client.MQTT_BROKER ?? '')) return null;
-  return `MQTT_BROKER=${client.MQTT_BROKER} reaches the broker only from its own machine; for devices elsewhere, set BROKER_HOSTNAMES on the broker to the name or address they use, restart it, and use that.`;
+  return `MQTT_BROKER=${client.MQTT_BROKER} reaches the broker only from its own machine; for devices elsewhere, set BROKER_HOSTNAMES on the broker (for npm start: BROKER_HOSTNAMES=<name> npm start -- --secure) to the name or address they use, restart it, and add the device again.`;
 }
 
 /** A device's variables: the shared connection lines, then DEVICE_ID, MQTT_USERNAME and MQTT_PASSWORD. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { type LogLevel, logLevelVar } from '@fleet/shared';
+import { ConfigError, type LogLevel, logLevelVar } from '@fleet/shared';
+import { loadBrokerConfig } from '../broker/config.js';
 
 /** A port to listen on: `explicit` ones must be free; default ones move to the next free port. */
 export interface PortChoice {
@@ -24,6 +25,8 @@ export interface LauncherOptions {
   wsPort: PortChoice;
   /** The production profile: Debian's Mosquitto with TLS, a generated CA and a credential per device. */
   secure: boolean;
+  /** With `secure`: BROKER_HOSTNAMES, the names devices on other machines use (certificate, env files). */
+  brokerHostnames: string[];
   /** Address the dashboard and the embedded broker listen on. */
   host: string;
   /** Folder of the dashboard's and the devices' data (relative to the working directory, or absolute). */
@@ -69,6 +72,8 @@ Environment:
   MQTT_PORT       port of MQTT_BROKER, or of the broker started here (like --mqtt-port)
   PORT            dashboard HTTP port (like --port)
   LOG_LEVEL       ${logLevelVar.accepted} (default ${logLevelVar.default})
+  BROKER_HOSTNAMES  with --secure: names or addresses of this machine that devices elsewhere use,
+                  comma-separated; they go into the broker's certificate and the device env files
   Any other variable of the edge or the dashboard (PUBLISH_INTERVAL, ALERT_THRESHOLD, …) is passed on;
   with --secure no MQTT_* variable is: they read how to connect from the files in DIR/secure/.`;
 
@@ -190,6 +195,14 @@ function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResu
       `Environment variable MQTT_BROKER received ${JSON.stringify(env.MQTT_BROKER)}; accepted: unset with --secure, which runs its own broker.`,
     );
   }
+  let brokerHostnames: string[] = [];
+  try {
+    if (secure)
+      brokerHostnames = loadBrokerConfig({ BROKER_HOSTNAMES: env.BROKER_HOSTNAMES }).brokerHostnames;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ArgumentError(error.message);
+    throw error;
+  }
   if (secure && values['ws-port'] !== undefined) {
     throw new ArgumentError(
       'Option --ws-port is not accepted with --secure; the production broker has no WebSocket listener.',
@@ -203,6 +216,7 @@ function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResu
       mqttPort,
       wsPort: portChoice(flagPort('ws-port'), undefined, DEFAULT_WS_PORT),
       secure,
+      brokerHostnames,
       host,
       dataDir,
       externalBroker: brokerHost ? { host: brokerHost, port: mqttPort.port } : null,

@@ -178,6 +178,7 @@ export class LocalFleet {
       const secure = await startSecureFleetBroker({
         dataDir,
         port,
+        hostnames: options.brokerHostnames,
         deviceIds,
         logger,
         onLine: (line) => this.deps.output.stdout.write(`[mosquitto] ${line}\n`),

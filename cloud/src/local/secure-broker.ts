@@ -13,6 +13,8 @@ export interface SecureFleetBrokerOptions {
   dataDir: string;
   /** The TLS listener's port (already chosen free). */
   port: number;
+  /** BROKER_HOSTNAMES: the names devices on other machines use; the first one goes into the env files. */
+  hostnames: readonly string[];
   /** The simulated devices to give a credential and an env file. */
   deviceIds: readonly string[];
   logger: BrokerLogger;
@@ -26,7 +28,7 @@ export interface SecureFleetBrokerOptions {
 
 /** The production broker of `npm start -- --secure`, with what its clients need. */
 export interface SecureFleetBroker {
-  /** mqtts://localhost:port: the name the env files give and the certificate covers. */
+  /** mqtts://<name>:port: the name the env files give (the first of BROKER_HOSTNAMES, else localhost). */
   url: string;
   port: number;
   /** D/secure/ca.crt: the CA a client outside trusts. */
@@ -57,6 +59,7 @@ export async function startSecureFleetBroker(options: SecureFleetBrokerOptions):
   const broker = await startSecureMosquitto({
     dataDir: options.dataDir,
     port: options.port,
+    hostnames: options.hostnames,
     logger: options.logger,
     binary,
     onLine: options.onLine,
@@ -71,7 +74,7 @@ export async function startSecureFleetBroker(options: SecureFleetBrokerOptions):
     );
     const layout = secureLayout(options.dataDir);
     return {
-      url: `mqtts://localhost:${broker.port}`,
+      url: `mqtts://${hostForUrl(options.hostnames[0] ?? 'localhost')}:${broker.port}`,
       port: broker.port,
       caCertPath: layout.caCert,
       devicesDir: deviceEnvDir(options.dataDir),
@@ -98,4 +101,8 @@ async function provision(dataDir: string, ids: readonly string[]): Promise<Map<s
   } finally {
     await admin.close();
   }
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
