@@ -164,7 +164,7 @@ describe.skipIf(!hasChromium)('dashboard page in Chromium (real broker, device a
 
   it('shows the alert (banner and gauge colour) while the threshold is below the temperature', async () => {
     const temperature = (await summary())?.latest?.temperature ?? 0;
-    expect(temperature, 'the synthetic temperature (with TEMP_OFFSET=5)').toBeGreaterThan(16);
+    expect(temperature, 'the synthetic temperature at the local noon of the device').toBeGreaterThan(16);
     expect(await visible('#alert-banner')).toBe(false);
 
     const threshold = page.getByLabel('Alert threshold', { exact: true });

@@ -41,8 +41,10 @@ export class FleetStack {
       MQTT_CLIENT_ID: `dashboard-browser-${process.pid}`,
       DATA_DIR: join(this.tmp, 'dashboard'),
     });
-    // TEMP_OFFSET keeps the synthetic temperature (17 to 27 °C over a day) well above the lowest threshold;
-    // ALERT_THRESHOLD at the top of its range starts the device without an alert.
+    // The synthetic temperature follows the device's local hour (17 °C at midnight, 27 °C at noon, σ 0.8;
+    // TEMP_OFFSET applies to real chips only): a time zone where it is about noon keeps it well above the
+    // lowest threshold, whenever the test runs. ALERT_THRESHOLD at the top of its range starts the device
+    // without an alert.
     this.device = new Service('device', EDGE_MAIN, {
       ...mqtt,
       DEVICE_ID: this.deviceId,
@@ -50,7 +52,7 @@ export class FleetStack {
       DATA_DIR: join(this.tmp, 'edge'),
       PUBLISH_INTERVAL: '1',
       ALERT_THRESHOLD: '45',
-      TEMP_OFFSET: '5',
+      TZ: noonTimeZone(new Date()),
     });
     this.dashboard.start();
   }
@@ -87,4 +89,11 @@ export class FleetStack {
     return () =>
       `${what}\n--- device ---\n${this.device?.tail()}\n--- dashboard ---\n${this.dashboard?.tail()}`;
   }
+}
+
+/** A fixed-offset time zone in which it is between 11:30 and 12:30 at `now` (Etc/GMT-N is UTC+N). */
+export function noonTimeZone(now: Date): string {
+  const hoursToNoon = Math.round(12 - (now.getUTCHours() + now.getUTCMinutes() / 60));
+  if (hoursToNoon === 0) return 'UTC';
+  return hoursToNoon > 0 ? `Etc/GMT-${hoursToNoon}` : `Etc/GMT+${-hoursToNoon}`;
 }
