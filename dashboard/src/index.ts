@@ -1,3 +1,23 @@
+export { generatePassword, hashPassword, SCRYPT_COST, verifyPassword } from './access/passwords.js';
+export {
+  isRole,
+  PASSWORD_ACCEPTED,
+  ROLE_ACCEPTED,
+  ROLE_CAN,
+  ROLES,
+  type Role,
+  roleAtLeast,
+  USERNAME_ACCEPTED,
+} from './access/roles.js';
+export { type ApiToken, TokenStore } from './access/token-store.js';
+export {
+  checkPassword,
+  checkRole,
+  checkUsername,
+  type User,
+  UserError,
+  UserStore,
+} from './access/user-store.js';
 export type {
   CommandSuccessResponse,
   DashboardEventMap,

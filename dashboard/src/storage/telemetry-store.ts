@@ -77,6 +77,11 @@ export class TelemetryStore {
     return this.options.path;
   }
 
+  /** The open database, for the stores that share its file (users, tokens, sessions, the command trail). */
+  get database(): Database.Database {
+    return this.use().db;
+  }
+
   /** Rows queued and not written yet. */
   get pending(): number {
     return this.batcher.pending;
