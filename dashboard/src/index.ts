@@ -19,6 +19,9 @@ export {
   UserStore,
 } from './access/user-store.js';
 export type {
+  CommandLogEntry,
+  CommandLogResponse,
+  CommandOutcomeName,
   CommandSuccessResponse,
   DashboardEventMap,
   DashboardEventName,
@@ -28,6 +31,13 @@ export type {
   ErrorResponse,
   HealthResponse,
   HistoryResponse,
+  LoginRequest,
+  MeResponse,
+  PasswordChangeRequest,
+  RoleName,
+  TokenCreatedResponse,
+  TokenSummary,
+  TokensResponse,
 } from './api-types.js';
 export { AckWaiters } from './commands/ack-waiters.js';
 export { CommandService, type CommandServiceDeps, WAIT_MAX_S } from './commands/command-service.js';
