@@ -51,7 +51,10 @@ async function clientFrom(variables: Record<string, string>): Promise<MqttClient
 
 describe('fleet CLI arguments', () => {
   it.each([
-    [[], 'Command "" is not accepted; accepted: device add, device remove, device list (see --help).'],
+    [
+      [],
+      'Command "" is not accepted; accepted: device add, device remove, device list, user …, token … (see --help).',
+    ],
     [
       ['device', 'rename', 'x'],
       'Command "device rename" is not accepted; accepted: device add ID…, device remove ID…, device list.',

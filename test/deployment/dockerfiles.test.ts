@@ -173,6 +173,15 @@ describe('image users', () => {
     expect(instructions(runtime, 'RUN').join(' ')).toMatch(/chown node:node \/data/);
   });
 
+  it('puts a fleet command in the dashboard image for its users and tokens, on the database in /data', () => {
+    const runtime = stagesOf('dashboard').at(-1);
+    const runs = instructions(runtime, 'RUN').join(' ');
+    expect(runs).toContain(
+      `printf '#!/bin/sh\\nexec node /app/dashboard/dist/cli/main.js --data-dir /data "$@"\\n' > /usr/local/bin/fleet`,
+    );
+    expect(existsSync(repoPath('dashboard/src/cli/main.ts'))).toBe(true);
+  });
+
   it('keeps the broker service as root: Mosquitto drops to its own user by itself (see cloud/Dockerfile)', () => {
     const runtime = stagesOf('mosquitto').at(-1);
     expect(instructions(runtime, 'USER')).toEqual([]);

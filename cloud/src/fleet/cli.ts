@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { accessArguments, runAccessCommand } from './access-commands.js';
 import { adminConnection, type EnvConnection } from './connect-options.js';
 import { clientVariables, deviceEnvText, loopbackNote } from './device-env.js';
 import { DynsecAdmin } from './dynsec-admin.js';
@@ -7,6 +8,7 @@ import { DynsecAdmin } from './dynsec-admin.js';
 export const FLEET_USAGE = `Usage: npm run fleet -- [--data-dir DIR] device add ID [ID…]
        npm run fleet -- [--data-dir DIR] device remove ID [ID…]
        npm run fleet -- [--data-dir DIR] device list
+       npm run fleet -- [--data-dir DIR] user|token …   (the dashboard's users and API tokens: user --help)
        (in the broker's container: fleet device add ID …)
 
 Manages the device credentials of the fleet's production broker (FLEET_ROLE=hub, the central compose file, or
@@ -60,7 +62,7 @@ export function parseFleetArgs(argv: readonly string[]): Parsed {
   if (noun !== 'device') {
     return {
       kind: 'error',
-      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list (see --help).`,
+      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list, user …, token … (see --help).`,
     };
   }
   if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) {
@@ -98,6 +100,8 @@ function parse(argv: readonly string[]) {
 
 /** `npm run fleet`: resolves with the exit code (0, or 1 when anything failed; each failure is one line). */
 export async function runFleet(argv: readonly string[], io: FleetIo): Promise<number> {
+  const access = accessArguments(argv, DEFAULT_FLEET_DATA_DIR);
+  if (access) return runAccessCommand(access, io.stdout, io.stderr);
   const parsed = parseFleetArgs(argv);
   if (parsed.kind === 'help') {
     io.stdout.write(`${FLEET_USAGE}\n`);
