@@ -187,12 +187,14 @@ describe('launcher helpers', () => {
   it('prints where to look, that the development broker is anonymous, and which default ports moved', () => {
     const banner = formatBanner({
       dashboardUrl: 'http://localhost:8081',
+      login:
+        'Login        none: the dashboard listens on this machine only (127.0.0.1); --secure turns logins on',
       broker: { kind: 'embedded', url: 'mqtt://localhost:1883', wsUrl: 'ws://localhost:9001' },
       deviceIds: ['sim-001', 'sim-002'],
       dataDir: '/work/.data',
       notes: ['Port 8080 was taken: the dashboard uses 8081.'],
     });
-    expect(banner).toContain('Dashboard    http://localhost:8081');
+    expect(banner).toContain('Dashboard    http://localhost:8081\n  Login        none: the dashboard');
     expect(banner).toContain('MQTT broker  mqtt://localhost:1883 and ws://localhost:9001 (embedded)');
     expect(banner).toContain(
       '  Profile      development: anonymous clients, no TLS, so for a trusted network only (--secure: production)\n',
@@ -205,6 +207,7 @@ describe('launcher helpers', () => {
   it('says nothing of the profile of a broker given by MQTT_BROKER', () => {
     const banner = formatBanner({
       dashboardUrl: 'http://localhost:8080',
+      login: 'Login        none',
       broker: { kind: 'external', url: 'mqtt://broker.lan:1883' },
       deviceIds: ['sim-001'],
       dataDir: '/work/.data',
@@ -217,6 +220,7 @@ describe('launcher helpers', () => {
   it('prints the production broker, its CA, the env files and how to add a device in secure mode', () => {
     const banner = formatBanner({
       dashboardUrl: 'http://localhost:8080',
+      login: 'Login        admin, password in /work/.data/secure/admin.env',
       broker: {
         kind: 'secure',
         url: 'mqtts://localhost:8883',
@@ -228,8 +232,9 @@ describe('launcher helpers', () => {
       dataDir: '/work/.data',
       notes: [],
     });
-    expect(banner.split('\n').slice(2, 9)).toEqual([
+    expect(banner.split('\n').slice(2, 10)).toEqual([
       '  Dashboard    http://localhost:8080',
+      '  Login        admin, password in /work/.data/secure/admin.env',
       '  MQTT broker  mqtts://localhost:8883 (Mosquitto, production profile: TLS, a credential per device)',
       '  CA           /work/.data/secure/ca.crt',
       '  Env files    /work/.data/secure/devices/<id>.env, one per device (the lines device add prints)',

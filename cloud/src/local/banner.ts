@@ -30,6 +30,7 @@ export function formatBanner(summary: FleetSummary): string {
     '',
     'The fleet runs on this machine:',
     `  Dashboard    ${summary.dashboardUrl}`,
+    `  ${summary.login}`,
     ...brokerLines(summary.broker),
     `  Devices      ${summary.deviceIds.join(', ')} (${devices})`,
     `  Data         ${summary.dataDir}`,

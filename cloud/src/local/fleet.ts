@@ -5,6 +5,7 @@ import { startEmbeddedBroker } from '../start-embedded-broker.js';
 import { waitForPort } from '../wait-for-port.js';
 import type { LauncherOptions, PortChoice } from './args.js';
 import { type ChildOutput, describeExit, type RunningChild, startChild } from './children.js';
+import { dashboardLogin } from './dashboard-login.js';
 import type { EntryPoints } from './paths.js';
 import { choosePort, LaunchError } from './ports.js';
 import { startSecureFleetBroker } from './secure-broker.js';
@@ -26,6 +27,8 @@ export type BrokerSummary =
 /** What is running, for the banner. */
 export interface FleetSummary {
   dashboardUrl: string;
+  /** The banner's line about logging in to the dashboard. */
+  login: string;
   broker: BrokerSummary;
   deviceIds: string[];
   dataDir: string;
@@ -123,8 +126,10 @@ export class LocalFleet {
 
     await mkdir(dataDir, { recursive: true });
     const httpPort = await pick(options.httpPort, 'the dashboard', 'the dashboard');
+    const login = await dashboardLogin({ secure: options.secure, host: options.host, dataDir });
     const dashboard = this.spawn('dashboard', this.deps.entries.dashboard, broker.inherited, {
       ...broker.dashboard,
+      ...login.variables,
       PORT: String(httpPort),
       HOST: options.host,
       DATA_DIR: join(dataDir, 'dashboard'),
@@ -151,6 +156,7 @@ export class LocalFleet {
     }
     this.summaryValue = {
       dashboardUrl: `http://${displayHost(options.host)}:${httpPort}`,
+      login: login.banner,
       broker: broker.summary,
       deviceIds,
       dataDir,
