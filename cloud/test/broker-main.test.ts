@@ -113,6 +113,12 @@ describe.skipIf(!ready)('node cloud/dist/broker/main.js', () => {
     if (asRoot)
       expect(await ownerOf(join(env.SHARED_DIR ?? '', 'dashboard.env'))).toEqual({ uid: 1000, gid: 1000 });
     expect(await readEnv(layout.clientEnv)).toMatchObject({ MQTT_BROKER: 'localhost', MQTT_TLS: 'true' });
+    // The dashboard serves HTTPS with the broker's own certificate and key (the same names).
+    const shared = (name: string) => join(env.SHARED_DIR ?? '', name);
+    expect(await readFile(shared('https.crt'), 'utf8')).toBe(await readFile(layout.serverCert, 'utf8'));
+    expect(await readFile(shared('https.key'), 'utf8')).toBe(await readFile(layout.serverKey, 'utf8'));
+    expect(await modeOf(shared('https.key'))).toBe(0o600);
+    if (asRoot) expect(await ownerOf(shared('https.key'))).toEqual({ uid: 1000, gid: 1000 });
     for (const secret of [admin.MQTT_PASSWORD, dashboard.MQTT_PASSWORD]) {
       expect(broker.raw.join('\n')).not.toContain(secret);
     }

@@ -80,6 +80,8 @@ export async function setupSecureBroker(options: SecureSetupOptions): Promise<Se
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const caCertPem = certificate.caCertPem;
+  // Before dashboard.env, which the dashboard waits for: once it is there, so are these.
+  if (options.sharedDir) await shareHttpsCertificate(layout, options.sharedDir, options.sharedOwner);
   const passwords = await writeEnvFiles({
     layout,
     port: options.port,
@@ -134,4 +136,32 @@ export async function renderProductionConf(
   // Read by Mosquitto before it drops privileges: it may stay this user's.
   await writeFileAtomic(layout.renderedConf, text, 0o644);
   return { confPath: layout.renderedConf, port };
+}
+
+/** The files the dashboard serves HTTPS with, in the folder shared with its container. */
+export const SHARED_HTTPS_CERT = 'https.crt';
+export const SHARED_HTTPS_KEY = 'https.key';
+
+/**
+ * The broker's server certificate and key, copied for the dashboard (owned by its image's user): the
+ * dashboard is reached by the same names as the broker, so it serves HTTPS with the same certificate.
+ */
+async function shareHttpsCertificate(
+  layout: SecureLayout,
+  sharedDir: string,
+  owner?: FileOwner,
+): Promise<void> {
+  await ensureDir(sharedDir, 0o755);
+  await writeFileAtomic(
+    join(sharedDir, SHARED_HTTPS_CERT),
+    await readFile(layout.serverCert, 'utf8'),
+    0o644,
+    owner,
+  );
+  await writeFileAtomic(
+    join(sharedDir, SHARED_HTTPS_KEY),
+    await readFile(layout.serverKey, 'utf8'),
+    0o600,
+    owner,
+  );
 }
