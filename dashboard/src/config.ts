@@ -10,6 +10,28 @@ import {
   mqttEnvSpec,
   mqttSettings,
 } from '@fleet/shared';
+import {
+  PASSWORD_ACCEPTED,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  USERNAME_ACCEPTED,
+  USERNAME_PATTERN,
+} from './access/roles.js';
+import {
+  ALLOWED_HOSTS_ACCEPTED,
+  CORS_ORIGINS_ACCEPTED,
+  describeTrustProxy,
+  type HttpsFiles,
+  loadHttpsFiles,
+  parseHostList,
+  parseOriginList,
+  parseTrustProxy,
+  TRUST_PROXY_ACCEPTED,
+  type TrustProxy,
+} from './config-values.js';
+
+export const AUTH_SETTINGS = ['auto', 'on', 'off'] as const;
+export type AuthSetting = (typeof AUTH_SETTINGS)[number];
 
 const HOST_PATTERN = /^[A-Za-z0-9.:_-]{1,253}$/;
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -52,6 +74,71 @@ export const dashboardEnvSpec = {
     accepted: 'a whole number of days from 1 to 3650',
     parse: envParsers.integer(1, 3650),
   },
+  auth: {
+    env: 'AUTH',
+    doc: 'Logins. "on": every API request needs a login session or an API token (the page shows a login screen); "off": everyone gets in (a warning at every start); "auto": on once a user exists or when HOST is not a loopback address (the first admin is then made), off on a loopback HOST with no user.',
+    default: 'auto' as AuthSetting,
+    accepted: 'one of auto, on, off',
+    parse: envParsers.oneOf(AUTH_SETTINGS),
+  },
+  adminUser: {
+    env: 'DASHBOARD_ADMIN_USER',
+    doc: 'User name of the first admin, made at start when logins are on and there is no user yet.',
+    default: 'admin',
+    accepted: USERNAME_ACCEPTED,
+    parse: envParsers.matching(USERNAME_PATTERN),
+  },
+  adminPassword: {
+    env: 'DASHBOARD_ADMIN_PASSWORD',
+    doc: 'Password of that first admin (never logged). Unset: one is generated, logged once and written to DATA_DIR/initial-admin.env, and must be changed at the first login.',
+    default: null as string | null,
+    accepted: PASSWORD_ACCEPTED,
+    parse: (raw: string) => (raw.length >= PASSWORD_MIN && raw.length <= PASSWORD_MAX ? raw : undefined),
+    sensitive: true,
+  },
+  sessionHours: {
+    env: 'SESSION_HOURS',
+    doc: 'Hours a login lasts; then the page asks for the password again.',
+    default: 12,
+    accepted: 'a whole number of hours from 1 to 720',
+    parse: envParsers.integer(1, 720),
+  },
+  allowedHosts: {
+    env: 'ALLOWED_HOSTS',
+    doc: 'Host names the dashboard answers to besides localhost, IP addresses, *.balena-devices.com, the machine\'s host name and the names in HTTPS_CERT (a guard against DNS rebinding); "*" allows any.',
+    default: [] as string[],
+    accepted: ALLOWED_HOSTS_ACCEPTED,
+    parse: parseHostList,
+  },
+  corsOrigins: {
+    env: 'CORS_ORIGINS',
+    doc: 'Web origins of other sites whose pages may call the API (with an API token); unset: none, CORS stays closed.',
+    default: [] as string[],
+    accepted: CORS_ORIGINS_ACCEPTED,
+    parse: parseOriginList,
+  },
+  httpsCert: {
+    env: 'HTTPS_CERT',
+    doc: 'Certificate file (PEM, with its chain) for serving HTTPS on PORT; needs HTTPS_KEY.',
+    default: null as string | null,
+    accepted: 'the path of a PEM certificate file',
+    parse: envParsers.text,
+  },
+  httpsKey: {
+    env: 'HTTPS_KEY',
+    doc: 'Private key file (PEM) of HTTPS_CERT; needs HTTPS_CERT.',
+    default: null as string | null,
+    accepted: 'the path of the PEM private key file of HTTPS_CERT',
+    parse: envParsers.text,
+  },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    doc: 'Believe X-Forwarded-Proto/-For/-Host from a TLS-terminating proxy in front (balena public device URL, Caddy, nginx): the client address and https come from them.',
+    default: false as TrustProxy,
+    accepted: TRUST_PROXY_ACCEPTED,
+    parse: parseTrustProxy,
+    describe: describeTrustProxy,
+  },
   logLevel: logLevelVar,
   fleetRole: fleetRoleVar,
   envFile: envFileVar,
@@ -67,6 +154,8 @@ export interface DashboardConfig extends DashboardEnv {
   dataDir: string;
   /** `<dataDir>/dashboard.sqlite` */
   databasePath: string;
+  /** HTTPS_CERT and HTTPS_KEY read and checked; null for plain HTTP. */
+  https: HttpsFiles | null;
 }
 
 export const DATABASE_FILE = 'dashboard.sqlite';
@@ -80,5 +169,9 @@ export function loadDashboardConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
     mqtt: mqttSettings(values),
     dataDir,
     databasePath: resolve(dataDir, DATABASE_FILE),
+    https: loadHttpsFiles(
+      values.httpsCert === null ? null : resolve(cwd, values.httpsCert),
+      values.httpsKey === null ? null : resolve(cwd, values.httpsKey),
+    ),
   };
 }

@@ -32,7 +32,49 @@ describe('dashboard configuration', () => {
       logLevel: 'info',
       fleetRole: 'standalone',
       envFile: null,
+      auth: 'auto',
+      adminUser: 'admin',
+      adminPassword: null,
+      sessionHours: 12,
+      allowedHosts: [],
+      corsOrigins: [],
+      httpsCert: null,
+      httpsKey: null,
+      https: null,
+      trustProxy: false,
     });
+  });
+
+  it('reads the access variables', () => {
+    const config = loadDashboardConfig(
+      {
+        AUTH: 'ON',
+        DASHBOARD_ADMIN_USER: 'root-admin',
+        DASHBOARD_ADMIN_PASSWORD: 'a long admin password',
+        SESSION_HOURS: '720',
+        ALLOWED_HOSTS: 'Dashboard.Example.com, *.lan',
+        CORS_ORIGINS: 'https://grafana.example.com/,http://localhost:3000',
+        TRUST_PROXY: '10.0.0.0/8, 172.17.0.1',
+      },
+      cwd,
+    );
+    expect(config).toMatchObject({
+      auth: 'on',
+      adminUser: 'root-admin',
+      adminPassword: 'a long admin password',
+      sessionHours: 720,
+      allowedHosts: ['dashboard.example.com', '*.lan'],
+      corsOrigins: ['https://grafana.example.com', 'http://localhost:3000'],
+      trustProxy: ['10.0.0.0/8', '172.17.0.1'],
+    });
+    expect(describeEnvConfig(dashboardEnvSpec, config)).toMatchObject({
+      DASHBOARD_ADMIN_PASSWORD: '[set]',
+      TRUST_PROXY: 'proxies at 10.0.0.0/8, 172.17.0.1 trusted',
+    });
+    expect(loadDashboardConfig({ TRUST_PROXY: 'true' }, cwd).trustProxy).toBe(true);
+    expect(loadDashboardConfig({ TRUST_PROXY: '2' }, cwd).trustProxy).toBe(2);
+    expect(loadDashboardConfig({ TRUST_PROXY: 'loopback' }, cwd).trustProxy).toEqual(['loopback']);
+    expect(loadDashboardConfig({ ALLOWED_HOSTS: '*' }, cwd).allowedHosts).toEqual(['*']);
   });
 
   it('reads every variable', () => {
@@ -99,6 +141,52 @@ describe('dashboard configuration', () => {
       'MQTT_CLIENT_ID',
       'a b',
       'Environment variable MQTT_CLIENT_ID received "a b"; accepted: 1 to 128 characters: letters, digits, "_", "." or "-".',
+    ],
+    ['AUTH', 'maybe', 'Environment variable AUTH received "maybe"; accepted: one of auto, on, off.'],
+    [
+      'DASHBOARD_ADMIN_USER',
+      'the boss',
+      'Environment variable DASHBOARD_ADMIN_USER received "the boss"; accepted: 1 to 64 characters: letters, digits, "_", ".", "@" or "-", starting with a letter or digit.',
+    ],
+    [
+      'DASHBOARD_ADMIN_PASSWORD',
+      'short',
+      'Environment variable DASHBOARD_ADMIN_PASSWORD received a value; accepted: 10 to 200 characters.',
+    ],
+    [
+      'SESSION_HOURS',
+      '721',
+      'Environment variable SESSION_HOURS received "721"; accepted: a whole number of hours from 1 to 720.',
+    ],
+    [
+      'ALLOWED_HOSTS',
+      'http://dashboard.example.com',
+      'Environment variable ALLOWED_HOSTS received "http://dashboard.example.com"; accepted: host names separated by commas, such as dashboard.example.com or *.example.com (its subdomains), or * for any host.',
+    ],
+    [
+      'CORS_ORIGINS',
+      'https://grafana.example.com/dashboards',
+      'Environment variable CORS_ORIGINS received "https://grafana.example.com/dashboards"; accepted: origins separated by commas, such as https://grafana.example.com or http://localhost:3000 (scheme, host and port; no path).',
+    ],
+    [
+      'TRUST_PROXY',
+      'the proxy',
+      'Environment variable TRUST_PROXY received "the proxy"; accepted: true, false, a number of proxy hops from 1 to 10, or the proxies\' addresses and ranges separated by commas, such as 10.0.0.0/8,172.17.0.1 (or loopback, linklocal, uniquelocal).',
+    ],
+    [
+      'TRUST_PROXY',
+      '10.0.0.0/33',
+      'Environment variable TRUST_PROXY received "10.0.0.0/33"; accepted: true, false, a number of proxy hops from 1 to 10, or the proxies\' addresses and ranges separated by commas, such as 10.0.0.0/8,172.17.0.1 (or loopback, linklocal, uniquelocal).',
+    ],
+    [
+      'HTTPS_CERT',
+      '/srv/cert.pem',
+      'Environment variable HTTPS_KEY received nothing while HTTPS_CERT is set; accepted: both HTTPS_CERT and HTTPS_KEY (a certificate and its private key, PEM files), or neither.',
+    ],
+    [
+      'HTTPS_KEY',
+      '/srv/key.pem',
+      'Environment variable HTTPS_CERT received nothing while HTTPS_KEY is set; accepted: both HTTPS_CERT and HTTPS_KEY (a certificate and its private key, PEM files), or neither.',
     ],
   ])('refuses %s=%s with one sentence', (name, value, sentence) => {
     expect(() => loadDashboardConfig({ [name]: value }, cwd)).toThrow(new ConfigError(sentence));
