@@ -53,3 +53,38 @@ export class AckTimeoutError extends HttpError {
     super(504, message, extra);
   }
 }
+
+/** 401: no login session and no API token (or one that is not valid). */
+export class UnauthorizedError extends HttpError {
+  override name = 'UnauthorizedError';
+  constructor(message: string) {
+    super(401, message);
+  }
+}
+
+/** 403: a role too low, a password to change first, a host or a cross-site request refused. */
+export class ForbiddenError extends HttpError {
+  override name = 'ForbiddenError';
+  constructor(message: string) {
+    super(403, message);
+  }
+}
+
+/** 409: the request contradicts the state: a command id used already, logins that are off. */
+export class ConflictError extends HttpError {
+  override name = 'ConflictError';
+  constructor(message: string) {
+    super(409, message);
+  }
+}
+
+/** 429: too many login attempts; the response has `Retry-After` (whole seconds). */
+export class TooManyRequestsError extends HttpError {
+  override name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, message);
+  }
+}
