@@ -7,7 +7,10 @@ import {
   mqttTransportOptions,
   systemClock,
 } from '@fleet/shared';
+import { removeInitialAdminFile, resolveAuth } from './access/auth-mode.js';
+import { UserStore } from './access/user-store.js';
 import { type DashboardConfig, dashboardEnvSpec } from './config.js';
+import { describeTrustProxy } from './config-values.js';
 import { buildDashboard, type Dashboard } from './http/app.js';
 import { MqttBrokerConnection } from './mqtt/broker-connection.js';
 import { resolveClientId } from './mqtt/client-id.js';
@@ -64,19 +67,60 @@ export async function startDashboard(
   try {
     store.open();
     await retention.start();
+    const users = new UserStore(store.database, clock);
+    const auth = await resolveAuth({
+      setting: config.auth,
+      host: config.host,
+      users,
+      adminUser: config.adminUser,
+      adminPassword: config.adminPassword,
+      dataDir: config.dataDir,
+      logger,
+    });
+    if (config.allowedHosts.includes('*')) {
+      logger.warn(
+        { allowed_hosts: config.allowedHosts },
+        'ALLOWED_HOSTS=* answers any Host header: the guard against DNS rebinding is off. List the names the dashboard is reached by instead.',
+      );
+    }
     dashboard = await buildDashboard({
       store,
       broker,
       logger,
       clock,
+      access: {
+        auth: auth.mode,
+        sessionHours: config.sessionHours,
+        allowedHosts: config.allowedHosts,
+        certNames: config.https?.names ?? [],
+        corsOrigins: config.corsOrigins,
+        onPasswordChanged: async (username) => {
+          if (username === config.adminUser) await removeInitialAdminFile(config.dataDir);
+        },
+      },
+      server: {
+        https: config.https ? { cert: config.https.cert, key: config.https.key } : null,
+        trustProxy: config.trustProxy,
+      },
       ...(options.webPaths ? { webPaths: options.webPaths } : {}),
     });
     const address = await dashboard.app.listen({ port: config.port, host: config.host });
     broker.start();
+    const userCount = users.count;
+    const authText =
+      auth.mode === 'on'
+        ? `logins on (${auth.reason}; ${userCount} user${userCount === 1 ? '' : 's'})`
+        : `logins OFF (${auth.reason})`;
+    const httpsText = config.https ? `HTTPS (${config.https.summary})` : 'plain HTTP';
     logger.info(
       {
         address,
         port: config.port,
+        auth: auth.mode,
+        auth_reason: auth.reason,
+        users: userCount,
+        https: config.https !== null,
+        trust_proxy: config.trustProxy,
         broker: brokerLabel(config.mqtt),
         mqtt_user: config.mqtt.username,
         mqtt_client_id: clientId,
@@ -86,7 +130,7 @@ export async function startDashboard(
         devices: dashboard.fleet.ids().length,
         config: describeEnvConfig(dashboardEnvSpec, config),
       },
-      `Dashboard listening on ${address} (port ${config.port}); MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}; database ${config.databasePath}; history kept ${config.historyDays} days`,
+      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}; database ${config.databasePath}; history kept ${config.historyDays} days`,
     );
     let stopping: Promise<void> | null = null;
     return {

@@ -1,4 +1,14 @@
+export {
+  type AuthDecision,
+  INITIAL_ADMIN_FILE,
+  isLoopbackHost,
+  type ResolveAuthOptions,
+  removeInitialAdminFile,
+  resolveAuth,
+} from './access/auth-mode.js';
+export { LoginThrottle, type LoginThrottleOptions } from './access/login-throttle.js';
 export { generatePassword, hashPassword, SCRYPT_COST, verifyPassword } from './access/passwords.js';
+export { ANONYMOUS, type Principal } from './access/principal.js';
 export {
   isRole,
   PASSWORD_ACCEPTED,
@@ -9,6 +19,8 @@ export {
   roleAtLeast,
   USERNAME_ACCEPTED,
 } from './access/roles.js';
+export { keptSecret, SESSION_SECRET } from './access/secrets.js';
+export { type SessionData, SqliteSessionStore } from './access/session-store.js';
 export { type ApiToken, TokenStore } from './access/token-store.js';
 export {
   checkPassword,
@@ -41,13 +53,25 @@ export type {
 } from './api-types.js';
 export { AckWaiters } from './commands/ack-waiters.js';
 export { CommandService, type CommandServiceDeps, WAIT_MAX_S } from './commands/command-service.js';
+export { CommandTrail, type SentCommand } from './commands/command-trail.js';
 export {
+  AUTH_SETTINGS,
+  type AuthSetting,
   DATABASE_FILE,
   type DashboardConfig,
   type DashboardEnv,
   dashboardEnvSpec,
   loadDashboardConfig,
 } from './config.js';
+export {
+  describeTrustProxy,
+  type HttpsFiles,
+  loadHttpsFiles,
+  parseHostList,
+  parseOriginList,
+  parseTrustProxy,
+  type TrustProxy,
+} from './config-values.js';
 export { type RunningDashboard, type StartOptions, startDashboard } from './dashboard.js';
 export * from './errors.js';
 export { DashboardEvents } from './events.js';
@@ -60,9 +84,21 @@ export {
   toSummary,
 } from './fleet/device-record.js';
 export { Fleet, type FleetDeps } from './fleet/fleet.js';
+export {
+  CHANGE_PASSWORD_FIRST,
+  LOGIN_NEEDED,
+  roleRefusal,
+  TOKEN_NOT_VALID,
+} from './http/access/authenticate.js';
+export type { Access, AccessOptions } from './http/access/install.js';
+export { SESSION_COOKIE } from './http/access/sessions.js';
 export { BODY_LIMIT_BYTES, buildDashboard, type Dashboard, type DashboardDeps } from './http/app.js';
 export { DATA_LIMIT_DEFAULT, LIMIT_MAX } from './http/routes/data.js';
 export { HISTORY_LIMIT_DEFAULT } from './http/routes/devices.js';
+export { LOGIN_RATE_LIMIT, LOGINS_OFF, type LoginRateLimit, WRONG_LOGIN } from './http/routes/login.js';
+export { TRAIL_LIMIT_DEFAULT, TRAIL_LIMIT_MAX } from './http/routes/trail.js';
+export { CONTENT_SECURITY_POLICY, HSTS_VALUE } from './http/security/headers.js';
+export { HostAllowlist, hostnameOf } from './http/security/host-check.js';
 export { Ingest, type IngestDeps } from './ingest/ingest.js';
 export { InvalidMessages } from './ingest/invalid-messages.js';
 export {

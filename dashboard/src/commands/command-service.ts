@@ -8,11 +8,13 @@ import {
   topics,
   validateCommand,
 } from '@fleet/shared';
+import type { Principal } from '../access/principal.js';
 import type { CommandSuccessResponse } from '../api-types.js';
 import {
   AckTimeoutError,
   BrokerUnavailableError,
   CommandRejectedError,
+  ConflictError,
   NotFoundError,
   ValidationError,
 } from '../errors.js';
@@ -20,11 +22,14 @@ import type { DashboardEvents } from '../events.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { BrokerConnection } from '../mqtt/broker-connection.js';
 import { AckWaiters } from './ack-waiters.js';
+import type { CommandTrail } from './command-trail.js';
 
 export interface CommandServiceDeps {
   broker: Pick<BrokerConnection, 'connected' | 'publish'>;
   fleet: Pick<Fleet, 'has'>;
   events: DashboardEvents;
+  /** Where each command is recorded with who sent it and, later, the device's answer. */
+  trail: CommandTrail;
   logger: Logger;
   newCommandId?: () => string;
 }
@@ -42,7 +47,14 @@ export class CommandService {
   constructor(private readonly deps: CommandServiceDeps) {}
 
   start(): void {
-    this.unsubscribe ??= this.deps.events.on('ack', (ack) => this.waiters.deliver(ack));
+    this.unsubscribe ??= this.deps.events.on('ack', (ack) => {
+      this.waiters.deliver(ack);
+      try {
+        this.deps.trail.answer(ack);
+      } catch (error) {
+        this.deps.logger.error({ err: error, command_id: ack.command_id }, 'Could not record the answer');
+      }
+    });
   }
 
   stop(): void {
@@ -58,9 +70,10 @@ export class CommandService {
 
   /**
    * `body` is the request body: `{device_id, …command fields}`. `waitSeconds` 0 answers once the broker has
-   * the command; more waits that long for the ack. Throws the HttpError that becomes the response.
+   * the command; more waits that long for the ack. `by` is who sends it, for the trail. Throws the HttpError
+   * that becomes the response.
    */
-  async send(body: unknown, waitSeconds: number): Promise<CommandSuccessResponse> {
+  async send(body: unknown, waitSeconds: number, by: Principal): Promise<CommandSuccessResponse> {
     const command = this.validate(body);
     const deviceId = command.device_id as string;
     if (!this.deps.fleet.has(deviceId)) {
@@ -68,24 +81,54 @@ export class CommandService {
         `Device ${JSON.stringify(deviceId)} has never been seen by the dashboard; accepted: the id of a device that has sent data or status.`,
       );
     }
-    if (!this.deps.broker.connected) {
-      throw new BrokerUnavailableError(
-        'The MQTT broker is not reachable, so the command was not sent; try again once /healthz reports "mqtt":"connected".',
+    if (command.command_id !== undefined && this.deps.trail.has(command.command_id)) {
+      throw new ConflictError(
+        `Field "command_id" received ${JSON.stringify(command.command_id)}, the id of a command sent before; accepted: an id not used yet, or none (the dashboard makes one).`,
       );
     }
     const commandId = command.command_id ?? (this.deps.newCommandId ?? randomUUID)();
     const payload: Command = { ...command, device_id: deviceId, command_id: commandId };
+    const { device_id: _device, command_id: _id, ...fields } = payload;
+    const record = (outcome: 'no_answer' | 'not_sent', error: string | null = null) => {
+      try {
+        this.deps.trail.record({
+          commandId,
+          deviceId,
+          by: { name: by.name, kind: by.kind },
+          command: fields,
+          outcome,
+          error,
+        });
+      } catch (failure) {
+        // The command went (or not) all the same: the trail's failure is logged, not answered.
+        this.deps.logger.error({ err: failure, command_id: commandId }, 'Could not record the command');
+      }
+    };
+    if (!this.deps.broker.connected) {
+      record('not_sent', 'The MQTT broker was not reachable.');
+      throw new BrokerUnavailableError(
+        'The MQTT broker is not reachable, so the command was not sent; try again once /healthz reports "mqtt":"connected".',
+      );
+    }
     const waiter = waitSeconds > 0 ? this.waiters.wait(deviceId, commandId, waitSeconds * 1000) : null;
     try {
       await this.deps.broker.publish(topics.commands(deviceId), JSON.stringify(payload));
     } catch (error) {
       waiter?.cancel();
-      this.deps.logger.warn({ device_id: deviceId, command_id: commandId, err: error }, 'Command not sent');
+      this.deps.logger.warn(
+        { device_id: deviceId, command_id: commandId, by: by.name, err: error },
+        'Command not sent',
+      );
+      record('not_sent', `The MQTT broker did not take it: ${(error as Error).message}`);
       throw new BrokerUnavailableError(
         `The MQTT broker did not take the command (${(error as Error).message}); try again once /healthz reports "mqtt":"connected".`,
       );
     }
-    this.deps.logger.info({ device_id: deviceId, command_id: commandId, command: payload }, 'Command sent');
+    record('no_answer');
+    this.deps.logger.info(
+      { device_id: deviceId, command_id: commandId, command: payload, by: by.name, by_kind: by.kind },
+      'Command sent',
+    );
     if (!waiter) return { status: 'success', command_id: commandId };
     const ack = await waiter.ack;
     if (!ack) {

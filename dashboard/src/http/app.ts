@@ -1,12 +1,18 @@
 import { type Clock, type Logger, systemClock } from '@fleet/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { TokenStore } from '../access/token-store.js';
+import { UserStore } from '../access/user-store.js';
 import { CommandService } from '../commands/command-service.js';
+import { CommandTrail } from '../commands/command-trail.js';
+import type { TrustProxy } from '../config-values.js';
 import { DashboardEvents } from '../events.js';
 import { Fleet } from '../fleet/fleet.js';
 import { Ingest } from '../ingest/ingest.js';
 import type { BrokerConnection } from '../mqtt/broker-connection.js';
 import { defaultWebPaths, type WebPaths } from '../paths.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
+import { type Access, type AccessOptions, installAccess } from './access/install.js';
+import { streamOwner } from './access/stream-owner.js';
 import { installErrorHandling } from './error-handler.js';
 import { commandRoutes } from './routes/command.js';
 import { dataRoutes } from './routes/data.js';
@@ -14,6 +20,7 @@ import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/page.js';
+import { trailRoutes } from './routes/trail.js';
 import { SseHub } from './sse-hub.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -24,9 +31,13 @@ export interface DashboardDeps {
   /** Started or not; the caller starts and stops it. */
   broker: BrokerConnection;
   logger: Logger;
+  /** Logins (resolved from AUTH), session lifetime, allowed hosts and origins. */
+  access: AccessOptions;
+  /** HTTPS (HTTPS_CERT/HTTPS_KEY) and TRUST_PROXY: how the server itself is made. */
+  server?: { https?: { cert: string; key: string } | null; trustProxy?: TrustProxy };
   clock?: Clock;
   webPaths?: WebPaths;
-  /** Heartbeat comment of the event stream (default 15 s). */
+  /** Heartbeat comment of the event stream (default 15 s); streams whose login ended close then. */
   heartbeatMs?: number;
   newCommandId?: () => string;
 }
@@ -38,28 +49,53 @@ export interface Dashboard {
   ingest: Ingest;
   events: DashboardEvents;
   commands: CommandService;
+  trail: CommandTrail;
   hub: SseHub;
+  users: UserStore;
+  tokens: TokenStore;
+  access: Access;
   /** Writes the queued telemetry, then stops listening to the broker and the store. */
   dispose(): void;
   /** `app.close()` (ends event streams and ack waits), then `dispose()`. */
   close(): Promise<void>;
 }
 
+function createServer(deps: DashboardDeps): FastifyInstance {
+  const https = deps.server?.https ?? null;
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Requests are logged at debug by the hook below, not at info.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify takes a hop count too (its types leave numbers out).
+    trustProxy: (deps.server?.trustProxy ?? false) as boolean,
+    ...(https ? { https: { cert: https.cert, key: https.key } } : {}),
+  });
+  // An HTTPS server is a Fastify instance like the other; only the Node server type differs.
+  return app as unknown as FastifyInstance;
+}
+
 /**
  * Builds the dashboard on an open store and a broker connection: the fleet registry (loaded from the
- * store), the ingest of broker messages, commands, the event stream and the HTTP routes. Listens nowhere.
+ * store), the ingest of broker messages, commands and their trail, users and tokens, the event stream, the
+ * guards in front of the routes, and the HTTP routes. Listens nowhere.
  */
 export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const { store, broker, logger } = deps;
   const clock = deps.clock ?? systemClock;
+  const database = store.database;
   const events = new DashboardEvents();
   const fleet = new Fleet({ store, events, clock, logger });
   fleet.load();
   const ingest = new Ingest({ store, fleet, clock, logger });
+  const trail = new CommandTrail(database, clock, events);
+  const users = new UserStore(database, clock);
+  const tokens = new TokenStore(database, clock);
   const commands = new CommandService({
     broker,
     fleet,
     events,
+    trail,
     logger,
     ...(deps.newCommandId ? { newCommandId: deps.newCommandId } : {}),
   });
@@ -70,12 +106,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   commands.start();
   hub.start();
 
-  const app = Fastify({
-    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
-    // Requests are logged at debug by the hook below, not at info.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES,
-  });
+  const app = createServer(deps);
   // Read your writes: readings still queued are written before an API request looks at the data.
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/api/')) store.flush();
@@ -97,11 +128,25 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     commands.stop();
   });
   installErrorHandling(app, logger, BODY_LIMIT_BYTES);
+  const access = await installAccess(app, {
+    options: deps.access,
+    database,
+    users,
+    tokens,
+    hub,
+    clock,
+    logger,
+  });
   await pageRoutes(app, deps.webPaths ?? defaultWebPaths());
   dataRoutes(app, { fleet, store });
   deviceRoutes(app, { fleet, store });
+  trailRoutes(app, { fleet, trail });
   commandRoutes(app, { commands });
-  eventRoutes(app, { hub, fleet });
+  eventRoutes(app, {
+    hub,
+    fleet,
+    ownerOf: (principal) => streamOwner(principal, { sessions: access.sessions, users, tokens }),
+  });
   healthRoutes(app, { broker, store });
   await app.ready();
 
@@ -119,7 +164,11 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     ingest,
     events,
     commands,
+    trail,
     hub,
+    users,
+    tokens,
+    access,
     dispose,
     close: async () => {
       await app.close();

@@ -1,11 +1,13 @@
 import type { Logger } from '@fleet/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorResponse } from '../api-types.js';
-import { HttpError, NotFoundError } from '../errors.js';
+import { HttpError, NotFoundError, TooManyRequestsError } from '../errors.js';
 
 export const ROUTES_ACCEPTED =
   'GET /, GET /static/*, GET /js/*, GET /vendor/chart.umd.js, GET /vendor/chartjs-adapter-date-fns.bundle.min.js, ' +
-  'GET /api/data, GET /api/devices, GET /api/devices/:id/history, GET /api/events, POST /api/command, GET /healthz';
+  'GET /api/data, GET /api/devices, GET /api/devices/:id/history, GET /api/devices/:id/commands, GET /api/events, ' +
+  'POST /api/command, POST /api/login, POST /api/logout, GET /api/me, POST /api/me/password, GET /api/tokens, ' +
+  'POST /api/tokens, DELETE /api/tokens/:id, GET /healthz';
 
 /** Fastify's own request errors, as HttpErrors with a sentence. */
 function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: number): HttpError | null {
@@ -57,6 +59,7 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, bodyL
       logger.error({ err: error, method: request.method, url: request.url }, 'Request failed');
       httpError = new HttpError(500, 'The dashboard server could not handle the request; its log says why.');
     }
+    if (httpError instanceof TooManyRequestsError) reply.header('retry-after', httpError.retryAfterSeconds);
     const body: ErrorResponse = { status: 'error', error: httpError.message, ...httpError.extra };
     return reply.code(httpError.statusCode).type('application/json; charset=utf-8').send(body);
   });

@@ -3,7 +3,7 @@ import type { Logger } from '@fleet/shared';
 import type { DashboardEventMap, DashboardEventName } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
 
-const EVENT_NAMES: DashboardEventName[] = ['telemetry', 'status', 'ack', 'device'];
+const EVENT_NAMES: DashboardEventName[] = ['telemetry', 'status', 'ack', 'device', 'command'];
 /** A client that does not read what it is sent is dropped past this much unsent data. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -14,9 +14,22 @@ export interface SseHubOptions {
   heartbeatMs?: number;
 }
 
-/** The Server-Sent Events clients of `GET /api/events`, and what is broadcast to them. */
+/** Whose stream it is: checked at every heartbeat, and ended at once when its login session ends. */
+export interface StreamOwner {
+  /** The login session behind the stream, if any. */
+  sessionId: string | null;
+  /** False once the session or token behind the stream is no longer valid. */
+  stillValid(): boolean;
+}
+
+const ANYONE: StreamOwner = { sessionId: null, stillValid: () => true };
+
+/**
+ * The Server-Sent Events clients of `GET /api/events`, and what is broadcast to them. A stream whose login
+ * ends is closed: at once on logout (`endSession`), else at the next heartbeat.
+ */
 export class SseHub {
-  private readonly clients = new Set<ServerResponse>();
+  private readonly clients = new Map<ServerResponse, StreamOwner>();
   private unsubscribers: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | null = null;
 
@@ -31,7 +44,10 @@ export class SseHub {
     this.unsubscribers = EVENT_NAMES.map((name) =>
       this.options.events.on(name, (payload) => this.broadcast(name, payload)),
     );
-    this.heartbeat = setInterval(() => this.writeAll(': heartbeat\n\n'), this.options.heartbeatMs ?? 15_000);
+    this.heartbeat = setInterval(() => {
+      this.endInvalid();
+      this.writeAll(': heartbeat\n\n');
+    }, this.options.heartbeatMs ?? 15_000);
   }
 
   /** Ends every stream (the server is closing). */
@@ -40,12 +56,42 @@ export class SseHub {
     this.unsubscribers = [];
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
-    for (const client of this.clients) client.end();
+    for (const client of this.clients.keys()) client.end();
     this.clients.clear();
   }
 
+  /** Ends at once the streams of a login session (logout). */
+  endSession(sessionId: string): void {
+    for (const [client, owner] of this.clients) {
+      if (owner.sessionId === sessionId) this.end(client, 'its login session ended');
+    }
+  }
+
+  /** Ends the streams whose session or token is no longer valid. */
+  endInvalid(): void {
+    for (const [client, owner] of this.clients) {
+      let valid = false;
+      try {
+        valid = owner.stillValid();
+      } catch (error) {
+        this.options.logger.error({ err: error }, "Could not check an event stream's login");
+      }
+      if (!valid) this.end(client, 'its login or API token is no longer valid');
+    }
+  }
+
+  private end(client: ServerResponse, why: string): void {
+    this.clients.delete(client);
+    client.end();
+    this.options.logger.debug({ clients: this.clients.size, why }, 'Event stream ended');
+  }
+
   /** Takes over a response: headers, then the events to come; `initial` are sent first, to this client only. */
-  add(response: ServerResponse, initial: Array<[DashboardEventName, unknown]> = []): void {
+  add(
+    response: ServerResponse,
+    initial: Array<[DashboardEventName, unknown]> = [],
+    owner: StreamOwner = ANYONE,
+  ): void {
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -54,7 +100,7 @@ export class SseHub {
     });
     response.write('retry: 3000\n\n');
     for (const [name, payload] of initial) response.write(frame(name, payload));
-    this.clients.add(response);
+    this.clients.set(response, owner);
     this.options.logger.debug({ clients: this.clients.size }, 'Event stream opened');
     response.on('close', () => {
       this.clients.delete(response);
@@ -67,7 +113,7 @@ export class SseHub {
   }
 
   private writeAll(text: string): void {
-    for (const client of this.clients) {
+    for (const client of this.clients.keys()) {
       if (client.writableLength > MAX_BUFFERED_BYTES) {
         this.options.logger.warn('Dropped an event stream client that does not keep up');
         this.clients.delete(client);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type AccessOptions,
   buildDashboard,
   type Dashboard,
   type DashboardDeps,
@@ -44,7 +45,9 @@ export async function startHarness(
   options: {
     broker?: { host: string; port: number };
     connect?: boolean;
-  } & Pick<Partial<DashboardDeps>, 'heartbeatMs' | 'newCommandId'> = {},
+    /** Logins and the guards; default: logins off, nothing else set. */
+    access?: Partial<AccessOptions>;
+  } & Pick<Partial<DashboardDeps>, 'heartbeatMs' | 'newCommandId' | 'server'> = {},
 ): Promise<Harness> {
   const dir = await tempDir();
   const store = openStore(dir.path);
@@ -67,6 +70,16 @@ export async function startHarness(
     logger: quietLogger(),
     clock,
     webPaths,
+    access: {
+      auth: 'off',
+      sessionHours: 12,
+      allowedHosts: [],
+      certNames: [],
+      corsOrigins: [],
+      machineName: 'fleet-test-host',
+      ...options.access,
+    },
+    ...(options.server ? { server: options.server } : {}),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.newCommandId ? { newCommandId: options.newCommandId } : {}),
   });

@@ -8,7 +8,7 @@ export function healthRoutes(
   app: FastifyInstance,
   deps: { broker: Pick<BrokerConnection, 'connected' | 'state'>; store: Pick<TelemetryStore, 'isHealthy'> },
 ): void {
-  app.get('/healthz', async (_request, reply): Promise<HealthResponse> => {
+  app.get('/healthz', { config: { public: true } }, async (_request, reply): Promise<HealthResponse> => {
     const mqtt = deps.broker.connected ? 'connected' : 'disconnected';
     const database = deps.store.isHealthy() ? 'ok' : 'error';
     if (mqtt === 'connected' && database === 'ok') return { status: 'ok', mqtt, database };
