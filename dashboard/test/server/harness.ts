@@ -11,6 +11,7 @@ import {
   type TelemetryStore,
   type WebPaths,
 } from '@fleet/dashboard';
+import type { Logger } from '@fleet/shared';
 import { ManualClock, openStore, quietLogger, tempDir } from './fixtures.js';
 
 export interface Harness {
@@ -47,6 +48,8 @@ export async function startHarness(
     connect?: boolean;
     /** Logins and the guards; default: logins off, nothing else set. */
     access?: Partial<AccessOptions>;
+    /** Default: silent. */
+    logger?: Logger;
   } & Pick<Partial<DashboardDeps>, 'heartbeatMs' | 'newCommandId' | 'server'> = {},
 ): Promise<Harness> {
   const dir = await tempDir();
@@ -67,7 +70,7 @@ export async function startHarness(
   const dashboard = await buildDashboard({
     store,
     broker,
-    logger: quietLogger(),
+    logger: options.logger ?? quietLogger(),
     clock,
     webPaths,
     access: {
