@@ -8,6 +8,7 @@ import {
   THRESHOLD_MIN_C,
 } from '@fleet/shared';
 import { describe, expect, it } from 'vitest';
+import { PASSWORD_MAX, PASSWORD_MIN, ROLES } from '../src/access/roles.js';
 import type * as Api from '../src/api-types.js';
 import * as Web from '../web/types.js';
 
@@ -26,11 +27,30 @@ export const mirroredTypesMatch: [
   Same<Web.DeviceSummary, Api.DeviceSummary>,
 ] = [true, true, true, true, true, true, true, true];
 
+// Access control and the command trail, as the page reads them.
+export const mirroredAccessTypesMatch: [
+  Same<Web.RoleName, Api.RoleName>,
+  Same<Web.MeResponse, Api.MeResponse>,
+  Same<Web.LoginRequest, Api.LoginRequest>,
+  Same<Web.PasswordChangeRequest, Api.PasswordChangeRequest>,
+  Same<Web.CommandOutcomeName, Api.CommandOutcomeName>,
+  Same<Web.CommandLogEntry, Api.CommandLogEntry>,
+  Same<Web.CommandLogResponse, Api.CommandLogResponse>,
+  Same<Web.TokenSummary, Api.TokenSummary>,
+  Same<Web.TokensResponse, Api.TokensResponse>,
+  Same<Web.TokenCreatedResponse, Api.TokenCreatedResponse>,
+] = [true, true, true, true, true, true, true, true, true, true];
+
 describe("the page's copy of the contract", () => {
   it('has the same modes, ranges and firmware version pattern as shared/', () => {
     expect(Web.MODES).toEqual(MODES);
     expect([Web.INTERVAL_MIN_S, Web.INTERVAL_MAX_S]).toEqual([INTERVAL_MIN_S, INTERVAL_MAX_S]);
     expect([Web.THRESHOLD_MIN_C, Web.THRESHOLD_MAX_C]).toEqual([THRESHOLD_MIN_C, THRESHOLD_MAX_C]);
     expect(Web.FIRMWARE_VERSION_PATTERN.source).toBe(FIRMWARE_VERSION_PATTERN.source);
+  });
+
+  it('has the same roles and password lengths as the server', () => {
+    expect(Web.ROLES).toEqual(ROLES);
+    expect([Web.PASSWORD_MIN, Web.PASSWORD_MAX]).toEqual([PASSWORD_MIN, PASSWORD_MAX]);
   });
 });

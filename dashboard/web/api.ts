@@ -1,4 +1,12 @@
-import type { Ack, CommandFields, DeviceSummary, Telemetry } from './types.js';
+import { type HttpClient, HttpError } from './http.js';
+import type {
+  Ack,
+  CommandFields,
+  CommandLogEntry,
+  CommandLogResponse,
+  DeviceSummary,
+  Telemetry,
+} from './types.js';
 
 /** What became of a command, in the terms the page shows. */
 export type CommandOutcome =
@@ -6,6 +14,8 @@ export type CommandOutcome =
   | { kind: 'rejected'; reason: string; ack: Ack | null }
   | { kind: 'invalid'; reason: string }
   | { kind: 'unknown-device'; reason: string }
+  | { kind: 'forbidden'; reason: string }
+  | { kind: 'signed-out'; reason: string }
   | { kind: 'broker-down'; reason: string }
   | { kind: 'timeout'; reason: string }
   | { kind: 'failed'; reason: string };
@@ -17,12 +27,12 @@ interface CommandResponse {
   error?: string;
 }
 
-/** The dashboard server's HTTP API; `fetchImpl` is passed in so nothing here is global. */
+/** The dashboard server's fleet API (devices, history, commands and their trail), over the page's HttpClient. */
 export class ApiClient {
-  constructor(private readonly fetchImpl: typeof fetch) {}
+  constructor(private readonly http: HttpClient) {}
 
   async devices(): Promise<DeviceSummary[]> {
-    const body = await this.getJson<{ devices: DeviceSummary[] }>('/api/devices');
+    const body = await this.http.getJson<{ devices: DeviceSummary[] }>('/api/devices');
     return body.devices;
   }
 
@@ -32,10 +42,18 @@ export class ApiClient {
       to: to.toISOString(),
       limit: String(limit),
     });
-    const body = await this.getJson<{ history: Telemetry[] }>(
+    const body = await this.http.getJson<{ history: Telemetry[] }>(
       `/api/devices/${encodeURIComponent(deviceId)}/history?${query}`,
     );
     return body.history;
+  }
+
+  /** The device's recent commands, newest first. */
+  async commands(deviceId: string, limit: number): Promise<CommandLogEntry[]> {
+    const body = await this.http.getJson<CommandLogResponse>(
+      `/api/devices/${encodeURIComponent(deviceId)}/commands?limit=${limit}`,
+    );
+    return body.commands;
   }
 
   /**
@@ -44,7 +62,7 @@ export class ApiClient {
    */
   async brokerConnected(): Promise<boolean | null> {
     try {
-      const response = await this.fetchImpl('/healthz', { headers: { accept: 'application/json' } });
+      const response = await this.http.send('/healthz');
       if (response.status !== 200 && response.status !== 503) return null;
       const body = (await response.json()) as { mqtt?: string };
       return body.mqtt === 'connected' ? true : body.mqtt === 'disconnected' ? false : null;
@@ -58,12 +76,12 @@ export class ApiClient {
     let response: Response;
     let body: CommandResponse = {};
     try {
-      response = await this.fetchImpl(`/api/command?wait=${waitSeconds}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ device_id: deviceId, ...fields }),
+      response = await this.http.sendJson(`/api/command?wait=${waitSeconds}`, 'POST', {
+        device_id: deviceId,
+        ...fields,
       });
-    } catch {
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
       return {
         kind: 'failed',
         reason: 'The dashboard server could not be reached; the command was not sent.',
@@ -75,12 +93,6 @@ export class ApiClient {
       // Some errors come without a JSON body; the status code says enough.
     }
     return outcomeOf(response.status, body, waitSeconds);
-  }
-
-  private async getJson<T>(path: string): Promise<T> {
-    const response = await this.fetchImpl(path, { headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`${path} answered ${response.status} ${response.statusText}`.trim());
-    return (await response.json()) as T;
   }
 }
 
@@ -97,6 +109,10 @@ function outcomeOf(status: number, body: CommandResponse, waitSeconds: number): 
       return { kind: 'rejected', reason: error || 'The device gave no reason.', ack: body.ack ?? null };
     case 400:
       return { kind: 'invalid', reason: error || 'The server did not accept the command.' };
+    case 401:
+      return { kind: 'signed-out', reason: 'Not sent: your session has ended. Log in again.' };
+    case 403:
+      return { kind: 'forbidden', reason: error || 'Your role does not allow sending commands.' };
     case 404:
       return { kind: 'unknown-device', reason: error || 'The server does not know this device.' };
     case 503:

@@ -2,6 +2,7 @@ import type { ApiClient } from './api.js';
 import { byId, setText } from './dom.js';
 import { modeLabel } from './format.js';
 import { clockTime, describeFailure, showOutcome } from './outcome.js';
+import { type Permission, showReadOnly } from './permission.js';
 import type { Ack, CommandFields, DeviceSummary, Mode } from './types.js';
 import { INTERVAL_MAX_S, INTERVAL_MIN_S, MODES, THRESHOLD_MAX_C, THRESHOLD_MIN_C } from './types.js';
 
@@ -23,11 +24,14 @@ export class ControlPanel {
   private readonly active: HTMLInputElement;
   private readonly apply: HTMLButtonElement;
   private readonly readNow: HTMLButtonElement;
+  private readonly revert: HTMLButtonElement;
+  private readonly readOnly: HTMLElement;
   private readonly outcome: HTMLElement;
   private readonly note: HTMLElement;
   private readonly dirty = new Set<FieldName>();
   private device: DeviceSummary | null = null;
   private busy = false;
+  private canCommand = true;
 
   constructor(
     doc: Document,
@@ -42,6 +46,8 @@ export class ControlPanel {
     this.active = byId(doc, 'ctl-active');
     this.apply = byId(doc, 'ctl-apply');
     this.readNow = byId(doc, 'ctl-read-now');
+    this.revert = byId(doc, 'ctl-revert');
+    this.readOnly = byId(doc, 'controls-readonly');
     this.outcome = byId(doc, 'ctl-outcome');
     this.note = byId(doc, 'controls-note');
   }
@@ -93,6 +99,13 @@ export class ControlPanel {
     this.updateAvailability();
   }
 
+  /** A viewer sees the settings read-only, with the reason next to them. */
+  setPermission(permission: Permission): void {
+    this.canCommand = permission.canCommand;
+    showReadOnly(this.readOnly, permission.settingsReason);
+    this.updateAvailability();
+  }
+
   private fill(all: boolean): void {
     const settings = this.device?.settings;
     if (!settings) return;
@@ -117,13 +130,16 @@ export class ControlPanel {
   private updateAvailability(): void {
     const device = this.device;
     const known = Boolean(device?.settings);
-    this.fieldset.disabled = !known || this.busy;
+    const allowed = this.canCommand;
+    this.fieldset.disabled = !known || this.busy || !allowed;
     const online = Boolean(device?.online);
-    this.apply.disabled = !known || !online || this.busy;
-    this.readNow.disabled = !online || this.busy;
+    this.apply.disabled = !known || !online || this.busy || !allowed;
+    this.readNow.disabled = !online || this.busy || !allowed;
+    this.revert.disabled = !allowed;
     let note = '';
     if (device && !known) note = 'Waiting for the device to report its settings…';
-    else if (device && !online) note = 'The device is offline: changes can be sent once it reconnects.';
+    else if (device && !online && allowed)
+      note = 'The device is offline: changes can be sent once it reconnects.';
     setText(this.note, note);
   }
 

@@ -1,5 +1,6 @@
-import { ApiClient } from './api.js';
+import type { ApiClient } from './api.js';
 import { HistoryCharts } from './charts.js';
+import { CommandHistory } from './command-history.js';
 import { ConnectionIndicator } from './connection.js';
 import { ControlPanel } from './controls.js';
 import { DeviceHeader } from './device-view.js';
@@ -8,6 +9,7 @@ import { FleetList } from './fleet.js';
 import { GaugePanel } from './gauges.js';
 import { HistoryPanel } from './history.js';
 import { OtaPanel } from './ota.js';
+import type { Permission } from './permission.js';
 import { HashSelection } from './selection.js';
 import { LiveEvents } from './sse.js';
 import { DeviceStore } from './store.js';
@@ -16,10 +18,13 @@ import type { DeviceSummary } from './types.js';
 const RETRY_DEVICES_MS = 5000;
 const BROKER_CHECK_MS = 5000;
 
-/** The whole page: fetches the fleet, listens to live events, and keeps every panel in step. */
-class DashboardPage {
+/**
+ * The dashboard behind the login: fetches the fleet, listens to live events, and keeps every panel in step.
+ * `start` runs it for a session and `stop` ends that (stream closed, timers cleared, data forgotten); the
+ * panels' listeners are attached once, at the first start.
+ */
+export class DashboardPage {
   private readonly now = () => Date.now();
-  private readonly api: ApiClient;
   private readonly store = new DeviceStore();
   private readonly selection: HashSelection;
   private readonly fleet: FleetList;
@@ -29,18 +34,24 @@ class DashboardPage {
   private readonly history: HistoryPanel;
   private readonly controls: ControlPanel;
   private readonly ota: OtaPanel;
+  private readonly commands: CommandHistory;
   private readonly connection: ConnectionIndicator;
   private readonly live: LiveEvents;
   private selected: string | null;
   private loadError: string | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private frame: number | null = null;
+  private intervals: number[] = [];
+  private mounted = false;
+  private running = false;
 
+  /** `onStreamRefused`: the server refused the event stream (the session may have ended). */
   constructor(
     private readonly doc: Document,
     private readonly win: Window,
+    private readonly api: ApiClient,
+    onStreamRefused: () => void,
   ) {
-    this.api = new ApiClient(win.fetch.bind(win));
     this.selection = new HashSelection(win.location, win.history);
     this.selected = this.selection.read();
     this.fleet = new FleetList(
@@ -63,6 +74,16 @@ class DashboardPage {
     const applyAck = this.store.applyAck.bind(this.store);
     this.controls = new ControlPanel(doc, this.api, applyAck);
     this.ota = new OtaPanel(doc, this.api, applyAck, this.now);
+    this.commands = new CommandHistory(
+      doc,
+      this.api,
+      {
+        list: byId(doc, 'command-list'),
+        empty: byId(doc, 'commands-empty'),
+        status: byId(doc, 'commands-status'),
+      },
+      this.now,
+    );
     this.connection = new ConnectionIndicator(doc, this.now);
     this.live = new LiveEvents('/api/events', {
       telemetry: (reading) => {
@@ -72,40 +93,91 @@ class DashboardPage {
       status: (status) => this.store.applyStatus(status),
       ack: (ack) => this.store.applyAck(ack),
       device: (device) => this.store.upsert(device),
+      command: (entry) => this.commands.onCommand(entry),
       connection: (state) => this.connection.show(state),
       reconnected: () => {
         void this.loadDevices();
         void this.checkBroker();
         this.history.reload();
+        this.commands.reload();
       },
+      gaveUp: onStreamRefused,
     });
   }
 
-  start(): void {
+  /** Runs the dashboard for a session with `permission`; again after `stop`, for the next session. */
+  start(permission: Permission): void {
+    this.mount();
+    this.setPermission(permission);
+    if (this.running) return;
+    this.running = true;
+    this.loadError = null;
+    this.live.start();
+    void this.loadDevices();
+    void this.checkBroker();
+    this.intervals = [
+      this.win.setInterval(() => this.tick(), 1000),
+      this.win.setInterval(() => void this.checkBroker(), BROKER_CHECK_MS),
+    ];
+    this.render();
+  }
+
+  /** The role may change while the page is open (the server says so with a 403). */
+  setPermission(permission: Permission): void {
+    this.controls.setPermission(permission);
+    this.ota.setPermission(permission);
+  }
+
+  /** Ends the session's view: no stream, no timers, nothing of the fleet left on the page. */
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.live.close();
+    for (const id of this.intervals) this.win.clearInterval(id);
+    this.intervals = [];
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.frame !== null) this.win.cancelAnimationFrame(this.frame);
+    this.frame = null;
+    this.loadError = null;
+    this.store.clear();
+    this.commands.clear();
+    this.render();
+  }
+
+  /** Before a session is known: the server cannot be reached to ask who is there. */
+  showUnreachable(reason: string): void {
+    if (this.running) return;
+    this.loadError = reason;
+    this.render();
+  }
+
+  private mount(): void {
+    if (this.mounted) return;
+    this.mounted = true;
     this.fleet.start();
     this.charts.start();
     this.history.start();
     this.controls.start();
     this.ota.start();
-    this.store.subscribe(() => this.scheduleRender());
+    this.store.subscribe(() => {
+      if (this.running) this.scheduleRender();
+    });
     this.win.addEventListener('hashchange', () => {
       const id = this.selection.read();
-      if (id && id !== this.selected) this.pick(id);
+      if (this.running && id && id !== this.selected) this.pick(id);
     });
-    this.live.start();
-    void this.loadDevices();
-    this.win.setInterval(() => this.tick(), 1000);
-    void this.checkBroker();
-    this.win.setInterval(() => void this.checkBroker(), BROKER_CHECK_MS);
-    this.render();
   }
 
   private async loadDevices(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     try {
-      this.store.replaceAll(await this.api.devices());
+      const devices = await this.api.devices();
+      if (!this.running) return;
+      this.store.replaceAll(devices);
       this.loadError = null;
     } catch (error) {
+      if (!this.running) return;
       this.loadError = (error as Error).message;
       this.render();
       this.retryTimer = setTimeout(() => void this.loadDevices(), RETRY_DEVICES_MS);
@@ -122,7 +194,8 @@ class DashboardPage {
   }
 
   private async checkBroker(): Promise<void> {
-    this.connection.showBroker(await this.api.brokerConnected());
+    const connected = await this.api.brokerConnected();
+    if (this.running) this.connection.showBroker(connected);
   }
 
   private pick(deviceId: string): void {
@@ -154,6 +227,7 @@ class DashboardPage {
     if (!device) {
       this.renderEmpty();
       this.history.select(null);
+      this.commands.select(null);
       this.doc.title = 'Sensor Fleet';
       return;
     }
@@ -164,6 +238,7 @@ class DashboardPage {
     this.ota.show(device);
     this.charts.setThreshold(device.settings?.seuil_alerte ?? null);
     this.history.select(device.device_id);
+    this.commands.select(device.device_id);
     this.doc.title = `${device.alerte && device.online ? '⚠ ' : ''}${device.device_id} · Sensor Fleet`;
   }
 
@@ -196,7 +271,6 @@ class DashboardPage {
     this.ota.tick();
     this.history.tick();
     this.connection.tick();
+    this.commands.tick();
   }
 }
-
-new DashboardPage(document, window).start();

@@ -2,6 +2,7 @@ import type { ApiClient } from './api.js';
 import { byId, setText } from './dom.js';
 import { otaStateLabel, relativeTime } from './format.js';
 import { describeFailure, showOutcome } from './outcome.js';
+import { type Permission, showReadOnly } from './permission.js';
 import type { Ack, DeviceSummary, OtaStateName, OtaStatus } from './types.js';
 import { FIRMWARE_VERSION_PATTERN } from './types.js';
 
@@ -30,6 +31,8 @@ export class OtaPanel {
   private readonly resultTitle: HTMLElement;
   private readonly resultWhen: HTMLElement;
   private readonly resultDetail: HTMLElement;
+  private readonly readOnly: HTMLElement;
+  private canCommand = true;
   private shownState: OtaStateName | null = null;
   private device: DeviceSummary | null = null;
   private busy = false;
@@ -56,6 +59,7 @@ export class OtaPanel {
     this.resultTitle = byId(doc, 'ota-result-title');
     this.resultWhen = byId(doc, 'ota-result-when');
     this.resultDetail = byId(doc, 'ota-result-detail');
+    this.readOnly = byId(doc, 'ota-readonly');
   }
 
   start(): void {
@@ -83,11 +87,18 @@ export class OtaPanel {
     if (this.device?.ota) this.renderOta(this.device.ota, this.device.firmware);
   }
 
+  /** A viewer sees the update form read-only, with the reason next to it. */
+  setPermission(permission: Permission): void {
+    this.canCommand = permission.canCommand;
+    showReadOnly(this.readOnly, permission.firmwareReason);
+    this.updateAvailability();
+  }
+
   private updateAvailability(): void {
     const ota = this.device?.ota;
     const updating = Boolean(ota && IN_PROGRESS.has(ota.state));
-    this.startButton.disabled = !this.device?.online || updating || this.busy;
-    this.version.disabled = !this.device || this.busy;
+    this.startButton.disabled = !this.device?.online || updating || this.busy || !this.canCommand;
+    this.version.disabled = !this.device || this.busy || !this.canCommand;
   }
 
   private renderOta(ota: OtaStatus | null, firmware: string | null): void {

@@ -24,6 +24,8 @@ export function describeFailure(
       return ['error', `Not sent: ${outcome.reason}`];
     case 'invalid':
       return ['error', `Not sent: ${outcome.reason}`];
+    case 'forbidden':
+      return ['error', `Not sent: ${outcome.reason}`];
     default:
       return ['error', outcome.reason];
   }

@@ -1,4 +1,4 @@
-import type { Ack, DeviceStatus, DeviceSummary, Telemetry } from './types.js';
+import type { Ack, CommandLogEntry, DeviceStatus, DeviceSummary, Telemetry } from './types.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
@@ -7,9 +7,16 @@ export interface LiveHandlers {
   status(message: DeviceStatus): void;
   ack(message: Ack): void;
   device(message: DeviceSummary): void;
+  /** A command of the trail: when it is sent, and again when the device answers. */
+  command(entry: CommandLogEntry): void;
   connection(state: ConnectionState): void;
   /** Called on every (re)opening after the first, to fetch what was missed while disconnected. */
   reconnected(): void;
+  /**
+   * Called when the browser gave up on the stream: the server answered with an error (401 once the session
+   * has ended) rather than dropping the connection. A new stream is tried after a pause unless stop() is called.
+   */
+  gaveUp(): void;
 }
 
 type EventSourceFactory = (url: string) => EventSource;
@@ -43,12 +50,20 @@ export class LiveEvents {
       this.handlers.connection('reconnecting');
       if (source.readyState === EventSource.CLOSED) {
         this.retryTimer = setTimeout(() => this.start(), 3000);
+        this.handlers.gaveUp();
       }
     };
     this.listen(source, 'telemetry', (data) => this.handlers.telemetry(data as Telemetry));
     this.listen(source, 'status', (data) => this.handlers.status(data as DeviceStatus));
     this.listen(source, 'ack', (data) => this.handlers.ack(data as Ack));
     this.listen(source, 'device', (data) => this.handlers.device(data as DeviceSummary));
+    this.listen(source, 'command', (data) => this.handlers.command(data as CommandLogEntry));
+  }
+
+  /** Closes the stream for good: the next start() is a first connection again (a new session). */
+  close(): void {
+    this.stop();
+    this.openedBefore = false;
   }
 
   stop(): void {

@@ -56,6 +56,13 @@ export class DeviceStore {
     this.emit(null);
   }
 
+  /** Forgets every device, back to "not loaded yet" (when the session ends). */
+  clear(): void {
+    this.devices.clear();
+    this.loaded = false;
+    this.emit(null);
+  }
+
   upsert(summary: DeviceSummary): void {
     this.devices.set(summary.device_id, summary);
     this.emit(summary.device_id);

@@ -110,3 +110,71 @@ export const INTERVAL_MAX_S = 60;
 export const THRESHOLD_MIN_C = 15;
 export const THRESHOLD_MAX_C = 45;
 export const FIRMWARE_VERSION_PATTERN = /^v\d{1,4}\.\d{1,4}\.\d{1,4}(-[0-9A-Za-z][0-9A-Za-z.-]{0,31})?$/;
+
+/** Access control, mirrored from dashboard/src/api-types.ts. */
+export type RoleName = 'viewer' | 'operator' | 'admin';
+export const ROLES: readonly RoleName[] = ['viewer', 'operator', 'admin'];
+/** The shortest password the server accepts (and the longest). */
+export const PASSWORD_MIN = 10;
+export const PASSWORD_MAX = 200;
+
+/** `GET /api/me`; 401 without a session. */
+export interface MeResponse {
+  auth: 'on' | 'off';
+  user: {
+    name: string;
+    role: RoleName;
+    kind: 'user' | 'token' | 'anonymous';
+    must_change_password: boolean;
+  };
+}
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+export interface PasswordChangeRequest {
+  current_password: string;
+  new_password: string;
+}
+
+export type CommandOutcomeName = 'no_answer' | 'applied' | 'rejected' | 'not_sent';
+
+/** One command of the trail: `GET /api/devices/:id/commands` and the SSE `command` event. */
+export interface CommandLogEntry {
+  command_id: string;
+  device_id: string;
+  sent_at: string;
+  by: { name: string; kind: 'user' | 'token' | 'anonymous' };
+  command: Record<string, unknown>;
+  outcome: CommandOutcomeName;
+  error: string | null;
+  answered_at: string | null;
+}
+
+/** Newest first. */
+export interface CommandLogResponse {
+  device_id: string;
+  commands: CommandLogEntry[];
+}
+
+export interface TokenSummary {
+  id: string;
+  name: string;
+  role: RoleName;
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface TokensResponse {
+  tokens: TokenSummary[];
+}
+
+/** `POST /api/tokens`, 201: `token` is the secret, shown this once. */
+export interface TokenCreatedResponse {
+  token: string;
+  info: TokenSummary;
+}

@@ -1,0 +1,42 @@
+import { AccessApi } from './access-api.js';
+import { AccountBar } from './account-bar.js';
+import { ApiClient } from './api.js';
+import { DashboardPage } from './dashboard-page.js';
+import { HttpClient } from './http.js';
+import { LoginView } from './login-view.js';
+import { PasswordView } from './password-view.js';
+import { SessionGate } from './session-gate.js';
+import { TokensDialog } from './tokens-dialog.js';
+
+/** The page's one composition root: everything is built here and handed what it needs. */
+function main(doc: Document, win: Window): void {
+  const now = () => Date.now();
+  const http = new HttpClient(win.fetch.bind(win));
+  const api = new ApiClient(http);
+  const access = new AccessApi(http);
+  // A refused event stream may be a session that ended: asking /api/me lets its 401 reach the gate.
+  const page = new DashboardPage(doc, win, api, () => void access.probe());
+  const tokens = new TokensDialog(doc, access, win.navigator.clipboard, now);
+  const parts = {
+    http,
+    access,
+    page,
+    tokens,
+    login: new LoginView(doc, access, () => void gate.check(), now),
+    password: new PasswordView(
+      doc,
+      access,
+      () => void gate.check(),
+      () => void gate.logout(),
+    ),
+    account: new AccountBar(doc, { logout: () => void gate.logout(), openTokens: () => tokens.open() }),
+  };
+  const gate = new SessionGate(doc, parts, now);
+  parts.login.start();
+  parts.password.start();
+  parts.account.start();
+  tokens.start();
+  gate.start();
+}
+
+main(document, window);
