@@ -44,7 +44,7 @@ export async function resolveAuth(options: ResolveAuthOptions): Promise<AuthDeci
     );
     return { mode: 'off', reason: 'AUTH=off' };
   }
-  if (users.count > 0) return { mode: 'on', reason: `AUTH=${setting}, ${users.count} users` };
+  if (users.count > 0) return { mode: 'on', reason: `AUTH=${setting}, users exist` };
   if (setting === 'auto' && isLoopbackHost(host)) {
     logger.warn(
       { auth: 'off', host },

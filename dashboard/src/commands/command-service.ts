@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type Ack,
   COMMAND_ACTIONS,
   type Command,
   DEVICE_ID_ACCEPTED,
@@ -42,6 +43,11 @@ export const WAIT_MAX_S = 30;
  */
 export class CommandService {
   private readonly waiters = new AckWaiters();
+  /**
+   * Commands being published, by id, with an ack that arrived before the broker's PUBACK was handled (both
+   * can come in one read from the socket): it is applied to the trail once the command is recorded.
+   */
+  private readonly publishing = new Map<string, Ack | null>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly deps: CommandServiceDeps) {}
@@ -49,10 +55,9 @@ export class CommandService {
   start(): void {
     this.unsubscribe ??= this.deps.events.on('ack', (ack) => {
       this.waiters.deliver(ack);
-      try {
-        this.deps.trail.answer(ack);
-      } catch (error) {
-        this.deps.logger.error({ err: error, command_id: ack.command_id }, 'Could not record the answer');
+      const answered = this.answerInTrail(ack);
+      if (!answered && ack.command_id !== null && this.publishing.has(ack.command_id)) {
+        this.publishing.set(ack.command_id, ack);
       }
     });
   }
@@ -111,9 +116,11 @@ export class CommandService {
       );
     }
     const waiter = waitSeconds > 0 ? this.waiters.wait(deviceId, commandId, waitSeconds * 1000) : null;
+    this.publishing.set(commandId, null);
     try {
       await this.deps.broker.publish(topics.commands(deviceId), JSON.stringify(payload));
     } catch (error) {
+      this.publishing.delete(commandId);
       waiter?.cancel();
       this.deps.logger.warn(
         { device_id: deviceId, command_id: commandId, by: by.name, err: error },
@@ -125,6 +132,9 @@ export class CommandService {
       );
     }
     record('no_answer');
+    const early = this.publishing.get(commandId);
+    this.publishing.delete(commandId);
+    if (early) this.answerInTrail(early);
     this.deps.logger.info(
       { device_id: deviceId, command_id: commandId, command: payload, by: by.name, by_kind: by.kind },
       'Command sent',
@@ -147,6 +157,16 @@ export class CommandService {
       );
     }
     return { status: 'success', command_id: commandId, ack };
+  }
+
+  /** The device's answer into the trail; false when no command there waited for it. */
+  private answerInTrail(ack: Ack): boolean {
+    try {
+      return this.deps.trail.answer(ack) !== null;
+    } catch (error) {
+      this.deps.logger.error({ err: error, command_id: ack.command_id }, 'Could not record the answer');
+      return false;
+    }
   }
 
   private validate(body: unknown): Command & { device_id: string } {

@@ -31,6 +31,8 @@ describe.skipIf(!hasChromium)('dashboard page in Chromium (real broker, device a
   const stack = new FleetStack(DEVICE_ID);
   let browser: Browser;
   let page: Page;
+  /** What the server's Content-Security-Policy refused (an inline style or script): nothing, ever. */
+  const cspRefusals: string[] = [];
 
   const summary = () => stack.summary();
   const explain = (what: string) => stack.explain(what);
@@ -47,6 +49,9 @@ describe.skipIf(!hasChromium)('dashboard page in Chromium (real broker, device a
     browser = await launching;
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => console.error(`Page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspRefusals.push(message.text());
+    });
   }, 45_000);
 
   afterAll(async () => {
@@ -253,7 +258,7 @@ describe.skipIf(!hasChromium)('dashboard page in Chromium (real broker, device a
         .toBeGreaterThan(0);
       expect(await scrollWidth(phone)).toBeLessThanOrEqual(375);
       const fleet = await phone.locator('.fleet').boundingBox();
-      const main = await phone.locator('main').boundingBox();
+      const main = await phone.locator('#main').boundingBox();
       expect(fleet && main && main.y >= fleet.y + fleet.height).toBe(true);
       await phone.screenshot({ path: join(SCREENSHOTS, 'phone.png') });
       await phone.screenshot({ path: join(SCREENSHOTS, 'phone-full.png'), fullPage: true });
@@ -280,6 +285,10 @@ describe.skipIf(!hasChromium)('dashboard page in Chromium (real broker, device a
     await scrollToTop(page);
     await page.screenshot({ path: join(SCREENSHOTS, 'desktop-broker-down.png') });
   }, 20_000);
+
+  it('breaks no rule of the Content-Security-Policy (no inline script or style)', () => {
+    expect(cspRefusals).toEqual([]);
+  });
 
   it('says so when the live connection to the dashboard server is lost', async () => {
     await stack.dashboard.stop();
