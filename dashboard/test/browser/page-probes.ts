@@ -79,3 +79,25 @@ export async function scrollToTop(page: Page): Promise<void> {
     (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
   );
 }
+
+interface CommandItem {
+  querySelector(selector: string): {
+    textContent: string | null;
+    getAttribute(name: string): string | null;
+  } | null;
+}
+
+/** The newest entry of the command history as the page shows it. */
+export function readNewestCommand(
+  page: Page,
+): Promise<{ what?: string | null; by?: string | null; outcome?: string | null; when?: string | null }> {
+  return page
+    .locator('.command')
+    .first()
+    .evaluate((item: CommandItem) => ({
+      what: item.querySelector('.command-what')?.textContent,
+      by: item.querySelector('.command-by')?.textContent,
+      outcome: item.querySelector('.command-outcome')?.textContent,
+      when: item.querySelector('time')?.getAttribute('title'),
+    }));
+}

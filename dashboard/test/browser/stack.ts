@@ -5,6 +5,11 @@ import { type BrokerHandle, freePort, startTestBroker } from '@fleet/cloud';
 import type { DeviceSummary, DevicesResponse } from '../../src/api-types.js';
 import { DASHBOARD_MAIN, EDGE_MAIN, missingBuilds, Service, waitFor } from './services.js';
 
+export interface FleetStackOptions {
+  /** More variables for the dashboard (AUTH, DASHBOARD_ADMIN_USER, …). */
+  dashboardEnv?: Record<string, string>;
+}
+
 /**
  * The whole system on free ports: a real broker, the compiled dashboard and one synthetic device (started
  * separately, so a test can watch it arrive). Each has its own temporary data folder.
@@ -17,7 +22,15 @@ export class FleetStack {
   base = '';
   private tmp = '';
 
-  constructor(readonly deviceId: string) {}
+  constructor(
+    readonly deviceId: string,
+    private readonly options: FleetStackOptions = {},
+  ) {}
+
+  /** The dashboard's DATA_DIR (its SQLite file is dashboard.sqlite in it). */
+  get dashboardDataDir(): string {
+    return join(this.tmp, 'dashboard');
+  }
 
   async start(): Promise<void> {
     const missing = missingBuilds();
@@ -40,6 +53,7 @@ export class FleetStack {
       HOST: '127.0.0.1',
       MQTT_CLIENT_ID: `dashboard-browser-${process.pid}`,
       DATA_DIR: join(this.tmp, 'dashboard'),
+      ...this.options.dashboardEnv,
     });
     // The synthetic temperature follows the device's local hour (17 °C at midnight, 27 °C at noon, σ 0.8;
     // TEMP_OFFSET applies to real chips only): a time zone where it is about noon keeps it well above the
@@ -57,9 +71,13 @@ export class FleetStack {
     this.dashboard.start();
   }
 
+  /** Until GET /api/devices answers: its list, or 401 when logins are on. */
   async waitForDashboard(): Promise<void> {
     await waitFor(
-      () => this.getJson<DevicesResponse>('/api/devices'),
+      async () => {
+        const response = await fetch(`${this.base}/api/devices`);
+        return response.ok || response.status === 401;
+      },
       20_000,
       this.explain('The dashboard did not answer GET /api/devices within 20 s.'),
     );
