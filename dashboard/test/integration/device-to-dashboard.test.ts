@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type BrokerHandle, freePort, startTestBroker } from '@fleet/cloud';
 import {
+  type CommandLogResponse,
   type DataResponse,
   type DevicesResponse,
   loadDashboardConfig,
@@ -149,6 +150,18 @@ describe.skipIf(!built)('a real device, a real broker and the dashboard', () => 
       'the new settings in /api/devices',
     );
     expect(summary.settings?.seuil_alerte).toBe(25.5);
+    // The trail: who sent it (anonymous: this dashboard has no login on loopback) and the device's answer.
+    const trail = await getJson<CommandLogResponse>(`/api/devices/${DEVICE}/commands`);
+    expect(trail.commands[0]).toEqual({
+      command_id: body.command_id,
+      device_id: DEVICE,
+      sent_at: expect.any(String),
+      by: { name: 'anonymous', kind: 'anonymous' },
+      command: { mode: 'economie', seuil_alerte: 25.5 },
+      outcome: 'applied',
+      error: null,
+      answered_at: expect.any(String),
+    });
   });
 
   it('refuses a bad command with 400 and it never reaches the broker', async () => {
