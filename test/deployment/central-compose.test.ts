@@ -59,14 +59,17 @@ describe('cloud/docker-compose.yml (the central placement)', () => {
     expect(environment('mosquitto').BROKER_HOSTNAMES).toBeUndefined();
     expect(environment('dashboard')).toMatchObject({
       FLEET_ROLE: 'hub',
-      PORT: '80',
+      PORT: '443',
       ENV_FILE: '/broker/dashboard.env',
+      HTTPS_CERT: '/broker/https.crt',
+      HTTPS_KEY: '/broker/https.key',
     });
+    expect('ALLOWED_HOSTS' in environment('dashboard')).toBe(true);
   });
 
-  it('opens MQTT over TLS to the world and nothing else; the dashboard (no login yet) on loopback only', () => {
+  it('opens MQTT over TLS and the dashboard over HTTPS (behind its login), and nothing else', () => {
     expect(services.mosquitto?.ports).toEqual(['8883:8883']);
-    expect(services.dashboard?.ports).toEqual(['127.0.0.1:8080:80']);
+    expect(services.dashboard?.ports).toEqual(['443:443']);
   });
 
   it("hands the dashboard the broker's dashboard.env through a shared volume, and mounts a certificate folder that exists", () => {
