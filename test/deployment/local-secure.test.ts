@@ -25,6 +25,7 @@ import {
   launch,
   launcherEnv,
   launcherLog,
+  login,
   missingBuilds,
   pollUntil,
   removeLater,
@@ -95,17 +96,26 @@ async function fleet(argv: string[]) {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-async function history(port: number, id: string): Promise<DeviceSummary['latest'][]> {
-  const response = await fetch(`http://127.0.0.1:${port}/api/devices/${id}/history`);
+async function history(
+  port: number,
+  id: string,
+  session: Record<string, string>,
+): Promise<DeviceSummary['latest'][]> {
+  const response = await fetch(`http://127.0.0.1:${port}/api/devices/${id}/history`, { headers: session });
   return ((await response.json()) as { history: DeviceSummary['latest'][] }).history;
 }
 
 /** Waits until each of `ids` is online with a reading taken after `since`; returns the devices then. */
-function untilLive(port: number, ids: string[], since: number): Promise<DeviceSummary[]> {
+function untilLive(
+  port: number,
+  ids: string[],
+  since: number,
+  session: Record<string, string>,
+): Promise<DeviceSummary[]> {
   const live = (device: DeviceSummary | undefined) =>
     device?.online === true && Date.parse(device.latest?.timestamp ?? '') > since;
   return pollUntil(
-    () => fetchDevices(port),
+    () => fetchDevices(port, session),
     (devices) => ids.every((id) => live(devices.find((device) => device.device_id === id))),
     30_000,
   );
@@ -168,13 +178,33 @@ describe('npm start -- --secure', () => {
       const firstStart = Date.now();
       const first = launch(args, env);
 
+      // A login page, and the admin login of DIR/secure/admin.env opens the dashboard.
+      const adminEnv = join(dataDir, 'secure', 'admin.env');
+      const admin = await pollUntil(
+        async () => (await readEnv(adminEnv).catch(() => null)) ?? {},
+        (variables) => Boolean(variables.DASHBOARD_PASSWORD),
+        20_000,
+      );
+      expect(await modeOf(adminEnv)).toBe(0o600);
+      const session = await pollUntil(
+        () => login(httpPort, admin.DASHBOARD_USER ?? '', admin.DASHBOARD_PASSWORD ?? ''),
+        (headers) => headers !== null,
+        20_000,
+      );
+      expect(session, launcherLog(first)).not.toBeNull();
+      const sessionHeaders = session ?? {};
+      expect((await fetch(`http://127.0.0.1:${httpPort}/api/devices`)).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${httpPort}/`)).status).toBe(200);
+      expect(await login(httpPort, 'admin', 'not the password')).toBeNull();
+
       // The three devices, live in one dashboard.
-      const devices = await untilLive(httpPort, SIMULATED, firstStart);
+      const devices = await untilLive(httpPort, SIMULATED, firstStart, sessionHeaders);
       expect(liveIds(devices, firstStart), launcherLog(first)).toEqual(SIMULATED);
       expect(first.stdout).toContain(
         `  MQTT broker  mqtts://localhost:${mqttPort} (Mosquitto, production profile: TLS, a credential per device)`,
       );
       expect(first.stdout).toContain(`  CA           ${dataDir}/secure/ca.crt`);
+      expect(first.stdout).toContain(`  Login        admin, password in ${adminEnv}`);
       expect(first.stdout).toContain(`  New device   npm run fleet -- --data-dir ${dataDir} device add <id>`);
 
       // What a client needs, in the data folder: the CA, and one env file per device.
@@ -221,15 +251,17 @@ describe('npm start -- --secure', () => {
       await own.publishAsync('devices/sim-001/data', reading('sim-001', MARK_SEQ), { qos: 1 });
       await own.endAsync();
       const marked = await pollUntil(
-        () => history(httpPort, 'sim-001'),
+        () => history(httpPort, 'sim-001', sessionHeaders),
         (readings) => readings.some((entry) => entry?.seq === MARK_SEQ),
         10_000,
       );
       expect(marked.some((entry) => entry?.seq === MARK_SEQ)).toBe(true);
-      const sim002 = await history(httpPort, 'sim-002');
+      const sim002 = await history(httpPort, 'sim-002', sessionHeaders);
       expect(sim002.length).toBeGreaterThan(0);
       expect(sim002.filter((entry) => entry?.temperature === FORGED_TEMPERATURE)).toEqual([]);
-      const sim002Now = (await fetchDevices(httpPort)).find((device) => device.device_id === 'sim-002');
+      const sim002Now = (await fetchDevices(httpPort, sessionHeaders)).find(
+        (device) => device.device_id === 'sim-002',
+      );
       expect(sim002Now?.latest?.temperature).not.toBe(FORGED_TEMPERATURE);
 
       // A device added while it runs, started by hand with the printed lines, shows up; removed, it goes offline.
@@ -257,13 +289,15 @@ describe('npm start -- --secure', () => {
       edges.push(edge);
       collectLines(edge.stdout, edgeOutput);
       collectLines(edge.stderr, edgeOutput);
-      const withLab7 = await untilLive(httpPort, ['lab-7'], firstStart);
+      const withLab7 = await untilLive(httpPort, ['lab-7'], firstStart, sessionHeaders);
       expect(liveIds(withLab7, firstStart), edgeOutput.join('\n')).toContain('lab-7');
       const removed = await fleet(['--data-dir', dataDir, 'device', 'remove', 'lab-7']);
       expect(removed.code, removed.stderr).toBe(0);
       const lab7Offline = (list: DeviceSummary[]) =>
         list.some((device) => device.device_id === 'lab-7' && !device.online);
-      expect(lab7Offline(await pollUntil(() => fetchDevices(httpPort), lab7Offline, 10_000))).toBe(true);
+      expect(
+        lab7Offline(await pollUntil(() => fetchDevices(httpPort, sessionHeaders), lab7Offline, 10_000)),
+      ).toBe(true);
       edge.kill('SIGTERM');
 
       await stopWithSigint(first);
@@ -272,7 +306,13 @@ describe('npm start -- --secure', () => {
       // Again on the same folder: the same credentials, the three devices live again.
       const secondStart = Date.now();
       const second = launch(args, env);
-      const again = await untilLive(httpPort, SIMULATED, secondStart);
+      // The same admin login (the user kept in the dashboard's database, the password in admin.env).
+      const secondSession = await pollUntil(
+        () => login(httpPort, admin.DASHBOARD_USER ?? '', admin.DASHBOARD_PASSWORD ?? ''),
+        (headers) => headers !== null,
+        20_000,
+      );
+      const again = await untilLive(httpPort, SIMULATED, secondStart, secondSession ?? {});
       expect(liveIds(again, secondStart), launcherLog(second)).toEqual(SIMULATED);
       for (const id of SIMULATED) {
         expect((await readEnv(envPath(id))).MQTT_PASSWORD).toBe(credentials.get(id));

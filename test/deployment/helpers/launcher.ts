@@ -122,10 +122,13 @@ export interface DeviceSummary {
   latest: { timestamp: string; temperature: number; seq: number } | null;
 }
 
-/** GET /api/devices, or [] while the dashboard does not answer. */
-export async function fetchDevices(port: number): Promise<DeviceSummary[]> {
+/** GET /api/devices, or [] while the dashboard does not answer; `headers` carry a session cookie if needed. */
+export async function fetchDevices(
+  port: number,
+  headers: Record<string, string> = {},
+): Promise<DeviceSummary[]> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/api/devices`);
+    const response = await fetch(`http://127.0.0.1:${port}/api/devices`, { headers });
     if (!response.ok) return [];
     return ((await response.json()) as { devices: DeviceSummary[] }).devices;
   } catch {
@@ -133,8 +136,29 @@ export async function fetchDevices(port: number): Promise<DeviceSummary[]> {
   }
 }
 
-export async function onlineDevices(port: number): Promise<string[]> {
-  return (await fetchDevices(port)).filter((device) => device.online).map((device) => device.device_id);
+export async function onlineDevices(port: number, headers: Record<string, string> = {}): Promise<string[]> {
+  return (await fetchDevices(port, headers))
+    .filter((device) => device.online)
+    .map((device) => device.device_id);
+}
+
+/** Logs in (POST /api/login) and returns the headers that carry the session, or null when refused. */
+export async function login(
+  port: number,
+  username: string,
+  password: string,
+): Promise<Record<string, string> | null> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    const cookie = response.headers.get('set-cookie')?.split(';')[0];
+    return response.status === 204 && cookie ? { cookie } : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
