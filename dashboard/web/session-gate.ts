@@ -94,9 +94,12 @@ export class SessionGate {
       return;
     }
     const permission = permissionFor(me);
+    const fromGate = this.screen === 'login' || this.screen === 'password';
     this.show('dashboard');
     this.parts.account.show(me, permission);
     this.parts.page.start(permission);
+    // The focused field of the login form is gone: a keyboard user goes on from the dashboard's start.
+    if (fromGate) byId(this.doc, 'main').focus();
   }
 
   private toLogin(notice: string): void {

@@ -13,7 +13,7 @@ import {
   statusOf,
   UsersOnDisk,
 } from './access-helpers.js';
-import { readNewestCommand, scrollToTop, scrollWidth } from './page-probes.js';
+import { focusState, readNewestCommand, scrollToTop, scrollWidth } from './page-probes.js';
 import { REPO_ROOT, waitFor } from './services.js';
 import { FleetStack } from './stack.js';
 
@@ -112,6 +112,7 @@ describe.skipIf(!hasChromium)('the page behind a login (AUTH=on, real broker, de
       true,
     );
     expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+    expect((await focusState(page)).id, 'focus after the login').toBe('main');
     expect(await visible(page, '#tokens-open')).toBe(false);
     await expect.poll(() => visible(page, '#commands-empty')).toBe(true);
     expect(await text(page, '#commands-empty')).toBe('No commands sent to this device yet');
