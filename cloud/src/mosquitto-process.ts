@@ -131,6 +131,11 @@ export class MosquittoProcess {
     this.started = true;
   }
 
+  /** The process id while it runs (the process execs Mosquitto in place). */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   /** True from a successful `start()` until the process exits. */
   get running(): boolean {
     const child = this.child;

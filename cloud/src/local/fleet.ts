@@ -193,6 +193,8 @@ export class LocalFleet {
         },
       });
       this.broker = secure;
+      // As for the other children: its pid, for whoever must clean up after a launcher that was killed.
+      logger.info({ child: 'mosquitto', pid: secure.pid }, 'mosquitto started');
       return {
         summary: {
           kind: 'secure',

@@ -39,6 +39,8 @@ export interface SecureFleetBroker {
   dashboardEnvPath: string;
   /** Each simulated device's ENV_FILE: D/secure/devices/<id>.env. */
   deviceEnvPaths: ReadonlyMap<string, string>;
+  /** Mosquitto's process id while it runs. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,9 @@ export async function startSecureFleetBroker(options: SecureFleetBrokerOptions):
       devicesDir: deviceEnvDir(options.dataDir),
       dashboardEnvPath: broker.dashboardEnvPath,
       deviceEnvPaths,
+      get pid() {
+        return broker.pid;
+      },
       stop: () => broker.stop(),
     };
   } catch (error) {

@@ -40,6 +40,8 @@ export interface SecureBrokerHandle {
   port: number;
   /** `mqtts://127.0.0.1:port` */
   url: string;
+  /** Mosquitto's process id while it runs. */
+  readonly pid: number | undefined;
   /** The CA to trust (a mounted certificate from a public CA has none). */
   caCertPem: string | undefined;
   certificate: BrokerCertificate;
@@ -101,7 +103,10 @@ export async function startSecureMosquitto(options: SecureMosquittoOptions): Pro
     if (!first) ({ setup, rendered } = await prepare());
     first = false;
     await broker.start();
-    logger.info({ broker: 'mosquitto', url, dataDir: options.dataDir }, 'Secure Mosquitto started');
+    logger.info(
+      { broker: 'mosquitto', url, dataDir: options.dataDir, pid: broker.pid },
+      'Secure Mosquitto started',
+    );
   };
   const stopOnce = async () => {
     await broker.stop();
@@ -114,6 +119,9 @@ export async function startSecureMosquitto(options: SecureMosquittoOptions): Pro
     host,
     port,
     url,
+    get pid() {
+      return broker.pid;
+    },
     get caCertPem() {
       return setup.caCertPem;
     },
