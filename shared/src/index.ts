@@ -1,5 +1,6 @@
 export * from './backoff.js';
 export * from './ca-cert.js';
+export * from './cli-args.js';
 export * from './clock.js';
 export * from './device-id.js';
 export * from './env-config.js';

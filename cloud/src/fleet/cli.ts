@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { describeArgsError } from '@fleet/shared';
 import { accessArguments, runAccessCommand } from './access-commands.js';
 import { adminConnection, type EnvConnection } from './connect-options.js';
 import { clientVariables, deviceEnvText, loopbackNote } from './device-env.js';
@@ -48,13 +49,7 @@ export function parseFleetArgs(argv: readonly string[]): Parsed {
   try {
     parsed = parse(argv);
   } catch (error) {
-    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
-    return {
-      kind: 'error',
-      error: unknown
-        ? `Option ${unknown} is not accepted; accepted options: --data-dir, --help.`
-        : `${(error as Error).message.replace(/\.?$/, '')}; see --help.`,
-    };
+    return { kind: 'error', error: describeArgsError(error as Error, ['data-dir', 'help']) };
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };

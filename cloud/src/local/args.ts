@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, type LogLevel, logLevelVar } from '@fleet/shared';
+import { ConfigError, describeArgsError, type LogLevel, logLevelVar } from '@fleet/shared';
 import { loadBrokerConfig } from '../broker/config.js';
 
 /** A port to listen on: `explicit` ones must be free; default ones move to the next free port. */
@@ -121,24 +121,9 @@ export function parseLauncherArgs(argv: readonly string[], env: NodeJS.ProcessEn
     if (error instanceof ArgumentError) return { kind: 'error', error: error.message };
     const code = (error as NodeJS.ErrnoException).code;
     if (code?.startsWith('ERR_PARSE_ARGS'))
-      return { kind: 'error', error: describeParseError(error as Error) };
+      return { kind: 'error', error: describeArgsError(error as Error, OPTION_NAMES) };
     throw error;
   }
-}
-
-/** node:util's messages name the option but not what is accepted; this adds it, in one sentence. */
-function describeParseError(error: Error): string {
-  const unknown = error.message.match(/Unknown option '([^']+)'/);
-  if (unknown) {
-    return `Option ${unknown[1]} is not accepted; accepted options: ${OPTION_NAMES.map((n) => `--${n}`).join(', ')}.`;
-  }
-  const positional = error.message.match(/Unexpected argument '([^']+)'/);
-  if (positional) {
-    return `Argument ${JSON.stringify(positional[1])} is not accepted; accepted: options only (see --help).`;
-  }
-  const missing = error.message.match(/Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/);
-  if (missing) return `Option ${missing[1]} received nothing; accepted: a value after it (see --help).`;
-  return `${error.message.replace(/\.?$/, '')}; see --help.`;
 }
 
 function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResult {

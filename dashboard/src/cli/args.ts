@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { describeArgsError } from '@fleet/shared';
 import { ROLE_ACCEPTED } from '../access/roles.js';
 
 export const ACCESS_USAGE = `Usage: npm run fleet -- [--data-dir DIR] user add NAME --role viewer|operator|admin
@@ -47,13 +48,7 @@ export function parseAccessArgs(argv: readonly string[], defaultDataDir: string)
   try {
     parsed = parse(argv);
   } catch (error) {
-    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
-    return {
-      kind: 'error',
-      error: unknown
-        ? `Option ${unknown} is not accepted; accepted options: --data-dir, --role, --help.`
-        : `${(error as Error).message.replace(/\.?$/, '')}; see --help.`,
-    };
+    return { kind: 'error', error: describeArgsError(error as Error, ['data-dir', 'role', 'help']) };
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
