@@ -96,7 +96,7 @@ describe('UserStore and TokenStore', () => {
       createdBy: 'alice',
     });
     expect(tokens.verify(`${token.slice(0, -1)}x`)).toBeNull();
-    expect(tokens.verify('fleet_000000000000_' + 'a'.repeat(43))).toBeNull();
+    expect(tokens.verify(`fleet_000000000000_${'a'.repeat(43)}`)).toBeNull();
     tokens.revoke(info.id);
     expect(tokens.verify(token)).toBeNull();
     expect(tokens.list()[0]?.revokedAt).toEqual(clock.now());
