@@ -8,6 +8,20 @@ export const THRESHOLD_MIN_C = 15;
 export const THRESHOLD_MAX_C = 45;
 export const COMMAND_ID_MAX_LENGTH = 64;
 
+/**
+ * The version of the contract every message of this release carries in its field `v`. A message without `v`
+ * is version 1 (devices of the previous release, during a rolling update). Readers accept any version and
+ * ignore the fields they do not know; writers never remove a field without a deprecation first.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** A command older than this (from its `issued_at`) is rejected as expired, unless it gives its own `ttl_s`. */
+export const COMMAND_TTL_DEFAULT_S = 3600;
+export const COMMAND_TTL_MAX_S = 7 * 24 * 3600;
+
+/** A storage epoch: 1 to 32 letters, digits, "_" or "-" (the edge makes 16 hex digits). */
+export const EPOCH_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
 /** Firmware versions look like `v1.2.3`, optionally with a pre-release tag: `v1.2.3-beta.1`. */
 export const FIRMWARE_VERSION_PATTERN = /^v\d{1,4}\.\d{1,4}\.\d{1,4}(-[0-9A-Za-z][0-9A-Za-z.-]{0,31})?$/;
 
@@ -34,4 +48,7 @@ export const ACCEPTED = {
   update_firmware: 'a version such as "v1.1.0" (v, then three numbers separated by dots, optionally "-tag")',
   read_now: 'true',
   command_id: `a string of 1 to ${COMMAND_ID_MAX_LENGTH} characters`,
+  issued_at: 'an ISO 8601 date and time with its offset, such as "2026-12-01T10:00:00Z"',
+  ttl_s: `a whole number of seconds from 1 to ${COMMAND_TTL_MAX_S} (7 days)`,
+  v: 'a whole number from 1 (the version of the contract)',
 } as const;

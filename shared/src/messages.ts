@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './device-id.js';
 import {
   COMMAND_ID_MAX_LENGTH,
+  COMMAND_TTL_MAX_S,
+  EPOCH_PATTERN,
   FIRMWARE_VERSION_PATTERN,
   INTERVAL_MAX_S,
   INTERVAL_MIN_S,
@@ -19,9 +21,28 @@ export const thresholdSchema = z.number().min(THRESHOLD_MIN_C).max(THRESHOLD_MAX
 export const firmwareVersionSchema = z.string().regex(FIRMWARE_VERSION_PATTERN);
 export const commandIdSchema = z.string().min(1).max(COMMAND_ID_MAX_LENGTH);
 const isoTimestamp = z.iso.datetime({ offset: true });
+/** The contract version of a message (`SCHEMA_VERSION` when written by this release; absent: version 1). */
+export const versionSchema = z.number().int().min(1);
+export const epochSchema = z.string().regex(EPOCH_PATTERN);
+/**
+ * Why a device began the epoch it is in: its first start, its state lost (a purged or new volume, a state
+ * file that does not parse), or an unclean stop (a power cut, a SIGKILL). A clean restart keeps the epoch
+ * and its seq counts on.
+ */
+export const EPOCH_REASONS = ['first_start', 'state_lost', 'unclean_stop'] as const;
+export type EpochReason = (typeof EPOCH_REASONS)[number];
 
-/** `devices/{id}/data`: one reading. The original format, field for field, plus `seq` and `source`. */
-export const telemetrySchema = z.strictObject({
+// Messages from devices are read with z.object: a field this release does not know (from a newer device
+// during a rolling update) is left out, not refused; the parsers count it. Commands stay strict: a command
+// is applied whole or not at all, so a field the device does not know rejects it.
+
+/**
+ * `devices/{id}/data`: one reading. The original format, field for field, plus `seq` and `source`, and in
+ * contract 2 `v`, `epoch` (the device's storage epoch: seq counts within it) and `clock_synced` (whether the
+ * device's clock was synchronised when the reading was taken).
+ */
+export const telemetrySchema = z.object({
+  v: versionSchema.optional(),
   device_id: deviceIdSchema,
   timestamp: isoTimestamp,
   temperature: z.number(),
@@ -34,11 +55,13 @@ export const telemetrySchema = z.strictObject({
   uptime: z.number().int().min(0),
   seq: z.number().int().min(0),
   source: z.enum(SENSOR_SOURCES),
+  epoch: epochSchema.optional(),
+  clock_synced: z.boolean().optional(),
 });
 export type Telemetry = z.infer<typeof telemetrySchema>;
 
 /** The settings a command can change, as the device reports them after every command. */
-export const settingsSchema = z.strictObject({
+export const settingsSchema = z.object({
   mode: modeSchema,
   intervalle: intervalSchema,
   seuil_alerte: thresholdSchema,
@@ -57,8 +80,13 @@ export const COMMAND_ACTIONS = [
 ] as const;
 export type CommandAction = (typeof COMMAND_ACTIONS)[number];
 
-/** `devices/{id}/commands`: one or more actions, applied whole or not at all. */
+/**
+ * `devices/{id}/commands`: one or more actions, applied whole or not at all. Contract 2 adds `issued_at`
+ * (when the command was issued) and `ttl_s` (how long it stays valid; COMMAND_TTL_DEFAULT_S when absent):
+ * an expired command is rejected. A command without `issued_at` (an older sender) never expires.
+ */
 export const commandSchema = z.strictObject({
+  v: versionSchema.optional(),
   mode: modeSchema.optional(),
   intervalle: intervalSchema.optional(),
   seuil_alerte: thresholdSchema.optional(),
@@ -67,10 +95,12 @@ export const commandSchema = z.strictObject({
   read_now: z.literal(true).optional(),
   command_id: commandIdSchema.optional(),
   device_id: deviceIdSchema.optional(),
+  issued_at: isoTimestamp.optional(),
+  ttl_s: z.number().int().min(1).max(COMMAND_TTL_MAX_S).optional(),
 });
 export type Command = z.infer<typeof commandSchema>;
 
-export const otaSchema = z.strictObject({
+export const otaSchema = z.object({
   state: z.enum(OTA_STATES),
   /** 0 to 100 while downloading; 100 once the image is downloaded. */
   progress: z.number().min(0).max(100),
@@ -83,7 +113,7 @@ export const otaSchema = z.strictObject({
 });
 export type OtaStatus = z.infer<typeof otaSchema>;
 
-export const sensorStatusSchema = z.strictObject({
+export const sensorStatusSchema = z.object({
   source: z.enum(SENSOR_SOURCES),
   /** I²C bus number and address (`0x76`/`0x77`) for a real chip; null for the synthetic model. */
   bus: z.number().int().min(0).nullable(),
@@ -94,9 +124,19 @@ export const sensorStatusSchema = z.strictObject({
 });
 export type SensorStatus = z.infer<typeof sensorStatusSchema>;
 
-/** `devices/{id}/status`, retained: presence and reported settings. */
-export const onlineStatusSchema = z.strictObject({
+/**
+ * `devices/{id}/status`, retained: the device's state as it last reported it. In contract 2 presence is on
+ * `devices/{id}/availability`, so the retained status keeps the last known state while the device is
+ * offline; `online` is still there (always true in contract 2) for readers of contract 1.
+ */
+export const onlineStatusSchema = z.object({
+  v: versionSchema.optional(),
   device_id: deviceIdSchema,
+  /** Contract 2: the storage epoch the device's seq counts in, and why it began. */
+  epoch: epochSchema.optional(),
+  epoch_reason: z.enum(EPOCH_REASONS).optional(),
+  /** Contract 2: whether the device's clock is synchronised now. */
+  clock_synced: z.boolean().optional(),
   online: z.literal(true),
   firmware: firmwareVersionSchema,
   mode: modeSchema,
@@ -110,8 +150,9 @@ export const onlineStatusSchema = z.strictObject({
 });
 export type OnlineStatus = z.infer<typeof onlineStatusSchema>;
 
-/** The device's last will, and what it publishes itself when it stops cleanly. */
-export const offlineStatusSchema = z.strictObject({
+/** Contract 1: the device's last will and its goodbye on the status topic (contract 2 uses availability). */
+export const offlineStatusSchema = z.object({
+  v: versionSchema.optional(),
   device_id: deviceIdSchema,
   online: z.literal(false),
   timestamp: isoTimestamp.optional(),
@@ -121,8 +162,9 @@ export type OfflineStatus = z.infer<typeof offlineStatusSchema>;
 export const statusSchema = z.discriminatedUnion('online', [onlineStatusSchema, offlineStatusSchema]);
 export type DeviceStatus = z.infer<typeof statusSchema>;
 
-/** `devices/{id}/ack`: the result of one command. */
-export const ackSchema = z.strictObject({
+/** `devices/{id}/ack`: the result of one command. A redelivered command gets the same ack again. */
+export const ackSchema = z.object({
+  v: versionSchema.optional(),
   device_id: deviceIdSchema,
   command_id: commandIdSchema.nullable(),
   status: z.enum(['applied', 'rejected']),
@@ -132,3 +174,10 @@ export const ackSchema = z.strictObject({
   timestamp: isoTimestamp,
 });
 export type Ack = z.infer<typeof ackSchema>;
+
+/**
+ * `devices/{id}/availability`, retained: the text `online` or `offline`, the device's last will being the
+ * offline one (the convention of Home Assistant and zigbee2mqtt).
+ */
+export const AVAILABILITY = ['online', 'offline'] as const;
+export type Availability = (typeof AVAILABILITY)[number];

@@ -1,31 +1,28 @@
 import { isValidDeviceId } from './device-id.js';
+import { type EnvVar, envParsers } from './env-config.js';
 
-export const TOPIC_ROOT = 'devices';
+/** The default first level of every topic: `devices/{id}/…`. */
+export const DEFAULT_TOPIC_ROOT = 'devices';
+/** Kept for code and tests written for the default root; services use the root of MQTT_TOPIC_ROOT. */
+export const TOPIC_ROOT = DEFAULT_TOPIC_ROOT;
 
-export const MESSAGE_KINDS = ['data', 'commands', 'ack', 'status'] as const;
+export const MESSAGE_KINDS = ['data', 'commands', 'ack', 'status', 'availability'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** Every topic of the contract is published with QoS 1. */
 export const QOS = 1 as const;
 
-function assertDeviceId(deviceId: string): void {
-  if (!isValidDeviceId(deviceId)) {
-    throw new Error(`Device id ${JSON.stringify(deviceId)} is not valid for a topic.`);
-  }
-}
+/** One or more levels of letters, digits, "_", "." or "-": no wildcard, no "$" (reserved by brokers). */
+export const TOPIC_ROOT_PATTERN = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 
-export function topicFor(deviceId: string, kind: MessageKind): string {
-  assertDeviceId(deviceId);
-  return `${TOPIC_ROOT}/${deviceId}/${kind}`;
-}
-
-export const topics = {
-  data: (deviceId: string) => topicFor(deviceId, 'data'),
-  commands: (deviceId: string) => topicFor(deviceId, 'commands'),
-  ack: (deviceId: string) => topicFor(deviceId, 'ack'),
-  status: (deviceId: string) => topicFor(deviceId, 'status'),
-  /** Subscription filter for one kind of message from every device, e.g. `devices/+/data`. */
-  allDevices: (kind: MessageKind) => `${TOPIC_ROOT}/+/${kind}`,
+/** MQTT_TOPIC_ROOT, the same in every service: a fleet can share a broker (Home Assistant's) with others. */
+export const topicRootVar: EnvVar<string> = {
+  env: 'MQTT_TOPIC_ROOT',
+  doc: 'First level(s) of every topic of the fleet ({root}/{id}/data, …), so that it can share a broker with other systems; the same on every device, the dashboard and the broker.',
+  default: DEFAULT_TOPIC_ROOT,
+  accepted:
+    'one or more levels of letters, digits, "_", "." or "-" separated by "/", such as devices or home/sensors (no "+", "#" or "$")',
+  parse: envParsers.matching(TOPIC_ROOT_PATTERN),
 };
 
 export interface ParsedTopic {
@@ -33,12 +30,66 @@ export interface ParsedTopic {
   kind: MessageKind;
 }
 
-/** Parses `devices/{id}/{kind}`; anything else (wrong root, bad id, unknown kind) gives null. */
+/** The topics of a fleet under one root: `{root}/{id}/{kind}`. */
+export class Topics {
+  private readonly depth: number;
+
+  constructor(readonly root: string = DEFAULT_TOPIC_ROOT) {
+    if (!TOPIC_ROOT_PATTERN.test(root)) throw new Error(`Topic root ${JSON.stringify(root)} is not valid.`);
+    this.depth = root.split('/').length;
+  }
+
+  topicFor(deviceId: string, kind: MessageKind): string {
+    if (!isValidDeviceId(deviceId))
+      throw new Error(`Device id ${JSON.stringify(deviceId)} is not valid for a topic.`);
+    return `${this.root}/${deviceId}/${kind}`;
+  }
+
+  data(deviceId: string): string {
+    return this.topicFor(deviceId, 'data');
+  }
+
+  commands(deviceId: string): string {
+    return this.topicFor(deviceId, 'commands');
+  }
+
+  ack(deviceId: string): string {
+    return this.topicFor(deviceId, 'ack');
+  }
+
+  status(deviceId: string): string {
+    return this.topicFor(deviceId, 'status');
+  }
+
+  availability(deviceId: string): string {
+    return this.topicFor(deviceId, 'availability');
+  }
+
+  /** Subscription filter for one kind of message from every device, e.g. `devices/+/data`. */
+  allDevices(kind: MessageKind): string {
+    return `${this.root}/+/${kind}`;
+  }
+
+  /** Parses `{root}/{id}/{kind}`; anything else (another root, a bad id, an unknown kind) gives null. */
+  parse(topic: string): ParsedTopic | null {
+    const parts = topic.split('/');
+    if (parts.length !== this.depth + 2 || parts.slice(0, this.depth).join('/') !== this.root) return null;
+    const deviceId = parts[this.depth];
+    const kind = parts[this.depth + 1];
+    if (!isValidDeviceId(deviceId)) return null;
+    if (!(MESSAGE_KINDS as readonly string[]).includes(kind ?? '')) return null;
+    return { deviceId, kind: kind as MessageKind };
+  }
+}
+
+/** The topics under the default root. */
+export const topics = new Topics();
+
+export function topicFor(deviceId: string, kind: MessageKind): string {
+  return topics.topicFor(deviceId, kind);
+}
+
+/** Parses a topic under the default root. */
 export function parseTopic(topic: string): ParsedTopic | null {
-  const parts = topic.split('/');
-  if (parts.length !== 3 || parts[0] !== TOPIC_ROOT) return null;
-  const [, deviceId, kind] = parts;
-  if (!isValidDeviceId(deviceId)) return null;
-  if (!(MESSAGE_KINDS as readonly string[]).includes(kind ?? '')) return null;
-  return { deviceId, kind: kind as MessageKind };
+  return topics.parse(topic);
 }

@@ -3,19 +3,24 @@ import { DEVICE_ID_ACCEPTED } from './device-id.js';
 import { ACCEPTED } from './limits.js';
 import {
   type Ack,
+  AVAILABILITY,
+  type Availability,
   ackSchema,
   COMMAND_ACTIONS,
   type Command,
   commandSchema,
   type DeviceStatus,
+  offlineStatusSchema,
+  onlineStatusSchema,
   statusSchema,
   type Telemetry,
   telemetrySchema,
 } from './messages.js';
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+/** `ignored`: the fields of the message this release does not know (left out of `value`). */
+export type Result<T> = { ok: true; value: T; ignored?: string[] } | { ok: false; error: string };
 
-const COMMAND_FIELDS = [...COMMAND_ACTIONS, 'command_id', 'device_id'] as const;
+const COMMAND_FIELDS = [...COMMAND_ACTIONS, 'command_id', 'device_id', 'issued_at', 'ttl_s', 'v'] as const;
 const ACCEPTED_BY_FIELD: Record<string, string> = { ...ACCEPTED, device_id: DEVICE_ID_ACCEPTED };
 
 /** A received value as it appears in an error sentence: JSON, cut short. */
@@ -112,21 +117,50 @@ export function parseCommand(payload: string | Buffer, deviceId: string): Result
   return json.ok ? validateCommand(json.value, deviceId) : json;
 }
 
+/** A device message that validated, with the names of its fields this release does not know. */
+function withIgnored<T>(
+  result: Result<T>,
+  input: Record<string, unknown>,
+  known: readonly string[],
+): Result<T> {
+  if (!result.ok) return result;
+  const ignored = Object.keys(input).filter((field) => !known.includes(field));
+  return ignored.length > 0 ? { ...result, ignored } : result;
+}
+
 const TELEMETRY_FIELDS = Object.keys(telemetrySchema.shape);
 
 export function parseTelemetry(payload: string | Buffer): Result<Telemetry> {
   const json = parseJsonObject(payload, 'The telemetry');
-  return json.ok ? validate(telemetrySchema, json.value, TELEMETRY_FIELDS) : json;
+  if (!json.ok) return json;
+  return withIgnored(validate(telemetrySchema, json.value, TELEMETRY_FIELDS), json.value, TELEMETRY_FIELDS);
 }
+
+const STATUS_FIELDS = [
+  ...new Set([...Object.keys(onlineStatusSchema.shape), ...Object.keys(offlineStatusSchema.shape)]),
+];
 
 export function parseStatus(payload: string | Buffer): Result<DeviceStatus> {
   const json = parseJsonObject(payload, 'The status');
-  return json.ok ? validate(statusSchema, json.value, []) : json;
+  if (!json.ok) return json;
+  const known = json.value.online === false ? Object.keys(offlineStatusSchema.shape) : STATUS_FIELDS;
+  return withIgnored(validate(statusSchema, json.value, []), json.value, known);
 }
 
 const ACK_FIELDS = Object.keys(ackSchema.shape);
 
 export function parseAck(payload: string | Buffer): Result<Ack> {
   const json = parseJsonObject(payload, 'The ack');
-  return json.ok ? validate(ackSchema, json.value, ACK_FIELDS) : json;
+  if (!json.ok) return json;
+  return withIgnored(validate(ackSchema, json.value, ACK_FIELDS), json.value, ACK_FIELDS);
+}
+
+/** `devices/{id}/availability`: the text `online` or `offline`. */
+export function parseAvailability(payload: string | Buffer): Result<Availability> {
+  const text = (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
+  if ((AVAILABILITY as readonly string[]).includes(text)) return { ok: true, value: text as Availability };
+  return {
+    ok: false,
+    error: `The availability received ${describeValue(text)}; accepted: ${AVAILABILITY.map((a) => `"${a}"`).join(' or ')}.`,
+  };
 }
