@@ -143,7 +143,7 @@ export class Device implements CommandTarget {
     sensor.start();
     this.removeSensorListener = sensor.onChange(() => this.publishStatus());
     link.setOnlineStatus(() => JSON.stringify(this.status()));
-    link.onCommand((payload) => void this.commands.receive(payload));
+    link.onCommand((payload) => this.commands.receive(payload));
     this.publisher.start();
     link.start();
     this.scheduler.start(this.currentSettings);

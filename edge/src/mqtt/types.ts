@@ -10,8 +10,11 @@ export interface MessageLink {
   publish(topic: string, payload: string, options?: PublishOptions): Promise<void>;
   /** The retained online status the link publishes on every (re)connect; called at connect time. */
   setOnlineStatus(provider: () => string): void;
-  /** Raw payloads received on `devices/{id}/commands`. */
-  onCommand(handler: (payload: Buffer) => void): void;
+  /**
+   * Raw payloads received on `{root}/{id}/commands`. The broker's PUBACK goes out only once the promise the
+   * handler returns has settled, that is once the command's effect (or its rejection) is on disk.
+   */
+  onCommand(handler: (payload: Buffer) => Promise<unknown>): void;
   /** Called with true on every (re)connect, once the online status is out; with false when the link drops. */
   onConnectionChange(handler: (connected: boolean) => void): void;
 }
