@@ -26,10 +26,10 @@ export const versionSchema = z.number().int().min(1);
 export const epochSchema = z.string().regex(EPOCH_PATTERN);
 /**
  * Why a device began the epoch it is in: its first start, its state lost (a purged or new volume, a state
- * file that does not parse), or an unclean stop (a power cut, a SIGKILL). A clean restart keeps the epoch
- * and its seq counts on.
+ * file that does not parse), an unclean stop (a power cut, a SIGKILL), or an upgrade from a release of
+ * contract 1 (whose seq had gaps and no epoch). A clean restart keeps the epoch and its seq counts on.
  */
-export const EPOCH_REASONS = ['first_start', 'state_lost', 'unclean_stop'] as const;
+export const EPOCH_REASONS = ['first_start', 'state_lost', 'unclean_stop', 'upgrade'] as const;
 export type EpochReason = (typeof EPOCH_REASONS)[number];
 
 // Messages from devices are read with z.object: a field this release does not know (from a newer device
