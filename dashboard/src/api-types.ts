@@ -1,9 +1,45 @@
-import type { Ack, DeviceSettings, DeviceStatus, OtaStatus, SensorStatus, Telemetry } from '@fleet/shared';
+import type {
+  Ack,
+  DeviceSettings,
+  DeviceStatus,
+  EpochReason,
+  OtaStatus,
+  SensorStatus,
+  Telemetry,
+} from '@fleet/shared';
+
+/**
+ * A reading as the dashboard stored it: the device's message, plus when the dashboard received it and the
+ * time it files the reading under (history order, `latest`, retention). `trusted_at` is the device's
+ * `timestamp` when the device's clock was synchronised and the time is not in the future (more than
+ * 5 minutes after `received_at`); otherwise it is `received_at`. See docs/mqtt-contract.md, "Time".
+ */
+export type StoredReading = Telemetry & {
+  /** When the dashboard received it (ISO 8601, UTC, the dashboard's clock). */
+  received_at: string;
+  /** The time the dashboard files it under (ISO 8601, UTC). */
+  trusted_at: string;
+};
+
+/**
+ * How well a device's readings arrive, over every storage epoch the dashboard has seen from it. Within an
+ * epoch seq counts up by one per reading, so a gap between the lowest and highest seq received is a loss.
+ * Readings of the previous contract (no epoch) count in `received` but never in `lost`: their seq was
+ * allowed gaps.
+ */
+export interface DeliveryFigures {
+  /** Distinct readings stored. */
+  received: number;
+  /** Readings missing from the seq ranges received, epoch by epoch. */
+  lost: number;
+  /** Redeliveries whose content differed from the reading stored under the same identity (the first is kept). */
+  conflicts: number;
+}
 
 /** One device as the dashboard describes it: `GET /api/devices` and the SSE `device` event. */
 export interface DeviceSummary {
   device_id: string;
-  /** From the device's last status message (its last will says false). */
+  /** From the device's availability (its last will says offline); for a contract 1 device, from its status. */
   online: boolean;
   /** When the dashboard last received a message from the device (ISO 8601, UTC). */
   last_seen: string | null;
@@ -13,14 +49,21 @@ export interface DeviceSummary {
   sensor: SensorStatus | null;
   /** From the most recent of the latest telemetry and the latest status. */
   alerte: boolean;
-  latest: Telemetry | null;
+  /** The reading with the latest `trusted_at`. */
+  latest: StoredReading | null;
+  delivery: DeliveryFigures;
+  /** The storage epoch of the device's last status, and why it began; null for a contract 1 device. */
+  epoch: string | null;
+  epoch_reason: EpochReason | null;
+  /** Whether the device's clock is synchronised, from its last status; null when it does not say. */
+  clock_synced: boolean | null;
 }
 
 /** `GET /api/data` */
 export interface DataResponse {
-  latest: Record<string, Telemetry>;
-  /** Oldest first. */
-  history: Telemetry[];
+  latest: Record<string, StoredReading>;
+  /** Oldest first (by `trusted_at`). */
+  history: StoredReading[];
   devices: string[];
 }
 
@@ -32,8 +75,8 @@ export interface DevicesResponse {
 /** `GET /api/devices/:id/history` */
 export interface HistoryResponse {
   device_id: string;
-  /** Oldest first. */
-  history: Telemetry[];
+  /** Oldest first (by `trusted_at`). */
+  history: StoredReading[];
 }
 
 /** `POST /api/command`, 200. `ack` is there when `?wait=N` was given. */
@@ -140,7 +183,7 @@ export interface TokenCreatedResponse {
 
 /** The events of `GET /api/events` (Server-Sent Events), by event name. */
 export interface DashboardEventMap {
-  telemetry: Telemetry;
+  telemetry: StoredReading;
   status: DeviceStatus;
   ack: Ack;
   device: DeviceSummary;

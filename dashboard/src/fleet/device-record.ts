@@ -1,5 +1,5 @@
-import type { Ack, DeviceSettings, DeviceStatus, OnlineStatus, Telemetry } from '@fleet/shared';
-import type { DeviceSummary } from '../api-types.js';
+import type { Ack, DeviceSettings, DeviceStatus, OnlineStatus } from '@fleet/shared';
+import type { DeviceSummary, StoredReading } from '../api-types.js';
 
 /** What the dashboard remembers about one device; a row of the `devices` table. */
 export interface DeviceRecord {
@@ -13,7 +13,7 @@ export interface DeviceRecord {
   /** The last online status: sensor, OTA and settings stay known while the device is offline. */
   online_status: OnlineStatus | null;
   /** The telemetry with the most recent timestamp. */
-  latest: Telemetry | null;
+  latest: StoredReading | null;
   settings: DeviceSettings | null;
   firmware: string | null;
   alerte: boolean;
@@ -43,7 +43,7 @@ const time = (iso: string | undefined): number | null => {
  * A new reading. Only a reading newer than the latest one replaces it (a reading buffered while the device
  * was offline arrives late); `alerte` and `firmware` follow the latest reading.
  */
-export function applyTelemetry(record: DeviceRecord, telemetry: Telemetry, now: number): DeviceRecord {
+export function applyTelemetry(record: DeviceRecord, telemetry: StoredReading, now: number): DeviceRecord {
   const next = { ...record, last_seen: now };
   const latestTime = time(record.latest?.timestamp) ?? Number.NEGATIVE_INFINITY;
   if ((time(telemetry.timestamp) ?? 0) >= latestTime) {
@@ -92,5 +92,10 @@ export function toSummary(record: DeviceRecord): DeviceSummary {
     sensor: record.online_status?.sensor ?? null,
     alerte: record.alerte,
     latest: record.latest,
+    // Interim, until the store keeps delivery figures and the fleet reads epochs from the status.
+    delivery: { received: 0, lost: 0, conflicts: 0 },
+    epoch: record.online_status?.epoch ?? null,
+    epoch_reason: record.online_status?.epoch_reason ?? null,
+    clock_synced: record.online_status?.clock_synced ?? null,
   };
 }

@@ -1,5 +1,5 @@
-import type { Ack, Clock, DeviceStatus, Logger, Telemetry } from '@fleet/shared';
-import type { DeviceSummary } from '../api-types.js';
+import type { Ack, Clock, DeviceStatus, Logger } from '@fleet/shared';
+import type { DeviceSummary, StoredReading } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
 import {
@@ -53,8 +53,8 @@ export class Fleet {
   }
 
   /** The latest reading of each device that has sent one. */
-  latest(): Record<string, Telemetry> {
-    const latest: Record<string, Telemetry> = {};
+  latest(): Record<string, StoredReading> {
+    const latest: Record<string, StoredReading> = {};
     for (const id of this.ids()) {
       const reading = this.records.get(id)?.latest;
       if (reading) latest[id] = reading;
@@ -63,7 +63,7 @@ export class Fleet {
   }
 
   /** Readings just stored (each one for the first time). */
-  recordTelemetry(rows: readonly Telemetry[]): void {
+  recordTelemetry(rows: readonly StoredReading[]): void {
     const now = this.now();
     const changed = new Map<string, DeviceRecord>();
     for (const row of rows) {

@@ -1,4 +1,5 @@
 import type { Telemetry } from '@fleet/shared';
+import type { StoredReading } from '../api-types.js';
 import type { DeviceRecord } from '../fleet/device-record.js';
 
 /** A telemetry row as SQLite gives it back (booleans are integers). */
@@ -22,8 +23,8 @@ export function telemetryParams(telemetry: Telemetry) {
 }
 
 /** Back to the wire shape, field for field in the contract's order. */
-export function telemetryFromRow(row: TelemetryRow): Telemetry {
-  return {
+export function telemetryFromRow(row: TelemetryRow): StoredReading {
+  return storedAsSent({
     device_id: row.device_id,
     timestamp: row.timestamp,
     temperature: row.temperature,
@@ -36,7 +37,12 @@ export function telemetryFromRow(row: TelemetryRow): Telemetry {
     uptime: row.uptime,
     seq: row.seq,
     source: row.source,
-  };
+  });
+}
+
+/** Until the store records them: received_at and trusted_at are the device's timestamp (interim). */
+export function storedAsSent(telemetry: Telemetry): StoredReading {
+  return { ...telemetry, received_at: telemetry.timestamp, trusted_at: telemetry.timestamp };
 }
 
 export interface DeviceRow {

@@ -2,11 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger, Telemetry } from '@fleet/shared';
 import Database from 'better-sqlite3';
+import type { StoredReading } from '../api-types.js';
 import type { DeviceRecord } from '../fleet/device-record.js';
 import {
   type DeviceRow,
   deviceFromRow,
   deviceParams,
+  storedAsSent,
   type TelemetryRow,
   telemetryFromRow,
   telemetryParams,
@@ -39,7 +41,7 @@ export interface RangeQuery {
   limit: number;
 }
 
-type StoredListener = (rows: Telemetry[]) => void;
+type StoredListener = (rows: StoredReading[]) => void;
 
 const DELETE_CHUNK = 5000;
 
@@ -141,7 +143,7 @@ export class TelemetryStore {
   }
 
   /** The most recent `limit` readings (of one device, or of all), oldest first. */
-  recent(query: RecentQuery): Telemetry[] {
+  recent(query: RecentQuery): StoredReading[] {
     this.flush();
     const { recentAll, recentOne } = this.use();
     const rows = (
@@ -155,7 +157,7 @@ export class TelemetryStore {
    * they are thinned out evenly by count: every k-th reading counted back from the newest, which is always
    * kept, so a chart of an hour, a day or a week keeps its shape and its latest point.
    */
-  range(query: RangeQuery): Telemetry[] {
+  range(query: RangeQuery): StoredReading[] {
     this.flush();
     const { countRange, rangeAll, rangeThinned } = this.use();
     const from = query.from ?? Number.MIN_SAFE_INTEGER;
@@ -204,10 +206,10 @@ export class TelemetryStore {
 
   private writeBatch(rows: Telemetry[]): void {
     const { db, insertTelemetry } = this.use();
-    const stored: Telemetry[] = [];
+    const stored: StoredReading[] = [];
     db.transaction(() => {
       for (const row of rows) {
-        if (insertTelemetry.run(telemetryParams(row)).changes > 0) stored.push(row);
+        if (insertTelemetry.run(telemetryParams(row)).changes > 0) stored.push(storedAsSent(row));
       }
     })();
     if (stored.length === 0) return;
