@@ -1,5 +1,6 @@
 import type * as Contract from '@fleet/shared';
 import {
+  EPOCH_REASONS,
   FIRMWARE_VERSION_PATTERN,
   INTERVAL_MAX_S,
   INTERVAL_MIN_S,
@@ -16,16 +17,29 @@ import * as Web from '../web/types.js';
 // These checks keep the mirror equal to the contract: the types at compile time (`npm test` type-checks
 // the tests before running them), the values at run time.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Mutual assignability alone lets an optional field be missing on one side (`{a: 1}` and `{a: 1, b?: 2}`
+// are assignable both ways), so the mirrored objects must also have the same required and optional keys.
+type OptionalKeys<T> = { [K in keyof T]-?: Partial<Pick<T, K>> extends Pick<T, K> ? K : never }[keyof T];
+type RequiredKeys<T> = Exclude<keyof T, OptionalKeys<T>>;
+type Exact<A, B> =
+  Same<A, B> extends true
+    ? Same<OptionalKeys<A>, OptionalKeys<B>> extends true
+      ? Same<RequiredKeys<A>, RequiredKeys<B>>
+      : false
+    : false;
 export const mirroredTypesMatch: [
-  Same<Web.Telemetry, Contract.Telemetry>,
-  Same<Web.DeviceSettings, Contract.DeviceSettings>,
-  Same<Web.OtaStatus, Contract.OtaStatus>,
-  Same<Web.SensorStatus, Contract.SensorStatus>,
-  Same<Web.OnlineStatus, Contract.OnlineStatus>,
-  Same<Web.OfflineStatus, Contract.OfflineStatus>,
-  Same<Web.Ack, Contract.Ack>,
-  Same<Web.DeviceSummary, Api.DeviceSummary>,
-] = [true, true, true, true, true, true, true, true];
+  Exact<Web.Telemetry, Contract.Telemetry>,
+  Exact<Web.DeviceSettings, Contract.DeviceSettings>,
+  Exact<Web.OtaStatus, Contract.OtaStatus>,
+  Exact<Web.SensorStatus, Contract.SensorStatus>,
+  Exact<Web.OnlineStatus, Contract.OnlineStatus>,
+  Exact<Web.OfflineStatus, Contract.OfflineStatus>,
+  Exact<Web.Ack, Contract.Ack>,
+  Same<Web.EpochReason, Contract.EpochReason>,
+  Exact<Web.StoredReading, Api.StoredReading>,
+  Exact<Web.DeliveryFigures, Api.DeliveryFigures>,
+  Exact<Web.DeviceSummary, Api.DeviceSummary>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
 
 // Access control and the command trail, as the page reads them.
 export const mirroredAccessTypesMatch: [
@@ -47,6 +61,7 @@ describe("the page's copy of the contract", () => {
     expect([Web.INTERVAL_MIN_S, Web.INTERVAL_MAX_S]).toEqual([INTERVAL_MIN_S, INTERVAL_MAX_S]);
     expect([Web.THRESHOLD_MIN_C, Web.THRESHOLD_MAX_C]).toEqual([THRESHOLD_MIN_C, THRESHOLD_MAX_C]);
     expect(Web.FIRMWARE_VERSION_PATTERN.source).toBe(FIRMWARE_VERSION_PATTERN.source);
+    expect(Web.EPOCH_REASONS).toEqual(EPOCH_REASONS);
   });
 
   it('has the same roles and password lengths as the server', () => {

@@ -5,7 +5,7 @@ import type {
   CommandLogEntry,
   CommandLogResponse,
   DeviceSummary,
-  Telemetry,
+  StoredReading,
 } from './types.js';
 
 /** What became of a command, in the terms the page shows. */
@@ -36,13 +36,13 @@ export class ApiClient {
     return body.devices;
   }
 
-  async history(deviceId: string, from: Date, to: Date, limit: number): Promise<Telemetry[]> {
+  async history(deviceId: string, from: Date, to: Date, limit: number): Promise<StoredReading[]> {
     const query = new URLSearchParams({
       from: from.toISOString(),
       to: to.toISOString(),
       limit: String(limit),
     });
-    const body = await this.http.getJson<{ history: Telemetry[] }>(
+    const body = await this.http.getJson<{ history: StoredReading[] }>(
       `/api/devices/${encodeURIComponent(deviceId)}/history?${query}`,
     );
     return body.history;

@@ -8,7 +8,7 @@ import {
   THRESHOLD_NEAR_C,
 } from './chart-config.js';
 import { h } from './dom.js';
-import type { Telemetry } from './types.js';
+import type { StoredReading } from './types.js';
 
 type LineChart = ChartJs<'line', Point[]>;
 type ChartConstructor = new (
@@ -24,7 +24,7 @@ function chartConstructor(): ChartConstructor {
   return chartClass;
 }
 
-function readingValue(reading: Telemetry, metric: SeriesSpec['metric']): number | null {
+function readingValue(reading: StoredReading, metric: SeriesSpec['metric']): number | null {
   const value = reading[metric];
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
@@ -95,7 +95,7 @@ export class HistoryCharts {
   }
 
   /** Replaces every series with `readings` (oldest first) shown over [from, to]. */
-  show(readings: Telemetry[], from: number, to: number): void {
+  show(readings: StoredReading[], from: number, to: number): void {
     this.window = { from, to };
     this.fill(readings);
     const last = readings[readings.length - 1];
@@ -117,13 +117,13 @@ export class HistoryCharts {
     this.redraw();
   }
 
-  private fill(readings: Telemetry[]): void {
+  private fill(readings: StoredReading[]): void {
     const { from } = this.window;
     for (const spec of SERIES) {
       const series: Point[] = [];
       for (const reading of readings) {
         const y = readingValue(reading, spec.metric);
-        const x = Date.parse(reading.timestamp);
+        const x = Date.parse(reading.trusted_at);
         if (y !== null && x >= from) series.push({ x, y });
       }
       this.points.set(spec.metric, series);
@@ -138,8 +138,8 @@ export class HistoryCharts {
   }
 
   /** Adds one live reading at the right end and slides the window to keep its width. */
-  append(reading: Telemetry): void {
-    const x = Date.parse(reading.timestamp);
+  append(reading: StoredReading): void {
+    const x = Date.parse(reading.trusted_at);
     const width = this.window.to - this.window.from;
     this.window = { from: Math.max(this.window.from, x - width), to: Math.max(this.window.to, x) };
     for (const spec of SERIES) {

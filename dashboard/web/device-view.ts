@@ -1,10 +1,12 @@
 import { byId, setText } from './dom.js';
 import { fullTime, modeLabel, relativeTime, sensorLabel, uptimeLabel } from './format.js';
+import { ReadingTrust } from './reading-trust.js';
 import type { DeviceSummary } from './types.js';
 
 /**
- * The selected device's heading: presence, facts (firmware, mode, interval, uptime, last reading),
- * sensor health, and the alert and offline banners.
+ * The selected device's heading: presence, facts (firmware, mode, interval, uptime, last seen, latest
+ * reading, readings received and lost), sensor health, notes on how far its readings can be trusted, and
+ * the alert and offline banners.
  */
 export class DeviceHeader {
   private readonly title: HTMLElement;
@@ -21,6 +23,7 @@ export class DeviceHeader {
   private readonly offlineBanner: HTMLElement;
   private readonly offlineText: HTMLElement;
   private readonly pausedBanner: HTMLElement;
+  private readonly trust: ReadingTrust;
   private device: DeviceSummary | null = null;
 
   constructor(
@@ -41,6 +44,7 @@ export class DeviceHeader {
     this.offlineBanner = byId(doc, 'offline-banner');
     this.offlineText = byId(doc, 'offline-text');
     this.pausedBanner = byId(doc, 'paused-banner');
+    this.trust = new ReadingTrust(doc, now);
   }
 
   show(device: DeviceSummary): void {
@@ -57,6 +61,7 @@ export class DeviceHeader {
     setText(this.interval, settings ? `${settings.intervalle} s` : '—');
     setText(this.uptime, device.latest ? uptimeLabel(device.latest.uptime) : '—');
     this.lastSeen.title = fullTime(device.last_seen);
+    this.trust.show(device);
 
     const sensor = device.sensor;
     if (sensor) {
@@ -90,6 +95,7 @@ export class DeviceHeader {
     if (!device) return;
     const seen = relativeTime(device.last_seen, this.now());
     setText(this.lastSeen, seen);
+    this.trust.tick();
     if (!device.online) {
       setText(
         this.offlineText,

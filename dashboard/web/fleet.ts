@@ -1,10 +1,11 @@
+import { showDelivery } from './delivery.js';
 import { h, setText } from './dom.js';
 import { fullTime, relativeTime } from './format.js';
 import type { DeviceSummary } from './types.js';
 
 /**
- * The list of devices to pick from: presence, last seen (relative, refreshed by `tick`), firmware and
- * alert. Rows are buttons, so the list works with Tab and Enter.
+ * The list of devices to pick from: presence, last seen (relative, refreshed by `tick`), readings received
+ * and lost, firmware and alert. Rows are buttons, so the list works with Tab and Enter.
  */
 export class FleetList {
   private selected: string | null = null;
@@ -30,30 +31,41 @@ export class FleetList {
   render(devices: DeviceSummary[], selected: string | null): void {
     this.devices = devices;
     this.selected = selected;
-    // Readings arrive every second; rebuild the rows only when what they show has changed.
+    // Readings arrive every second; rebuild the rows only when what they show has changed, and update
+    // the delivery figures in place.
     const key = JSON.stringify([selected, devices.map((device) => this.rowKey(device))]);
-    if (key === this.shownKey) return;
-    this.shownKey = key;
-    const focusedId = (this.doc.activeElement as HTMLElement | null)?.dataset?.deviceId;
-    this.list.replaceChildren(...devices.map((device) => this.row(device)));
-    if (focusedId)
-      this.list.querySelector<HTMLElement>(`[data-device-id="${CSS.escape(focusedId)}"]`)?.focus();
+    if (key !== this.shownKey) {
+      this.shownKey = key;
+      const focusedId = (this.doc.activeElement as HTMLElement | null)?.dataset?.deviceId;
+      this.list.replaceChildren(...devices.map((device) => this.row(device)));
+      if (focusedId) this.rowOf(focusedId)?.focus();
+    }
+    for (const device of devices) {
+      const figure = this.rowOf(device.device_id)?.querySelector<HTMLElement>('.device-delivery');
+      if (figure) showDelivery(this.doc, figure, device.delivery);
+    }
     const online = devices.filter((device) => device.online).length;
     const alerts = devices.filter((device) => device.alerte && device.online).length;
+    const losing = devices.filter((device) => device.delivery.lost > 0).length;
     const parts = [`${devices.length} device${devices.length === 1 ? '' : 's'}`, `${online} online`];
     if (alerts > 0) parts.push(`${alerts} in alert`);
+    if (losing > 0) parts.push(`${losing} with lost readings`);
     setText(this.summary, devices.length === 0 ? 'No devices yet' : parts.join(' · '));
   }
 
   /** Refreshes the "last seen" times. */
   tick(): void {
     for (const device of this.devices) {
-      const row = this.list.querySelector<HTMLElement>(`[data-device-id="${CSS.escape(device.device_id)}"]`);
+      const row = this.rowOf(device.device_id);
       const seen = row?.querySelector('.device-seen');
       if (!row || !seen) continue;
       setText(seen, this.seenText(device));
       row.title = `Last seen ${fullTime(device.last_seen)}`;
     }
+  }
+
+  private rowOf(deviceId: string): HTMLElement | null {
+    return this.list.querySelector<HTMLElement>(`[data-device-id="${CSS.escape(deviceId)}"]`);
   }
 
   private rowKey(device: DeviceSummary): unknown[] {
@@ -91,6 +103,7 @@ export class FleetList {
         { class: 'device-text' },
         h(d, 'span', { class: 'device-name' }, device.device_id),
         h(d, 'span', { class: 'device-seen' }, this.seenText(device)),
+        h(d, 'span', { class: 'device-delivery' }),
       ),
       h(d, 'span', { class: 'device-chips' }, ...chips),
     );

@@ -1,7 +1,7 @@
 import type { ApiClient } from './api.js';
 import type { HistoryCharts } from './charts.js';
 import { setText } from './dom.js';
-import type { Telemetry } from './types.js';
+import type { StoredReading } from './types.js';
 
 export interface TimeRange {
   id: 'hour' | 'day' | 'week';
@@ -27,7 +27,7 @@ export class HistoryPanel {
   private deviceId: string | null = null;
   private range: TimeRange = RANGES[0] as TimeRange;
   private loadToken = 0;
-  private pending: Telemetry[] | null = null;
+  private pending: StoredReading[] | null = null;
   private lastSlide = 0;
 
   constructor(
@@ -62,7 +62,7 @@ export class HistoryPanel {
     void this.load();
   }
 
-  onTelemetry(reading: Telemetry): void {
+  onTelemetry(reading: StoredReading): void {
     if (reading.device_id !== this.deviceId) return;
     if (this.pending) {
       this.pending.push(reading);

@@ -1,9 +1,9 @@
-import type { Ack, CommandLogEntry, DeviceStatus, DeviceSummary, Telemetry } from './types.js';
+import type { Ack, CommandLogEntry, DeviceStatus, DeviceSummary, StoredReading } from './types.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
 export interface LiveHandlers {
-  telemetry(message: Telemetry): void;
+  telemetry(message: StoredReading): void;
   status(message: DeviceStatus): void;
   ack(message: Ack): void;
   device(message: DeviceSummary): void;
@@ -53,7 +53,7 @@ export class LiveEvents {
         this.handlers.gaveUp();
       }
     };
-    this.listen(source, 'telemetry', (data) => this.handlers.telemetry(data as Telemetry));
+    this.listen(source, 'telemetry', (data) => this.handlers.telemetry(data as StoredReading));
     this.listen(source, 'status', (data) => this.handlers.status(data as DeviceStatus));
     this.listen(source, 'ack', (data) => this.handlers.ack(data as Ack));
     this.listen(source, 'device', (data) => this.handlers.device(data as DeviceSummary));

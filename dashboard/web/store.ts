@@ -1,4 +1,4 @@
-import type { Ack, DeviceStatus, DeviceSummary, Telemetry } from './types.js';
+import type { Ack, DeviceStatus, DeviceSummary, StoredReading } from './types.js';
 
 export type StoreListener = (deviceId: string | null) => void;
 
@@ -13,6 +13,10 @@ function blankSummary(deviceId: string): DeviceSummary {
     sensor: null,
     alerte: false,
     latest: null,
+    delivery: { received: 0, lost: 0, conflicts: 0 },
+    epoch: null,
+    epoch_reason: null,
+    clock_synced: null,
   };
 }
 
@@ -25,6 +29,10 @@ function later(a: string | null, b: string | null): string | null {
 /**
  * What the page knows about every device: the server's summaries, kept current by the live events.
  * Listeners hear the id of the device that changed, or null when the whole list was replaced.
+ *
+ * The server follows every telemetry, status and ack event with the device's new summary (a `device`
+ * event), which replaces what the store made of them: the store only fills the moment in between, and
+ * never from a device's own clock (last seen and the delivery figures come from the server).
  */
 export class DeviceStore {
   private readonly devices = new Map<string, DeviceSummary>();
@@ -68,13 +76,15 @@ export class DeviceStore {
     this.emit(summary.device_id);
   }
 
-  applyTelemetry(reading: Telemetry): void {
+  /** A stored reading becomes the latest one when it is filed under a time at least as late. */
+  applyTelemetry(reading: StoredReading): void {
     const current = this.devices.get(reading.device_id) ?? blankSummary(reading.device_id);
-    const isNewer = !current.latest || Date.parse(reading.timestamp) >= Date.parse(current.latest.timestamp);
+    const isNewer =
+      !current.latest || Date.parse(reading.trusted_at) >= Date.parse(current.latest.trusted_at);
     this.devices.set(reading.device_id, {
       ...current,
       online: true,
-      last_seen: later(current.last_seen, reading.timestamp),
+      last_seen: later(current.last_seen, reading.received_at),
       latest: isNewer ? reading : current.latest,
       alerte: isNewer ? reading.alerte : current.alerte,
       firmware: isNewer ? reading.firmware : current.firmware,
@@ -83,6 +93,10 @@ export class DeviceStore {
     this.emit(reading.device_id);
   }
 
+  /**
+   * A status of contract 2 says nothing of presence (the availability topic does, through the server's
+   * `device` event): a retained one arrives while the device is offline. One of contract 1 (no `v`) does.
+   */
   applyStatus(status: DeviceStatus): void {
     const current = this.devices.get(status.device_id) ?? blankSummary(status.device_id);
     if (!status.online) {
@@ -91,13 +105,15 @@ export class DeviceStore {
       const { mode, intervalle, seuil_alerte, actif } = status;
       this.devices.set(status.device_id, {
         ...current,
-        online: true,
-        last_seen: later(current.last_seen, status.timestamp),
+        online: status.v === undefined || status.v < 2 ? true : current.online,
         firmware: status.firmware,
         settings: { mode, intervalle, seuil_alerte, actif },
         sensor: status.sensor,
         ota: status.ota,
         alerte: status.alerte,
+        epoch: status.epoch ?? null,
+        epoch_reason: status.epoch_reason ?? null,
+        clock_synced: status.clock_synced ?? null,
       });
     }
     this.emit(status.device_id);
@@ -106,12 +122,7 @@ export class DeviceStore {
   applyAck(ack: Ack): void {
     const current = this.devices.get(ack.device_id);
     if (!current) return;
-    this.devices.set(ack.device_id, {
-      ...current,
-      settings: ack.settings,
-      firmware: ack.firmware,
-      last_seen: later(current.last_seen, ack.timestamp),
-    });
+    this.devices.set(ack.device_id, { ...current, settings: ack.settings, firmware: ack.firmware });
     this.emit(ack.device_id);
   }
 

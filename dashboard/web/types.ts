@@ -13,7 +13,13 @@ export type OtaStateName =
   | 'succeeded'
   | 'failed';
 
+/** Why a device began the storage epoch it is in (mirrors EPOCH_REASONS of shared/src/messages.ts). */
+export type EpochReason = 'first_start' | 'state_lost' | 'unclean_stop' | 'upgrade';
+export const EPOCH_REASONS: readonly EpochReason[] = ['first_start', 'state_lost', 'unclean_stop', 'upgrade'];
+
+/** A reading as the device sent it. `v`, `epoch` and `clock_synced` come from devices of contract 2. */
 export interface Telemetry {
+  v?: number;
   device_id: string;
   timestamp: string;
   temperature: number;
@@ -26,6 +32,28 @@ export interface Telemetry {
   uptime: number;
   seq: number;
   source: SensorSource;
+  epoch?: string;
+  clock_synced?: boolean;
+}
+
+/**
+ * A reading as the dashboard stored it: when it was received, and the time it is filed under (`trusted_at`:
+ * the device's time when its clock was synchronised and not ahead, else `received_at`). Charts, history
+ * and the latest reading's age use `trusted_at`.
+ */
+export interface StoredReading extends Telemetry {
+  received_at: string;
+  trusted_at: string;
+}
+
+/**
+ * How a device's readings arrive: `lost` counts the seq numbers missing within each storage epoch (readings
+ * the device took that never arrived); `conflicts`, redeliveries that differed from the stored reading.
+ */
+export interface DeliveryFigures {
+  received: number;
+  lost: number;
+  conflicts: number;
 }
 
 export interface DeviceSettings {
@@ -54,7 +82,11 @@ export interface SensorStatus {
 }
 
 export interface OnlineStatus extends DeviceSettings {
+  v?: number;
   device_id: string;
+  epoch?: string;
+  epoch_reason?: EpochReason;
+  clock_synced?: boolean;
   online: true;
   firmware: string;
   alerte: boolean;
@@ -64,6 +96,7 @@ export interface OnlineStatus extends DeviceSettings {
 }
 
 export interface OfflineStatus {
+  v?: number;
   device_id: string;
   online: false;
   timestamp?: string;
@@ -72,6 +105,7 @@ export interface OfflineStatus {
 export type DeviceStatus = OnlineStatus | OfflineStatus;
 
 export interface Ack {
+  v?: number;
   device_id: string;
   command_id: string | null;
   status: 'applied' | 'rejected';
@@ -91,7 +125,13 @@ export interface DeviceSummary {
   ota: OtaStatus | null;
   sensor: SensorStatus | null;
   alerte: boolean;
-  latest: Telemetry | null;
+  /** The reading with the latest `trusted_at`. */
+  latest: StoredReading | null;
+  delivery: DeliveryFigures;
+  /** From the device's last status; null for a device of contract 1 (or one that does not say). */
+  epoch: string | null;
+  epoch_reason: EpochReason | null;
+  clock_synced: boolean | null;
 }
 
 /** The fields a command may carry; at least one action. */
