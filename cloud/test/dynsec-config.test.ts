@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { Topics } from '@fleet/shared';
 import { describe, expect, it } from 'vitest';
 import { hashPassword, passwordMatches, reconcileDynsecConfig } from '../src/secure/dynsec-config.js';
-import { deviceRole } from '../src/secure/roles.js';
+import { type DynsecRole, deviceRole } from '../src/secure/roles.js';
 
 const OPENSSL = '/usr/bin/openssl';
 
@@ -30,9 +31,10 @@ describe('hashPassword', () => {
 
 describe('reconcileDynsecConfig', () => {
   const passwords = { admin: 'admin-pass', dashboard: 'dash-pass' };
+  const devices = new Topics('devices');
 
   it('bootstraps the default access, the two service roles and clients', () => {
-    const config = reconcileDynsecConfig(undefined, passwords);
+    const config = reconcileDynsecConfig(undefined, passwords, devices);
     expect(config.defaultACLAccess).toEqual({
       publishClientSend: false,
       publishClientReceive: true,
@@ -45,13 +47,14 @@ describe('reconcileDynsecConfig', () => {
         { acltype: 'publishClientSend', topic: '$CONTROL/dynamic-security/#', allow: true },
         { acltype: 'publishClientReceive', topic: '$CONTROL/dynamic-security/#', allow: true },
         { acltype: 'subscribePattern', topic: '$CONTROL/dynamic-security/#', allow: true },
-        { acltype: 'publishClientSend', topic: 'devices/+/status', allow: true },
+        { acltype: 'publishClientSend', topic: 'devices/+/availability', allow: true },
       ],
     });
     expect(config.roles[1]).toMatchObject({
       acls: [
         { acltype: 'subscribePattern', topic: 'devices/+/data', allow: true },
         { acltype: 'subscribePattern', topic: 'devices/+/status', allow: true },
+        { acltype: 'subscribePattern', topic: 'devices/+/availability', allow: true },
         { acltype: 'subscribePattern', topic: 'devices/+/ack', allow: true },
         { acltype: 'publishClientSend', topic: 'devices/+/commands', allow: true },
       ],
@@ -66,22 +69,47 @@ describe('reconcileDynsecConfig', () => {
 
   it('restores the service roles and passwords, and keeps devices, their roles and unknown fields', () => {
     const device = { username: 'sim-001', clientid: 'edge-sim-001', roles: [{ rolename: 'device-sim-001' }] };
-    const first = reconcileDynsecConfig(undefined, passwords);
+    const first = reconcileDynsecConfig(undefined, passwords, devices);
     const tampered = {
       ...first,
       defaultACLAccess: { publishClientSend: true },
       clients: [...first.clients, device],
-      roles: [{ rolename: 'dashboard', acls: [] }, deviceRole('sim-001')],
+      roles: [{ rolename: 'dashboard', acls: [] }, deviceRole('sim-001', devices)],
       groups: [{ groupname: 'g' }],
       extra: 1,
     };
-    const again = reconcileDynsecConfig(tampered, { ...passwords, dashboard: 'rotated' });
-    expect(again.roles).toEqual([first.roles[0], first.roles[1], deviceRole('sim-001')]);
+    const again = reconcileDynsecConfig(tampered, { ...passwords, dashboard: 'rotated' }, devices);
+    expect(again.roles).toEqual([first.roles[0], first.roles[1], deviceRole('sim-001', devices)]);
     expect(again.clients.slice(2)).toEqual([device]);
     expect(again.defaultACLAccess).toEqual(first.defaultACLAccess);
     expect(again).toMatchObject({ groups: [{ groupname: 'g' }], extra: 1 });
     // An unchanged password keeps its hash (and salt); a rotated one gets a new hash.
     expect(again.clients[0]).toEqual(first.clients[0]);
     expect(passwordMatches(again.clients[1] ?? {}, 'rotated')).toBe(true);
+  });
+
+  it('moves every role to a new MQTT_TOPIC_ROOT, device roles included, and leaves other roles alone', () => {
+    const before = reconcileDynsecConfig(undefined, passwords, devices);
+    const custom = { rolename: 'observer', acls: [{ acltype: 'subscribePattern', topic: 'x/#' }] };
+    const home = new Topics('home/sensors');
+    const after = reconcileDynsecConfig(
+      { ...before, roles: [...before.roles, deviceRole('sim-001', devices), custom] },
+      passwords,
+      home,
+    );
+    const topicsOf = (rolename: string) =>
+      (after.roles.find((role) => role.rolename === rolename) as DynsecRole | undefined)?.acls.map(
+        (acl) => acl.topic,
+      );
+    expect(topicsOf('device-sim-001')).toEqual([
+      'home/sensors/sim-001/data',
+      'home/sensors/sim-001/status',
+      'home/sensors/sim-001/availability',
+      'home/sensors/sim-001/ack',
+      'home/sensors/sim-001/commands',
+    ]);
+    expect(topicsOf('dashboard')?.every((topic) => topic.startsWith('home/sensors/+/'))).toBe(true);
+    expect(topicsOf('fleet-admin')).toContain('home/sensors/+/availability');
+    expect(after.roles.find((role) => role.rolename === 'observer')).toEqual(custom);
   });
 });

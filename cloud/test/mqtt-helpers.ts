@@ -67,3 +67,15 @@ export function whenConnected(client: MqttClient): Promise<IConnackPacket> {
 export function whenClosed(client: MqttClient): Promise<void> {
   return new Promise((resolve) => client.once('close', () => resolve()));
 }
+
+/** The SUBACK return codes of one SUBSCRIBE (mqtt.js rejects when any is 0x80, with the packet attached). */
+export async function grantedCodes(client: MqttClient, filters: string[]): Promise<number[]> {
+  const wanted = Object.fromEntries(filters.map((filter) => [filter, { qos: 1 as const }]));
+  try {
+    return (await client.subscribeAsync(wanted)).map((grant) => grant.qos);
+  } catch (error) {
+    const packet = (error as { packet?: { granted?: (number | object)[] } }).packet;
+    if (!packet?.granted) throw error;
+    return packet.granted.map((grant) => (typeof grant === 'number' ? grant : -1));
+  }
+}

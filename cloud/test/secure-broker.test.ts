@@ -14,6 +14,7 @@ import {
 import {
   connectClient,
   endClients,
+  grantedCodes,
   nextMessage,
   openClient,
   quietLogger,
@@ -37,18 +38,6 @@ function refusal(url: string, options: IClientOptions): Promise<string> {
     // A broker that hangs up on a client speaking plain MQTT to its TLS port gives no error, only a close.
     client.once('close', () => resolve('connection closed'));
   });
-}
-
-/** The SUBACK return codes of one SUBSCRIBE (mqtt.js rejects when any is 0x80, with the packet attached). */
-async function grantedCodes(client: MqttClient, filters: string[]): Promise<number[]> {
-  const wanted = Object.fromEntries(filters.map((filter) => [filter, { qos: 1 as const }]));
-  try {
-    return (await client.subscribeAsync(wanted)).map((grant) => grant.qos);
-  } catch (error) {
-    const packet = (error as { packet?: { granted?: (number | object)[] } }).packet;
-    if (!packet?.granted) throw error;
-    return packet.granted.map((grant) => (typeof grant === 'number' ? grant : -1));
-  }
 }
 
 describe.skipIf(!mosquittoInstalled)('Mosquitto with cloud/mosquitto/production.conf', () => {
@@ -100,9 +89,9 @@ describe.skipIf(!mosquittoInstalled)('Mosquitto with cloud/mosquitto/production.
     const dashboard = await asDashboard();
     const seen: string[] = [];
     dashboard.on('message', (topic: string) => seen.push(topic));
-    for (const kind of ['data', 'status', 'ack'])
+    for (const kind of ['data', 'status', 'availability', 'ack'])
       await dashboard.subscribeAsync(`devices/+/${kind}`, { qos: 1 });
-    for (const kind of ['data', 'status', 'ack']) {
+    for (const kind of ['data', 'status', 'availability', 'ack']) {
       const device = await asDevice('sim-001');
       // Debian's Mosquitto 2.0.11 hangs up on a client whose publish is denied; a broker that answers with
       // a PUBACK instead would pass too.
@@ -143,13 +132,13 @@ describe.skipIf(!mosquittoInstalled)('Mosquitto with cloud/mosquitto/production.
 
   it('removeDevice disconnects the device at once, refuses it after, and leaves it offline on the page', async () => {
     const dashboard = await asDashboard();
-    await dashboard.subscribeAsync('devices/+/status', { qos: 1 });
-    const offline = nextMessage(dashboard, 'devices/sim-003/status');
+    await dashboard.subscribeAsync('devices/+/availability', { qos: 1 });
+    const offline = nextMessage(dashboard, 'devices/sim-003/availability');
     const device: MqttClient = await asDevice('sim-003');
     const closed = whenClosed(device);
     await admin.removeDevice('sim-003');
     await closed;
-    expect(JSON.parse((await offline).payload)).toEqual({ device_id: 'sim-003', online: false });
+    expect((await offline).payload).toBe('offline');
     expect(
       await refusal(
         broker.url,
@@ -157,9 +146,9 @@ describe.skipIf(!mosquittoInstalled)('Mosquitto with cloud/mosquitto/production.
       ),
     ).toMatch(/Not authorized/i);
     const later = await asDashboard('dashboard-later');
-    const retained = nextMessage(later, 'devices/sim-003/status');
-    await later.subscribeAsync('devices/sim-003/status', { qos: 1 });
-    expect(await retained).toMatchObject({ retain: true, payload: '{"device_id":"sim-003","online":false}' });
+    const retained = nextMessage(later, 'devices/sim-003/availability');
+    await later.subscribeAsync('devices/sim-003/availability', { qos: 1 });
+    expect(await retained).toMatchObject({ retain: true, payload: 'offline' });
     expect(await admin.listDevices()).toEqual(['sim-001', 'sim-002']);
     await expect(admin.removeDevice('sim-003')).rejects.toThrow(
       'Device "sim-003" is not on the broker; "fleet device list" shows those that are.',

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkServerIdentity, createServer, connect as tlsConnect } from 'node:tls';
-import { encodeCaCert } from '@fleet/shared';
+import { encodeCaCert, Topics } from '@fleet/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { brokerRunAs } from '../src/secure/file-access.js';
 import { type SecureSetup, setupSecureBroker } from '../src/secure/setup.js';
@@ -15,7 +15,14 @@ const HOST = 'fleet-test-host';
 const hostnames = ['broker.example.com', '203.0.113.7'];
 
 async function setup(dataDir: string, options: Partial<Parameters<typeof setupSecureBroker>[0]> = {}) {
-  return setupSecureBroker({ dataDir, port: 8883, hostnames, hostName: HOST, ...options });
+  return setupSecureBroker({
+    dataDir,
+    port: 8883,
+    hostnames,
+    hostName: HOST,
+    topics: new Topics(),
+    ...options,
+  });
 }
 
 /** A TLS handshake with a client that trusts only `ca` and checks the certificate against `name`. */
@@ -92,6 +99,7 @@ describe('setupSecureBroker: generated TLS material and env files', () => {
       'MQTT_PORT',
       'MQTT_TLS',
       'MQTT_CA_CERT',
+      'MQTT_TOPIC_ROOT',
       'MQTT_USERNAME',
       'MQTT_PASSWORD',
     ]);
@@ -110,6 +118,7 @@ describe('setupSecureBroker: generated TLS material and env files', () => {
       MQTT_PORT: '8883',
       MQTT_TLS: 'true',
       MQTT_CA_CERT: ca,
+      MQTT_TOPIC_ROOT: 'devices',
     });
     const shared = await readFile(join(sharedDir, 'dashboard.env'), 'utf8');
     expect(shared).toBe(await readFile(layout.dashboardEnv, 'utf8'));

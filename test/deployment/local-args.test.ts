@@ -26,6 +26,7 @@ describe('launcher arguments', () => {
       wsPort: { port: 9001, explicit: false },
       secure: false,
       brokerHostnames: [],
+      topicRoot: 'devices',
       host: '127.0.0.1',
       dataDir: '.data',
       externalBroker: null,
@@ -86,6 +87,13 @@ describe('launcher arguments', () => {
     expect(run([], { BROKER_HOSTNAMES: 'not a name' }).brokerHostnames).toEqual([]);
     expect(error(['--secure'], { BROKER_HOSTNAMES: 'pi.lan,mqtts://x' })).toContain(
       'Environment variable BROKER_HOSTNAMES received "pi.lan,mqtts://x", whose entry "mqtts://x" is neither a host name nor an IP address',
+    );
+  });
+
+  it('takes MQTT_TOPIC_ROOT for the secure broker, and names a bad one in one sentence before anything starts', () => {
+    expect(run(['--secure'], { MQTT_TOPIC_ROOT: 'home/sensors' }).topicRoot).toBe('home/sensors');
+    expect(error([], { MQTT_TOPIC_ROOT: 'home/#' })).toMatch(
+      /^Environment variable MQTT_TOPIC_ROOT received "home\/#"; accepted: one or more levels of letters/,
     );
   });
 

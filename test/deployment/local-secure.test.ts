@@ -142,6 +142,7 @@ describe('npm start -- --secure', () => {
     await expect(
       startSecureFleetBroker({
         hostnames: [],
+        topicRoot: 'devices',
         dataDir,
         port: 8883,
         deviceIds: ['sim-001'],

@@ -9,6 +9,7 @@ import {
   fleetRoleVar,
   loadEnvConfig,
   logLevelVar,
+  topicRootVar,
 } from '@fleet/shared';
 import type { MosquittoProfile } from '../mosquitto-config.js';
 
@@ -58,6 +59,7 @@ export const brokerEnvSpec = {
     accepted: 'a folder path',
     parse: envParsers.text,
   } satisfies EnvVar<string>,
+  topicRoot: topicRootVar,
   logLevel: logLevelVar,
 };
 

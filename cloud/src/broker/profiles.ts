@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatEnvFile } from '@fleet/shared';
+import { formatEnvFile, Topics } from '@fleet/shared';
 import { IMAGE_DATA_DIR, mosquittoListeners, rewriteMosquittoConf } from '../mosquitto-config.js';
 import { BASE_SERVER_NAMES, type BrokerCertificate } from '../secure/certificates.js';
 import {
@@ -131,6 +131,7 @@ export async function prepareProduction(config: BrokerConfig): Promise<PreparedB
     dataDir: config.dataDir,
     port,
     hostnames: config.brokerHostnames,
+    topics: new Topics(config.topicRoot),
     certsDir: config.certsDir,
     adminHost: '127.0.0.1',
     dashboardHost: 'mosquitto',
@@ -161,11 +162,12 @@ export async function prepareProduction(config: BrokerConfig): Promise<PreparedB
     fields: {
       fleet_role: config.fleetRole,
       profile: 'production',
+      topic_root: config.topicRoot,
       listener: `mqtt over TLS ${rendered.port}`,
       certificate: certificate.fields,
       limits,
     },
-    summary: `broker started: FLEET_ROLE=${config.fleetRole}, production profile, MQTT over TLS on port ${rendered.port} (every interface), ${certificate.text}; ${describeLimits(limits)}`,
+    summary: `broker started: FLEET_ROLE=${config.fleetRole}, production profile, MQTT over TLS on port ${rendered.port} (every interface), ${certificate.text}, ACLs under ${config.topicRoot}/; ${describeLimits(limits)}`,
     warnings,
   };
 }

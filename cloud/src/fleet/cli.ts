@@ -110,7 +110,7 @@ export async function runFleet(argv: readonly string[], io: FleetIo): Promise<nu
   let admin: DynsecAdmin;
   try {
     connection = await adminConnection(parsed.dataDir, io.env);
-    admin = await DynsecAdmin.connect(connection.options);
+    admin = await DynsecAdmin.connect({ ...connection.options, topics: connection.topics });
   } catch (error) {
     io.stderr.write(`The broker's administrator could not connect: ${sentence(error)}\n`);
     return 1;

@@ -8,6 +8,8 @@ import {
   mqttSettings,
   mqttTransportOptions,
   parseEnvFile,
+  Topics,
+  topicRootVar,
 } from '@fleet/shared';
 import { secureLayout } from '../secure/layout.js';
 
@@ -16,6 +18,8 @@ export interface EnvConnection {
   /** e.g. mqtts://127.0.0.1:8883 */
   url: string;
   options: MqttTransportOptions;
+  /** The fleet's topics under MQTT_TOPIC_ROOT, as the same variables give it (default `devices`). */
+  topics: Topics;
 }
 
 /**
@@ -28,14 +32,19 @@ export async function connectionFromEnv(
 ): Promise<EnvConnection> {
   try {
     const settings = mqttSettings(loadEnvConfig(mqttEnvSpec, variables));
-    return { url: brokerLabel(settings), options: await mqttTransportOptions(settings) };
+    const { topicRoot } = loadEnvConfig({ topicRoot: topicRootVar }, variables);
+    return {
+      url: brokerLabel(settings),
+      options: await mqttTransportOptions(settings),
+      topics: new Topics(topicRoot),
+    };
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(`${source}: ${error.message}`);
     throw error;
   }
 }
 
-const MQTT_VARIABLES = Object.values(mqttEnvSpec).map((variable) => variable.env);
+const MQTT_VARIABLES = [...Object.values(mqttEnvSpec).map((variable) => variable.env), topicRootVar.env];
 
 /**
  * How to reach the broker as fleet-admin: D/secure/broker-admin.env, which the broker writes when it starts,

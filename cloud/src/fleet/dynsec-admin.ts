@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { topics } from '@fleet/shared';
+import { Topics } from '@fleet/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { newPassword } from '../secure/env-files.js';
 import {
@@ -38,6 +38,8 @@ export interface DeviceCredential {
 export interface DynsecAdminOptions {
   /** How long to wait for the broker's answer to a command; default 5 s. */
   timeoutMs?: number;
+  /** The fleet's topics (MQTT_TOPIC_ROOT): a device's role allows its own topics under this root. */
+  topics?: Topics;
 }
 
 /**
@@ -49,12 +51,14 @@ export interface DynsecAdminOptions {
 export class DynsecAdmin {
   private subscribed: Promise<void> | undefined;
   private readonly timeoutMs: number;
+  private readonly topics: Topics;
 
   constructor(
     private readonly client: MqttClient,
     options: DynsecAdminOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.topics = options.topics ?? new Topics();
   }
 
   /**
@@ -74,7 +78,7 @@ export class DynsecAdmin {
   /** A new device credential: its role (its own topics only) and its client, bound to client id edge-<id>. */
   async addDevice(id: string): Promise<DeviceCredential> {
     assertDeviceId(id);
-    const role = deviceRole(id);
+    const role = deviceRole(id, this.topics);
     const password = newPassword();
     const clientId = deviceClientId(id);
     const [created, client] = await this.send([
@@ -101,7 +105,7 @@ export class DynsecAdmin {
 
   /**
    * Revokes a device: its client is deleted (the broker disconnects it at once and refuses its next
-   * CONNECT), then its role, then its retained status becomes offline so the dashboard shows it so.
+   * CONNECT), then its role, then its retained availability becomes `offline` so the dashboard shows it so.
    */
   async removeDevice(id: string): Promise<void> {
     assertDeviceId(id);
@@ -115,10 +119,8 @@ export class DynsecAdmin {
     for (const answer of [client, role]) {
       if (answer?.error && !/not found$/.test(answer.error)) refused(answer, id);
     }
-    await this.client.publishAsync(topics.status(id), JSON.stringify({ device_id: id, online: false }), {
-      qos: 1,
-      retain: true,
-    });
+    // Its retained status keeps its last known state; its retained availability says it is gone.
+    await this.client.publishAsync(this.topics.availability(id), 'offline', { qos: 1, retain: true });
   }
 
   /** The ids of the devices that have a credential, sorted. */

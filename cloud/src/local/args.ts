@@ -27,6 +27,8 @@ export interface LauncherOptions {
   secure: boolean;
   /** With `secure`: BROKER_HOSTNAMES, the names devices on other machines use (certificate, env files). */
   brokerHostnames: string[];
+  /** MQTT_TOPIC_ROOT: the children read it from the environment; the secure broker's ACLs follow it. */
+  topicRoot: string;
   /** Address the dashboard and the embedded broker listen on. */
   host: string;
   /** Folder of the dashboard's and the devices' data (relative to the working directory, or absolute). */
@@ -181,9 +183,14 @@ function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResu
     );
   }
   let brokerHostnames: string[] = [];
+  let topicRoot: string;
   try {
-    if (secure)
-      brokerHostnames = loadBrokerConfig({ BROKER_HOSTNAMES: env.BROKER_HOSTNAMES }).brokerHostnames;
+    const broker = loadBrokerConfig({
+      BROKER_HOSTNAMES: secure ? env.BROKER_HOSTNAMES : undefined,
+      MQTT_TOPIC_ROOT: env.MQTT_TOPIC_ROOT,
+    });
+    brokerHostnames = broker.brokerHostnames;
+    topicRoot = broker.topicRoot;
   } catch (error) {
     if (error instanceof ConfigError) throw new ArgumentError(error.message);
     throw error;
@@ -202,6 +209,7 @@ function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResu
       wsPort: portChoice(flagPort('ws-port'), undefined, DEFAULT_WS_PORT),
       secure,
       brokerHostnames,
+      topicRoot,
       host,
       dataDir,
       externalBroker: brokerHost ? { host: brokerHost, port: mqttPort.port } : null,

@@ -185,6 +185,7 @@ export class LocalFleet {
         dataDir,
         port,
         hostnames: options.brokerHostnames,
+        topicRoot: options.topicRoot,
         deviceIds,
         logger,
         onLine: (line) => this.deps.output.stdout.write(`[mosquitto] ${line}\n`),

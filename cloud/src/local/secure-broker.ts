@@ -15,6 +15,8 @@ export interface SecureFleetBrokerOptions {
   port: number;
   /** BROKER_HOSTNAMES: the names devices on other machines use; the first one goes into the env files. */
   hostnames: readonly string[];
+  /** MQTT_TOPIC_ROOT: the ACLs and the env files follow it. */
+  topicRoot: string;
   /** The simulated devices to give a credential and an env file. */
   deviceIds: readonly string[];
   logger: BrokerLogger;
@@ -62,6 +64,7 @@ export async function startSecureFleetBroker(options: SecureFleetBrokerOptions):
     dataDir: options.dataDir,
     port: options.port,
     hostnames: options.hostnames,
+    topicRoot: options.topicRoot,
     logger: options.logger,
     binary,
     onLine: options.onLine,
@@ -99,7 +102,7 @@ export async function startSecureFleetBroker(options: SecureFleetBrokerOptions):
  */
 async function provision(dataDir: string, ids: readonly string[]): Promise<Map<string, string>> {
   const connection = await adminConnection(dataDir, {});
-  const admin = await DynsecAdmin.connect(connection.options);
+  const admin = await DynsecAdmin.connect({ ...connection.options, topics: connection.topics });
   try {
     const client = await clientVariables(dataDir, connection);
     return await provisionDevices(admin, dataDir, client, ids);

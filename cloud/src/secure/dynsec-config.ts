@@ -1,5 +1,6 @@
 import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { Topics } from '@fleet/shared';
 import { type FileOwner, writeFileAtomic } from './file-access.js';
 import {
   ADMIN_USER,
@@ -8,6 +9,8 @@ import {
   DEFAULT_ACL_ACCESS,
   type DynsecRole,
   dashboardRole,
+  deviceIdOfRole,
+  deviceRole,
   RESERVED_USERS,
 } from './roles.js';
 
@@ -85,9 +88,15 @@ function asArray<T>(value: unknown): T[] {
 /**
  * The dynamic security file this start wants: the default ACL access, the fleet-admin and dashboard roles
  * and the two service clients (their hashes from the env files' passwords; an unchanged password keeps its
- * hash) as the code says; every device client and role, and anything else, kept as it is.
+ * hash) as the code says; every device role's ACLs made to match the code and the fleet's topic root
+ * (MQTT_TOPIC_ROOT may have changed, or a release added a topic); every device client, and anything else,
+ * kept as it is.
  */
-export function reconcileDynsecConfig(existing: unknown, passwords: ServicePasswords): DynsecConfig {
+export function reconcileDynsecConfig(
+  existing: unknown,
+  passwords: ServicePasswords,
+  topics: Topics,
+): DynsecConfig {
   const base = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : {};
   const clients = asArray<DynsecClient>(base.clients);
   const roles = asArray<{ rolename: string }>(base.roles);
@@ -100,7 +109,16 @@ export function reconcileDynsecConfig(existing: unknown, passwords: ServicePassw
       serviceClient(DASHBOARD_USER, 'Dashboard server', passwords.dashboard, find(DASHBOARD_USER)),
       ...clients.filter((client) => !RESERVED_USERS.includes(client.username)),
     ],
-    roles: [adminRole, dashboardRole, ...roles.filter((role) => !RESERVED_USERS.includes(role.rolename))],
+    roles: [
+      adminRole(topics),
+      dashboardRole(topics),
+      ...roles
+        .filter((role) => !RESERVED_USERS.includes(role.rolename))
+        .map((role) => {
+          const deviceId = deviceIdOfRole(role.rolename);
+          return deviceId === null ? role : { ...role, acls: deviceRole(deviceId, topics).acls };
+        }),
+    ],
     groups: asArray(base.groups),
   };
 }
@@ -112,6 +130,7 @@ export function reconcileDynsecConfig(existing: unknown, passwords: ServicePassw
 export async function writeDynsecConfig(
   path: string,
   passwords: ServicePasswords,
+  topics: Topics,
   owner?: FileOwner,
 ): Promise<DynsecConfig> {
   let existing: unknown;
@@ -124,7 +143,7 @@ export async function writeDynsecConfig(
       );
     }
   }
-  const config = reconcileDynsecConfig(existing, passwords);
+  const config = reconcileDynsecConfig(existing, passwords, topics);
   await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`, 0o600, owner);
   return config;
 }

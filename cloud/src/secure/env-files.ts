@@ -58,6 +58,8 @@ export interface EnvFilesOptions {
   dashboardHost: string;
   /** The host client.env names: what devices outside use (first of BROKER_HOSTNAMES, else localhost). */
   clientHost: string;
+  /** MQTT_TOPIC_ROOT, written in every file: the broker's ACLs follow it, so its clients must use it. */
+  topicRoot: string;
   /** A folder that gets a copy of dashboard.env for the dashboard's container. */
   sharedDir?: string | undefined;
   /** Owner of that copy (the dashboard image's `node` user); unset keeps this process's user. */
@@ -71,6 +73,7 @@ export interface EnvFilesOptions {
  */
 export async function writeEnvFiles(options: EnvFilesOptions): Promise<ServicePasswords> {
   const { layout, port, caCertPem, serverName } = options;
+  const root = { MQTT_TOPIC_ROOT: options.topicRoot };
   const passwordIn = async (path: string) =>
     (await readEnvFileIfExists(path))?.MQTT_PASSWORD || newPassword();
   const passwords = {
@@ -81,6 +84,7 @@ export async function writeEnvFiles(options: EnvFilesOptions): Promise<ServicePa
   const admin = formatEnvFile(
     {
       ...connectionVariables({ host: options.adminHost, port, caCertPem, serverName }),
+      ...root,
       MQTT_USERNAME: ADMIN_USER,
       MQTT_PASSWORD: passwords.admin,
     },
@@ -92,6 +96,7 @@ export async function writeEnvFiles(options: EnvFilesOptions): Promise<ServicePa
   const dashboard = formatEnvFile(
     {
       ...connectionVariables({ host: options.dashboardHost, port, caCertPem, serverName }),
+      ...root,
       MQTT_USERNAME: DASHBOARD_USER,
       MQTT_PASSWORD: passwords.dashboard,
     },
@@ -100,9 +105,10 @@ export async function writeEnvFiles(options: EnvFilesOptions): Promise<ServicePa
       'Change MQTT_PASSWORD and restart the broker to rotate it.',
     ],
   );
-  const client = formatEnvFile(connectionVariables({ host: options.clientHost, port, caCertPem }), [
-    'What a device needs to reach this broker, besides its own MQTT_USERNAME and MQTT_PASSWORD.',
-  ]);
+  const client = formatEnvFile(
+    { ...connectionVariables({ host: options.clientHost, port, caCertPem }), ...root },
+    ['What a device needs to reach this broker, besides its own MQTT_USERNAME and MQTT_PASSWORD.'],
+  );
   await writeFileAtomic(layout.adminEnv, admin, 0o600);
   await writeFileAtomic(layout.dashboardEnv, dashboard, 0o600);
   await writeFileAtomic(layout.clientEnv, client, 0o644);

@@ -1,4 +1,4 @@
-import { DEVICE_ID_ACCEPTED, isValidDeviceId, topics } from '@fleet/shared';
+import { DEVICE_ID_ACCEPTED, isValidDeviceId, type Topics } from '@fleet/shared';
 
 /** The service users of the production profile; no device may take these names. */
 export const ADMIN_USER = 'fleet-admin';
@@ -40,30 +40,35 @@ export const DEFAULT_ACL_ACCESS = {
 } as const;
 
 /**
- * fleet-admin: the dynamic security API, and the retained offline status of a device it removes. The
- * plugin's answers need publishClientReceive too: defaultACLAccess never lets a $CONTROL topic through
+ * fleet-admin: the dynamic security API, and the retained `offline` availability of a device it removes.
+ * The plugin's answers need publishClientReceive too: defaultACLAccess never lets a $CONTROL topic through
  * (plugins/dynamic-security/acl.c, acl_check), so without it the commands work and no answer arrives.
  */
-export const adminRole: DynsecRole = {
-  rolename: ADMIN_USER,
-  acls: [
-    allow('publishClientSend', '$CONTROL/dynamic-security/#'),
-    allow('publishClientReceive', '$CONTROL/dynamic-security/#'),
-    allow('subscribePattern', '$CONTROL/dynamic-security/#'),
-    allow('publishClientSend', 'devices/+/status'),
-  ],
-};
+export function adminRole(topics: Topics): DynsecRole {
+  return {
+    rolename: ADMIN_USER,
+    acls: [
+      allow('publishClientSend', '$CONTROL/dynamic-security/#'),
+      allow('publishClientReceive', '$CONTROL/dynamic-security/#'),
+      allow('subscribePattern', '$CONTROL/dynamic-security/#'),
+      allow('publishClientSend', topics.allDevices('availability')),
+    ],
+  };
+}
 
-/** dashboard: every device's data, status and acks in; commands to any device out. */
-export const dashboardRole: DynsecRole = {
-  rolename: DASHBOARD_USER,
-  acls: [
-    allow('subscribePattern', topics.allDevices('data')),
-    allow('subscribePattern', topics.allDevices('status')),
-    allow('subscribePattern', topics.allDevices('ack')),
-    allow('publishClientSend', topics.allDevices('commands')),
-  ],
-};
+/** dashboard: every device's data, status, availability and acks in; commands to any device out. */
+export function dashboardRole(topics: Topics): DynsecRole {
+  return {
+    rolename: DASHBOARD_USER,
+    acls: [
+      allow('subscribePattern', topics.allDevices('data')),
+      allow('subscribePattern', topics.allDevices('status')),
+      allow('subscribePattern', topics.allDevices('availability')),
+      allow('subscribePattern', topics.allDevices('ack')),
+      allow('publishClientSend', topics.allDevices('commands')),
+    ],
+  };
+}
 
 /** Throws one sentence when `id` cannot be a device's user name. */
 export function assertDeviceId(id: string): void {
@@ -80,17 +85,25 @@ export function deviceRoleName(id: string): string {
   return `device-${id}`;
 }
 
-export function deviceRole(id: string): DynsecRole {
+/** A device's role under the fleet's topic root: it publishes on its own topics and reads its own commands. */
+export function deviceRole(id: string, topics: Topics): DynsecRole {
   assertDeviceId(id);
   return {
     rolename: deviceRoleName(id),
     acls: [
       allow('publishClientSend', topics.data(id)),
       allow('publishClientSend', topics.status(id)),
+      allow('publishClientSend', topics.availability(id)),
       allow('publishClientSend', topics.ack(id)),
       allow('subscribeLiteral', topics.commands(id)),
     ],
   };
+}
+
+/** The device id of a device role's name, or null for another role. */
+export function deviceIdOfRole(rolename: string): string | null {
+  const id = rolename.startsWith('device-') ? rolename.slice('device-'.length) : '';
+  return isValidDeviceId(id) && !RESERVED_USERS.includes(id) ? id : null;
 }
 
 /** The client id a device's credential is bound to: the edge's own (`edge-<id>`). */

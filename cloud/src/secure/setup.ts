@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Topics } from '@fleet/shared';
 import {
   defaultMosquittoConfPath,
   findDynsecPlugin,
@@ -28,6 +29,8 @@ export interface SecureSetupOptions {
   port: number;
   /** BROKER_HOSTNAMES: names or addresses devices use; the first one goes in client.env. */
   hostnames: readonly string[];
+  /** The fleet's topics (MQTT_TOPIC_ROOT): the ACLs of the service and device roles follow them. */
+  topics: Topics;
   /** A folder that may hold the user's own certificate (CERTS_DIR). */
   certsDir?: string | undefined;
   /** The host broker-admin.env names; default 127.0.0.1. */
@@ -90,10 +93,11 @@ export async function setupSecureBroker(options: SecureSetupOptions): Promise<Se
     adminHost: options.adminHost ?? '127.0.0.1',
     dashboardHost: options.dashboardHost ?? '127.0.0.1',
     clientHost: options.hostnames[0] ?? 'localhost',
+    topicRoot: options.topics.root,
     sharedDir: options.sharedDir,
     sharedOwner: options.sharedOwner,
   });
-  await writeDynsecConfig(layout.dynsecConfig, passwords, runAs);
+  await writeDynsecConfig(layout.dynsecConfig, passwords, options.topics, runAs);
   return { layout, port: options.port, certificate, caCertPem, runAs };
 }
 

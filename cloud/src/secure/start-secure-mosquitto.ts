@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { Topics } from '@fleet/shared';
 import { pino } from 'pino';
 import { type BrokerLogger, serializeLifecycle } from '../broker-handle.js';
 import { freePort } from '../free-port.js';
@@ -18,6 +19,8 @@ export interface SecureMosquittoOptions {
   hostnames?: readonly string[];
   /** A folder with a certificate of your own (server.crt, server.key, optionally ca.crt). */
   certsDir?: string;
+  /** MQTT_TOPIC_ROOT: the roles' ACLs and the env files follow it; default `devices`. */
+  topicRoot?: string;
   logger?: BrokerLogger;
   /** default /usr/sbin/mosquitto */
   binary?: string;
@@ -74,6 +77,7 @@ export async function startSecureMosquitto(options: SecureMosquittoOptions): Pro
       dataDir: options.dataDir,
       port,
       hostnames: options.hostnames ?? [],
+      topics: new Topics(options.topicRoot),
       certsDir: options.certsDir,
     });
     const rendered = await renderProductionConf(setup.layout, {
