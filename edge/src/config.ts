@@ -21,7 +21,9 @@ import {
   mqttSettings,
   THRESHOLD_MAX_C,
   THRESHOLD_MIN_C,
+  topicRootVar,
 } from '@fleet/shared';
+import { CLOCK_SYNC_SOURCES, type ClockSyncSource } from './clock/system-device-clock.js';
 
 export { DEFAULT_BROKER_HOST } from '@fleet/shared';
 
@@ -73,6 +75,7 @@ export const edgeEnvSpec = {
     parse: envParsers.matching(DEVICE_ID_PATTERN),
   }),
   ...mqttEnvSpec,
+  topicRoot: topicRootVar,
   sensor: envVar<SensorChoice>({
     env: 'SENSOR',
     doc: '"bme280" needs the chip (BME280 or BMP280) on I²C; "synthetic" simulates it; "auto" uses the chip when found.',
@@ -149,6 +152,13 @@ export const edgeEnvSpec = {
     default: DEFAULT_OUTBOX_MAX,
     accepted: 'a whole number from 100 to 1000000',
     parse: envParsers.integer(100, 1_000_000),
+  }),
+  clockSyncSource: envVar<ClockSyncSource>({
+    env: 'CLOCK_SYNC_SOURCE',
+    doc: 'How the device knows that its clock is synchronised (each reading says so in clock_synced): "kernel" reads the kernel\'s NTP state with adjtimex (in a balena container, the host\'s chrony sets it); "floor" trusts a clock later than the firmware\'s release date and the last synchronised time this device saw; "auto" uses kernel when adjtimex answers at start, else floor.',
+    default: 'auto',
+    accepted: `one of ${CLOCK_SYNC_SOURCES.join(', ')}`,
+    parse: envParsers.oneOf(CLOCK_SYNC_SOURCES),
   }),
   logLevel: logLevelVar,
   envFile: envFileVar,

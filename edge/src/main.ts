@@ -1,4 +1,5 @@
 import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
 import {
   brokerLabel,
   ConfigError,
@@ -12,8 +13,9 @@ import {
   isEntryPoint,
   type Logger,
   type LogLevel,
-  systemClock,
 } from '@fleet/shared';
+import { ClockFloor, LAST_SYNCED_FILE } from './clock/clock-floor.js';
+import { SystemDeviceClock } from './clock/system-device-clock.js';
 import { type EdgeConfig, edgeEnvSpec, loadEdgeConfig } from './config.js';
 import type { Device } from './device/device.js';
 import { openDevice } from './device/open-device.js';
@@ -49,10 +51,17 @@ export async function main(env: NodeJS.ProcessEnv = process.env, hostname = osHo
     startupFailure(error);
   }
   const logger = createLogger(SERVICE, config.logLevel, { device_id: config.deviceId });
-  const clock = systemClock;
+  const clock = new SystemDeviceClock({
+    source: config.clockSyncSource,
+    floor: new ClockFloor({
+      file: join(config.dataDir, LAST_SYNCED_FILE),
+      logger: logger.child({ component: 'clock' }),
+    }),
+    logger,
+  });
 
   let device: Device | null = null;
-  const signals = exitOnStopSignals(logger, () => device?.stop());
+  const signals = exitOnStopSignals(logger, () => device?.stop().then(() => clock.stop()));
 
   try {
     const reader = await selectSensor({
@@ -67,11 +76,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env, hostname = osHo
     const opened = await openDevice({ config, logger, clock, reader, led });
     device = opened.device;
     logStartup(logger, config, opened, reader, led.description);
+    await clock.start();
   } catch (error) {
     startupFailure(error, config.logLevel);
   }
   if (signals.requested) {
     await device.stop();
+    await clock.stop();
     process.exit(0);
   }
   device.start();
@@ -90,6 +101,7 @@ function logStartup(
       sensor: { source: reader.source, bus: reader.bus, address: reader.address },
       broker: brokerLabel(config.mqtt),
       mqtt_user: config.mqtt.username,
+      topic_root: config.topicRoot,
       led,
       data_dir: config.dataDir,
       firmware: startup.firmware,
@@ -99,7 +111,7 @@ function logStartup(
       overridden_by_env: startup.overriddenByEnv,
       env: describeEnvConfig(edgeEnvSpec, config),
     },
-    `edge ${config.deviceId}: ${reader.source} sensor, broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ''}, LED ${led}, data in ${config.dataDir}`,
+    `edge ${config.deviceId}: ${reader.source} sensor, broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ''}, topics ${config.topicRoot}/${config.deviceId}/…, LED ${led}, data in ${config.dataDir}`,
   );
   if (startup.overriddenByEnv.length > 0) {
     logger.info(

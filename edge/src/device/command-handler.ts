@@ -7,7 +7,7 @@ import {
   type Logger,
   parseCommand,
   parseJsonObject,
-  topics,
+  type Topics,
 } from '@fleet/shared';
 import type { MessageLink } from '../mqtt/types.js';
 import { buildAck } from './message-builders.js';
@@ -32,6 +32,8 @@ export interface CommandHandlerOptions {
   link: MessageLink;
   logger: Logger;
   clock: Clock;
+  /** The fleet's topics, under MQTT_TOPIC_ROOT. */
+  topics: Topics;
 }
 
 const SETTING_FIELDS = ['mode', 'intervalle', 'seuil_alerte', 'actif'] as const;
@@ -47,7 +49,7 @@ export class CommandHandler {
   private readonly ackTopic: string;
 
   constructor(private readonly options: CommandHandlerOptions) {
-    this.ackTopic = topics.ack(options.deviceId);
+    this.ackTopic = options.topics.ack(options.deviceId);
   }
 
   /** Queues a raw payload; resolves with its ack once it is handled and the ack is on its way. */

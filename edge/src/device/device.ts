@@ -1,11 +1,5 @@
-import {
-  type Clock,
-  type DeviceSettings,
-  type Logger,
-  type OnlineStatus,
-  type OtaStatus,
-  topics,
-} from '@fleet/shared';
+import type { DeviceSettings, Logger, OnlineStatus, OtaStatus, Topics } from '@fleet/shared';
+import type { DeviceClock } from '../clock/types.js';
 import type { AlertLed } from '../gpio/types.js';
 import type { MessageLink } from '../mqtt/types.js';
 import { OtaSimulator } from '../ota/ota-simulator.js';
@@ -20,7 +14,10 @@ import { TelemetryPublisher } from './telemetry-publisher.js';
 export interface DeviceOptions {
   deviceId: string;
   logger: Logger;
-  clock: Clock;
+  /** Wall clock for timestamps, monotonic clock for durations, and whether the wall clock is synchronised. */
+  clock: DeviceClock;
+  /** The fleet's topics, under MQTT_TOPIC_ROOT. */
+  topics: Topics;
   link: MessageLink;
   sensor: HealthySensor;
   led: AlertLed;
@@ -47,7 +44,7 @@ export interface DeviceOptions {
  */
 export class Device implements CommandTarget {
   private readonly log: Logger;
-  private readonly clock: Clock;
+  private readonly clock: DeviceClock;
   private readonly scheduler: ReadingScheduler;
   private readonly publisher: TelemetryPublisher;
   private readonly commands: CommandHandler;
@@ -67,10 +64,10 @@ export class Device implements CommandTarget {
     const { deviceId, logger, clock, startup } = options;
     this.log = logger.child({ component: 'device' });
     this.clock = clock;
-    this.statusTopic = topics.status(deviceId);
+    this.statusTopic = options.topics.status(deviceId);
     this.currentSettings = { ...startup.settings };
     this.currentFirmware = startup.firmware;
-    this.startedAtMs = clock.now().getTime();
+    this.startedAtMs = clock.monotonicMs();
     this.alert = new AlertIndicator({
       led: options.led,
       logger: this.log,
@@ -82,7 +79,7 @@ export class Device implements CommandTarget {
     this.publisher = new TelemetryPublisher({
       outbox: options.outbox,
       link: options.link,
-      topic: topics.data(deviceId),
+      topic: options.topics.data(deviceId),
       logger: this.log,
       window: options.publishWindow,
     });
@@ -92,6 +89,7 @@ export class Device implements CommandTarget {
       link: options.link,
       logger: this.log,
       clock,
+      topics: options.topics,
     });
     this.ota = new OtaSimulator({
       currentVersion: startup.firmware,
@@ -127,6 +125,7 @@ export class Device implements CommandTarget {
       sensor: this.options.sensor.status(),
       ota: this.ota.status,
       now: this.clock.now(),
+      clockSynced: this.clock.synced(),
     });
   }
 
@@ -139,7 +138,7 @@ export class Device implements CommandTarget {
     if (this.phase !== 'new') return;
     this.phase = 'running';
     const { link, sensor } = this.options;
-    this.startedAtMs = this.clock.now().getTime();
+    this.startedAtMs = this.clock.monotonicMs();
     sensor.start();
     this.removeSensorListener = sensor.onChange(() => this.publishStatus());
     link.setOnlineStatus(() => JSON.stringify(this.status()));
@@ -178,8 +177,7 @@ export class Device implements CommandTarget {
     // A failed write rejects here, having changed nothing in the store: the command is then rejected.
     await this.options.state.update({ settings: next });
     this.currentSettings = { ...next };
-    const now = this.clock.now().getTime();
-    if (next.mode !== before.mode) this.battery.setMode(next.mode, now);
+    if (next.mode !== before.mode) this.battery.setMode(next.mode, this.clock.monotonicMs());
     if (next.seuil_alerte !== before.seuil_alerte) this.alert.thresholdChanged(next.seuil_alerte);
     this.scheduler.update(this.currentSettings);
   }
@@ -214,16 +212,19 @@ export class Device implements CommandTarget {
       return;
     }
     const takenAt = this.clock.now();
+    const takenAtMs = this.clock.monotonicMs();
+    const clockSynced = this.clock.synced();
     const alerte = this.alert.update(reading.temperature, this.currentSettings.seuil_alerte);
     const seq = await this.options.seq.next();
     const telemetry = buildTelemetry({
       deviceId: this.options.deviceId,
       reading,
       takenAt,
-      uptime: Math.max(0, Math.floor((takenAt.getTime() - this.startedAtMs) / 1000)),
+      clockSynced,
+      uptime: Math.max(0, Math.floor((takenAtMs - this.startedAtMs) / 1000)),
       seq,
       source: this.options.sensor.status().source,
-      batterie: this.battery.level(takenAt.getTime()),
+      batterie: this.battery.level(takenAtMs),
       settings: this.currentSettings,
       firmware: this.currentFirmware,
       alerte,

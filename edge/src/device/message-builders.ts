@@ -1,11 +1,12 @@
-import type {
-  Ack,
-  DeviceSettings,
-  OnlineStatus,
-  OtaStatus,
-  SensorSource,
-  SensorStatus,
-  Telemetry,
+import {
+  type Ack,
+  type DeviceSettings,
+  type OnlineStatus,
+  type OtaStatus,
+  SCHEMA_VERSION,
+  type SensorSource,
+  type SensorStatus,
+  type Telemetry,
 } from '@fleet/shared';
 import type { Reading } from '../sensor/types.js';
 
@@ -14,7 +15,9 @@ export interface TelemetryParts {
   deviceId: string;
   reading: Reading;
   takenAt: Date;
-  /** Whole seconds since the service started. */
+  /** Whether the wall clock (`takenAt`) was synchronised when the reading was taken. */
+  clockSynced: boolean;
+  /** Whole seconds since the service started, from the monotonic clock. */
   uptime: number;
   seq: number;
   source: SensorSource;
@@ -35,6 +38,7 @@ export function isFiniteReading(reading: Reading): boolean {
 
 export function buildTelemetry(parts: TelemetryParts): Telemetry {
   return {
+    v: SCHEMA_VERSION,
     device_id: parts.deviceId,
     timestamp: parts.takenAt.toISOString(),
     temperature: parts.reading.temperature,
@@ -47,6 +51,7 @@ export function buildTelemetry(parts: TelemetryParts): Telemetry {
     uptime: parts.uptime,
     seq: parts.seq,
     source: parts.source,
+    clock_synced: parts.clockSynced,
   };
 }
 
@@ -58,11 +63,14 @@ export interface StatusParts {
   sensor: SensorStatus;
   ota: OtaStatus;
   now: Date;
+  /** Whether the wall clock is synchronised now. */
+  clockSynced: boolean;
 }
 
-/** The retained `devices/{id}/status` of a running device. */
+/** The retained `{root}/{id}/status`: the device's state, kept by the broker while it is offline. */
 export function buildOnlineStatus(parts: StatusParts): OnlineStatus {
   return {
+    v: SCHEMA_VERSION,
     device_id: parts.deviceId,
     online: true,
     firmware: parts.firmware,
@@ -73,6 +81,7 @@ export function buildOnlineStatus(parts: StatusParts): OnlineStatus {
     alerte: parts.alerte,
     sensor: { ...parts.sensor },
     ota: { ...parts.ota },
+    clock_synced: parts.clockSynced,
     timestamp: parts.now.toISOString(),
   };
 }
@@ -89,6 +98,7 @@ export interface AckParts {
 /** `devices/{id}/ack`: applied when there is no error, rejected with the error sentence otherwise. */
 export function buildAck(parts: AckParts): Ack {
   return {
+    v: SCHEMA_VERSION,
     device_id: parts.deviceId,
     command_id: parts.commandId,
     status: parts.error === null ? 'applied' : 'rejected',

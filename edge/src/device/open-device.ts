@@ -1,4 +1,5 @@
-import { type Clock, type Logger, mqttTransportOptions } from '@fleet/shared';
+import { type Logger, mqttTransportOptions, Topics } from '@fleet/shared';
+import type { DeviceClock } from '../clock/types.js';
 import type { EdgeConfig } from '../config.js';
 import type { AlertLed } from '../gpio/types.js';
 import { DeviceLink, type DeviceLinkOptions } from '../mqtt/device-link.js';
@@ -12,7 +13,8 @@ import { Device, type DeviceOptions } from './device.js';
 export interface OpenDeviceOptions {
   config: EdgeConfig;
   logger: Logger;
-  clock: Clock;
+  /** The device's clock (SystemDeviceClock in the service). */
+  clock: DeviceClock;
   /** From selectSensor(). */
   reader: SensorReader;
   /** From createAlertLed(). */
@@ -61,8 +63,10 @@ export async function openDevice(options: OpenDeviceOptions): Promise<OpenedDevi
     logger: logger.child({ component: 'outbox' }),
   });
   await outbox.open();
+  const topics = new Topics(config.topicRoot);
   const link = new DeviceLink({
     deviceId: config.deviceId,
+    topics,
     transport,
     logger,
     clock,
@@ -73,6 +77,7 @@ export async function openDevice(options: OpenDeviceOptions): Promise<OpenedDevi
     deviceId: config.deviceId,
     logger,
     clock,
+    topics,
     link,
     sensor,
     led: options.led,

@@ -1,26 +1,30 @@
 import {
+  type Availability,
   Backoff,
   brokerLabel,
-  type Clock,
   ConnectFailureLog,
   describeConnectFailure,
   type Logger,
   type MqttTransportOptions,
-  type OfflineStatus,
   QOS,
   refusedSubscriptions,
-  systemClock,
-  topics,
+  type Topics,
 } from '@fleet/shared';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { DeviceClock } from '../clock/types.js';
+import { CommandDispatch } from './command-dispatch.js';
 import type { LinkStats, MessageLink, PublishOptions } from './types.js';
+import { withTimeout } from './with-timeout.js';
 
 export interface DeviceLinkOptions {
   deviceId: string;
+  /** The fleet's topics, under MQTT_TOPIC_ROOT. */
+  topics: Topics;
   /** Host, port, TLS and login, from mqttTransportOptions(config.mqtt). */
   transport: MqttTransportOptions;
   logger: Logger;
-  clock?: Clock;
+  /** For the back-off and the stop deadline, which are durations (default: process.hrtime). */
+  clock?: Pick<DeviceClock, 'monotonicMs'>;
   /** Ceiling of the first reconnect delay; doubles on each failed attempt up to `maxReconnectMs` (jittered). */
   initialReconnectMs?: number;
   maxReconnectMs?: number;
@@ -28,24 +32,32 @@ export interface DeviceLinkOptions {
   random?: () => number;
   /** How long `stop()` may take before the connection is dropped without a goodbye. */
   stopTimeoutMs?: number;
+  /** How long a command's handler may take before the link reads on without acknowledging it (default 20 s). */
+  commandTimeoutMs?: number;
 }
 
 type Pending = { reject: (error: Error) => void };
 
+const monotonicNow = () => Number(process.hrtime.bigint()) / 1e6;
+
 /**
  * The device's only MQTT connection: persistent session (`clean: false`, client id `edge-<deviceId>`), QoS 1,
- * a retained last will saying the device is offline, the retained online status on every (re)connect, the
- * command subscription, and reconnects with a growing back-off. A broker that is not up yet is waited for.
+ * reconnects with a growing back-off, and a broker that is not up yet is waited for. Presence is on
+ * `{root}/{id}/availability` (retained text): `online` after the retained status on every (re)connect,
+ * `offline` on a clean stop and as the last will. The retained status is never replaced by either, so it
+ * keeps the device's last known state while it is away. A command is acknowledged to the broker (PUBACK)
+ * only once its handler's promise has settled (see CommandDispatch).
  */
 export class DeviceLink implements MessageLink {
   private client: MqttClient | null = null;
   private readonly log: Logger;
-  private readonly clock: Clock;
+  private readonly monotonicMs: () => number;
   private readonly backoff: Backoff;
   private readonly commandTopic: string;
   private readonly statusTopic: string;
+  private readonly availabilityTopic: string;
+  private readonly commands: CommandDispatch;
   private onlineStatus: (() => string) | null = null;
-  private readonly commandHandlers: Array<(payload: Buffer) => void> = [];
   private readonly connectionHandlers: Array<(connected: boolean) => void> = [];
   private readonly pending = new Set<Pending>();
   private isConnected = false;
@@ -59,17 +71,24 @@ export class DeviceLink implements MessageLink {
 
   constructor(private readonly options: DeviceLinkOptions) {
     this.log = options.logger.child({ component: 'mqtt' });
-    this.clock = options.clock ?? systemClock;
+    const clock = options.clock;
+    this.monotonicMs = clock ? () => clock.monotonicMs() : monotonicNow;
     this.backoff = new Backoff({
       initialMs: options.initialReconnectMs ?? 1_000,
       maxMs: options.maxReconnectMs ?? 30_000,
+      now: this.monotonicMs,
       ...(options.random ? { random: options.random } : {}),
     });
     this.failures = new ConnectFailureLog(this.log);
     const { host, port, protocol } = options.transport;
     this.broker = brokerLabel({ host, port, tls: protocol === 'mqtts' });
-    this.commandTopic = topics.commands(options.deviceId);
-    this.statusTopic = topics.status(options.deviceId);
+    this.commandTopic = options.topics.commands(options.deviceId);
+    this.statusTopic = options.topics.status(options.deviceId);
+    this.availabilityTopic = options.topics.availability(options.deviceId);
+    this.commands = new CommandDispatch({
+      logger: this.log,
+      timeoutMs: options.commandTimeoutMs ?? 20_000,
+    });
   }
 
   get connected(): boolean {
@@ -88,8 +107,8 @@ export class DeviceLink implements MessageLink {
     this.onlineStatus = provider;
   }
 
-  onCommand(handler: (payload: Buffer) => void): void {
-    this.commandHandlers.push(handler);
+  onCommand(handler: (payload: Buffer) => Promise<unknown>): void {
+    this.commands.add(handler);
   }
 
   onConnectionChange(handler: (connected: boolean) => void): void {
@@ -99,8 +118,8 @@ export class DeviceLink implements MessageLink {
   /** Starts connecting in the background and returns at once; the link keeps trying until `stop()`. */
   start(): void {
     if (this.client) return;
-    const { transport, deviceId } = this.options;
-    const will: OfflineStatus = { device_id: deviceId, online: false };
+    const { transport } = this.options;
+    const offline: Availability = 'offline';
     const clientOptions: IClientOptions = {
       ...transport,
       clientId: this.clientId,
@@ -112,7 +131,7 @@ export class DeviceLink implements MessageLink {
       // jittered and growing (this first value only switches reconnecting on).
       reconnectPeriod: this.backoff.initialMs,
       reconnectOnConnackError: true,
-      will: { topic: this.statusTopic, payload: Buffer.from(JSON.stringify(will)), qos: QOS, retain: true },
+      will: { topic: this.availabilityTopic, payload: Buffer.from(offline), qos: QOS, retain: true },
     };
     this.log.info(
       {
@@ -120,20 +139,29 @@ export class DeviceLink implements MessageLink {
         client_id: this.clientId,
         user: transport.username ?? null,
         tls: transport.protocol === 'mqtts',
+        topic_root: this.options.topics.root,
       },
       'connecting to the MQTT broker',
     );
     const client = mqtt.connect(clientOptions);
     this.client = client;
+    // mqtt.js sends a QoS 1 PUBACK when handleMessage calls back, and reads no further packet meanwhile.
+    client.handleMessage = (packet: IPublishPacket, callback) => {
+      if (packet.topic !== this.commandTopic) {
+        callback();
+        return;
+      }
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      this.commands.dispatch(payload, packet.messageId).then(
+        () => callback(),
+        (error: Error) => callback(error),
+      );
+    };
     client.on('connect', (connack) => void this.handleConnect(client, connack.sessionPresent));
     client.on('reconnect', () => this.log.debug('reconnecting to the MQTT broker'));
     // Before mqtt.js's own 'close' listener, which arms the next attempt with options.reconnectPeriod.
     client.prependListener('close', () => this.handleClose(client));
     client.on('error', (error) => this.handleError(error));
-    client.on('message', (topic, payload) => {
-      if (topic !== this.commandTopic) return;
-      for (const handler of this.commandHandlers) handler(payload);
-    });
   }
 
   publish(topic: string, payload: string, options: PublishOptions = {}): Promise<void> {
@@ -156,33 +184,28 @@ export class DeviceLink implements MessageLink {
   }
 
   /**
-   * Says goodbye: the offline status (retained), then a clean DISCONNECT. Gives up after `stopTimeoutMs`
-   * when the broker does not answer, and drops the connection; publishes still waiting are rejected.
+   * Says goodbye: `offline` on the availability topic (retained), then a clean DISCONNECT. Gives up after
+   * `stopTimeoutMs` when the broker does not answer, and drops the connection; publishes still waiting are
+   * rejected. The retained status is left as it is: the device's last known state.
    */
   async stop(): Promise<void> {
     const client = this.client;
     if (!client || this.stopping) return;
-    const deadline = Date.now() + (this.options.stopTimeoutMs ?? 3_000);
+    const deadline = this.monotonicMs() + (this.options.stopTimeoutMs ?? 3_000);
+    const left = () => Math.max(0, deadline - this.monotonicMs());
     if (this.isConnected) {
-      const offline: OfflineStatus = {
-        device_id: this.options.deviceId,
-        online: false,
-        timestamp: this.clock.now().toISOString(),
-      };
+      const offline: Availability = 'offline';
       try {
-        await withTimeout(
-          this.publish(this.statusTopic, JSON.stringify(offline), { retain: true }),
-          deadline - Date.now(),
-        );
+        await withTimeout(this.publish(this.availabilityTopic, offline, { retain: true }), left());
       } catch (error) {
-        this.log.warn({ err: (error as Error).message }, 'the offline status could not be published');
+        this.log.warn({ err: (error as Error).message }, 'the offline availability could not be published');
       }
     }
     this.stopping = true;
     const connectedAtStop = client.connected;
     try {
       if (!connectedAtStop) throw new Error('no connection to say goodbye on');
-      await withTimeout(client.endAsync(false), Math.max(0, deadline - Date.now()));
+      await withTimeout(client.endAsync(false), left());
     } catch {
       if (connectedAtStop)
         this.log.warn('the broker did not answer the DISCONNECT in time; closing the connection');
@@ -211,15 +234,21 @@ export class DeviceLink implements MessageLink {
       this.logRefusedSubscription();
     }
     if (!client.connected || this.stopping) return;
-    // The status goes out first; the listeners (e.g. telemetry) start right behind it, in the same tick,
-    // so no change of status can slip between the status sent and the link being seen as up.
+    // The status goes out first, then `online`; the listeners (e.g. telemetry) start right behind them, in
+    // the same tick, so no change of status can slip between the status sent and the link being seen as up.
     const status = this.onlineStatus
       ? this.publish(this.statusTopic, this.onlineStatus(), { retain: true })
       : Promise.resolve();
+    const online: Availability = 'online';
+    const availability = this.publish(this.availabilityTopic, online, { retain: true });
     this.setConnected(true);
-    await status.catch((error: unknown) => {
-      this.log.debug({ err: (error as Error).message }, 'online status not acknowledged');
-    });
+    const unacknowledged = (what: string) => (error: unknown) => {
+      this.log.debug({ err: (error as Error).message }, `online ${what} not acknowledged`);
+    };
+    await Promise.all([
+      status.catch(unacknowledged('status')),
+      availability.catch(unacknowledged('availability')),
+    ]);
   }
 
   private handleClose(client: MqttClient): void {
@@ -260,20 +289,4 @@ export class DeviceLink implements MessageLink {
     this.isConnected = connected;
     for (const handler of this.connectionHandlers) handler(connected);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), Math.max(0, ms));
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
