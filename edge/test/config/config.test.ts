@@ -36,6 +36,7 @@ describe('loadEdgeConfig defaults', () => {
         username: null,
         password: null,
       },
+      topicRoot: 'devices',
       sensor: 'auto',
       i2cBus: 1,
       i2cAddress: 'auto',
@@ -47,6 +48,7 @@ describe('loadEdgeConfig defaults', () => {
       tempOffset: 0,
       dataDir: resolve(CWD, '.data/edge-pi-kitchen'),
       outboxMax: 50_000,
+      clockSyncSource: 'auto',
       logLevel: 'info',
       envFile: null,
     });
@@ -70,6 +72,7 @@ describe('loadEdgeConfig defaults', () => {
       MQTT_PASSWORD: ' s3cret ',
       MQTT_TLS: 'true',
       MQTT_TLS_SERVERNAME: 'mqtt.example.com',
+      MQTT_TOPIC_ROOT: 'home/sensors',
       SENSOR: 'Synthetic',
       I2C_BUS: '3',
       I2C_ADDRESS: '0x77',
@@ -81,6 +84,7 @@ describe('loadEdgeConfig defaults', () => {
       TEMP_OFFSET: '-1.5',
       DATA_DIR: '/data',
       OUTBOX_MAX: '100',
+      CLOCK_SYNC_SOURCE: 'Floor',
       LOG_LEVEL: 'debug',
       ENV_FILE: '/etc/fleet/edge.env',
     });
@@ -102,6 +106,7 @@ describe('loadEdgeConfig defaults', () => {
         username: 'edge',
         password: ' s3cret ',
       },
+      topicRoot: 'home/sensors',
       sensor: 'synthetic',
       i2cBus: 3,
       i2cAddress: 0x77,
@@ -113,6 +118,7 @@ describe('loadEdgeConfig defaults', () => {
       tempOffset: -1.5,
       dataDir: '/data',
       outboxMax: 100,
+      clockSyncSource: 'floor',
       logLevel: 'debug',
       envFile: '/etc/fleet/edge.env',
     });
@@ -219,6 +225,21 @@ describe('each bad variable gives its own one-sentence error', () => {
     ['MQTT_PORT', '0', 'a port number from 1 to 65535'],
     ['MQTT_PORT', '65536', 'a port number from 1 to 65535'],
     ['MQTT_USERNAME', '   ', 'a user name that is not only spaces'],
+    [
+      'MQTT_TOPIC_ROOT',
+      'devices/#',
+      'one or more levels of letters, digits, "_", "." or "-" separated by "/", such as devices or home/sensors (no "+", "#" or "$")',
+    ],
+    [
+      'MQTT_TOPIC_ROOT',
+      '/devices',
+      'one or more levels of letters, digits, "_", "." or "-" separated by "/", such as devices or home/sensors (no "+", "#" or "$")',
+    ],
+    [
+      'MQTT_TOPIC_ROOT',
+      '$SYS',
+      'one or more levels of letters, digits, "_", "." or "-" separated by "/", such as devices or home/sensors (no "+", "#" or "$")',
+    ],
     ['SENSOR', 'bmp999', 'one of auto, bme280, synthetic'],
     ['I2C_BUS', '32', 'a bus number from 0 to 31'],
     ['I2C_BUS', '-1', 'a bus number from 0 to 31'],
@@ -241,6 +262,7 @@ describe('each bad variable gives its own one-sentence error', () => {
     ['DATA_DIR', '  ', 'a directory path'],
     ['OUTBOX_MAX', '99', 'a whole number from 100 to 1000000'],
     ['OUTBOX_MAX', '1000001', 'a whole number from 100 to 1000000'],
+    ['CLOCK_SYNC_SOURCE', 'ntp', 'one of auto, kernel, floor'],
     ['LOG_LEVEL', 'verbose', 'one of fatal, error, warn, info, debug, trace, silent'],
   ])('%s=%j', (variable, value, accepted) => {
     const error = errorOf({ [variable]: value });
@@ -268,6 +290,7 @@ describe('edgeEnvSpec', () => {
       'MQTT_TLS_SERVERNAME',
       'MQTT_USERNAME',
       'MQTT_PASSWORD',
+      'MQTT_TOPIC_ROOT',
       'SENSOR',
       'I2C_BUS',
       'I2C_ADDRESS',
@@ -279,6 +302,7 @@ describe('edgeEnvSpec', () => {
       'TEMP_OFFSET',
       'DATA_DIR',
       'OUTBOX_MAX',
+      'CLOCK_SYNC_SOURCE',
       'LOG_LEVEL',
       'ENV_FILE',
     ]);

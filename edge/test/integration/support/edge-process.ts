@@ -18,6 +18,8 @@ export interface EdgeProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves once a log line's msg matches. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the first JSON line (old or new) that `match` accepts. */
+  waitForLine(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<string>;
   /** Sends SIGKILL unless it already exited. */
   kill(): Promise<void>;
 }
@@ -27,7 +29,12 @@ export interface EdgeProcess {
  * leaks in.
  */
 export function spawnEdge(env: Record<string, string>): EdgeProcess {
-  const child = spawn(process.execPath, [EDGE_MAIN], {
+  return spawnNode([EDGE_MAIN], env);
+}
+
+/** Runs `node <args>` with exactly `env` (plus PATH), collecting its output line by line. */
+export function spawnNode(args: string[], env: Record<string, string> = {}): EdgeProcess {
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -57,12 +64,16 @@ export function spawnEdge(env: Record<string, string>): EdgeProcess {
     });
   });
 
-  const waitForLog = (pattern: RegExp, timeoutMs = 10_000) =>
+  const waitForLine = (
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs = 10_000,
+    what = 'matching',
+  ) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
         const line = lines.find((text) => {
           try {
-            return pattern.test(String((JSON.parse(text) as { msg?: unknown }).msg));
+            return match(JSON.parse(text) as Record<string, unknown>);
           } catch {
             return false;
           }
@@ -73,7 +84,7 @@ export function spawnEdge(env: Record<string, string>): EdgeProcess {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`No log line matching ${pattern} within ${timeoutMs} ms:\n${lines.join('\n')}`));
+        reject(new Error(`No line ${what} within ${timeoutMs} ms:\n${lines.join('\n')}`));
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -83,10 +94,13 @@ export function spawnEdge(env: Record<string, string>): EdgeProcess {
       check();
     });
 
+  const waitForLog = (pattern: RegExp, timeoutMs = 10_000) =>
+    waitForLine((line) => pattern.test(String(line.msg)), timeoutMs, `whose msg matches ${pattern}`);
+
   const kill = async () => {
     if (done) return;
     child.kill('SIGKILL');
     await exited;
   };
-  return { child, lines, exited, waitForLog, kill };
+  return { child, lines, exited, waitForLog, waitForLine, kill };
 }
