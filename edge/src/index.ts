@@ -1,4 +1,12 @@
 export {
+  CLOCK_SYNC_SOURCES,
+  ClockFloor,
+  type ClockSyncSource,
+  type DeviceClock,
+  ReadingRestamper,
+  SystemDeviceClock,
+} from './clock/index.js';
+export {
   DEFAULT_BROKER_HOST,
   DEFAULT_FIRMWARE_VERSION,
   type EdgeConfig,
