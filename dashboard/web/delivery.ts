@@ -1,14 +1,14 @@
 import { h } from './dom.js';
 import type { DeliveryFigures } from './types.js';
 
-/** What "lost" means, for a tooltip and the device's note. */
-export const LOST_MEANING =
+/** What "lost" means, in the tooltip of a delivery figure. */
+const LOST_MEANING =
   'Lost: readings the device took that never reached the dashboard, found as gaps in the numbers (seq) ' +
   'it gives its readings within a storage epoch.';
 
-/** What a conflict is. */
+/** What a conflict is: after "1 conflict" or "Conflicts". */
 export const CONFLICT_MEANING =
-  'Conflict: a reading sent again under the same number with other values; the first one received is kept.';
+  'a reading sent again under the same number with other values; the first one received is kept.';
 
 function count(n: number, one: string, many: string): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
@@ -20,7 +20,7 @@ export function deliveryTitle(figures: DeliveryFigures): string {
     `${count(figures.received, 'reading', 'readings')} received, ${figures.lost.toLocaleString()} lost.`,
     LOST_MEANING,
   ];
-  if (figures.conflicts > 0) lines.push(CONFLICT_MEANING);
+  if (figures.conflicts > 0) lines.push(`Conflicts: ${CONFLICT_MEANING}`);
   return lines.join('\n');
 }
 

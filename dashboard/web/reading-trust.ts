@@ -68,7 +68,7 @@ export class ReadingTrust {
     }
     this.conflictNote.hidden = conflicts === 0;
     if (conflicts > 0) {
-      setText(this.conflictText, `${plural(conflicts, 'conflict', 'conflicts')}. ${CONFLICT_MEANING}`);
+      setText(this.conflictText, `${plural(conflicts, 'conflict', 'conflicts')}: ${CONFLICT_MEANING}`);
     }
     this.clockNote.hidden = device.clock_synced !== false;
     const epochNote = device.epoch_reason ? EPOCH_NOTES[device.epoch_reason] : null;

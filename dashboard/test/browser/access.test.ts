@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevicesResponse, MeResponse } from '../../src/api-types.js';
 import {
@@ -13,15 +11,12 @@ import {
   statusOf,
   UsersOnDisk,
 } from './access-helpers.js';
+import { hasChromium, launchChromium, SCREENSHOTS } from './chromium.js';
 import { focusState, readNewestCommand, scrollToTop, scrollWidth } from './page-probes.js';
-import { REPO_ROOT, waitFor } from './services.js';
+import { waitFor } from './services.js';
 import { FleetStack } from './stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const DEVICE_ID = 'access-test-01';
-const SCREENSHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-sync'];
 const ADMIN = { name: 'admin', password: 'admin password 1' };
 const OPERATOR = { name: 'olivia', password: 'operator password 1' };
 const VIEWER = { name: 'victor', password: 'viewer password 1' };
@@ -61,9 +56,8 @@ describe.skipIf(!hasChromium)('the page behind a login (AUTH=on, real broker, de
   }
 
   beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
     await stack.start();
-    const launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const launching = launchChromium();
     await stack.waitForDashboard();
     browser = await launching;
     users = new UsersOnDisk(stack.dashboardDataDir);

@@ -1,16 +1,9 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIn, openPage, PageProblems } from './access-helpers.js';
-import { REPO_ROOT } from './services.js';
+import { hasChromium, launchChromium, SCREENSHOTS } from './chromium.js';
 import { FleetStack } from './stack.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const SCREENSHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-sync'];
 
 // A server of its own: the attempts here count against the per-address login limit.
 describe.skipIf(!hasChromium)('the login screen when logins are throttled', () => {
@@ -21,9 +14,8 @@ describe.skipIf(!hasChromium)('the login screen when logins are throttled', () =
   let browser: Browser;
 
   beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
     await stack.start();
-    const launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const launching = launchChromium();
     await stack.waitForDashboard();
     browser = await launching;
   }, 45_000);

@@ -1,31 +1,13 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataResponse } from '../../src/api-types.js';
+import { hasChromium, launchChromium, SCREENSHOTS } from './chromium.js';
 import { focusState, readGauges, readTemperatureChart, scrollToTop, scrollWidth } from './page-probes.js';
-import { REPO_ROOT, waitFor } from './services.js';
+import { waitFor } from './services.js';
 import { FleetStack } from './stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(`Browser tests skipped: ${CHROMIUM} is not installed (Debian package "chromium").`);
-}
-
 const DEVICE_ID = 'browser-test-01';
-const SCREENSHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 
 describe.skipIf(!hasChromium)('dashboard page in Chromium (real broker, device and server)', () => {
   const stack = new FleetStack(DEVICE_ID);
@@ -42,9 +24,8 @@ describe.skipIf(!hasChromium)('dashboard page in Chromium (real broker, device a
   const outcome = () => text('#ctl-outcome');
 
   beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
     await stack.start();
-    const launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const launching = launchChromium();
     await stack.waitForDashboard();
     browser = await launching;
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -1,0 +1,228 @@
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliveryFigures, DeviceSummary, DevicesResponse } from '../../src/api-types.js';
+import { PageProblems } from './access-helpers.js';
+import { hasChromium, launchChromium, SCREENSHOTS } from './chromium.js';
+import { readTemperatureChart, scrollToTop, scrollWidth } from './page-probes.js';
+import { ScriptedDevice } from './scripted-device.js';
+import { waitFor } from './services.js';
+import { FleetStack } from './stack.js';
+
+const EDGE_ID = 'delivery-edge-01';
+const LOSSY_ID = 'lossy-01';
+const LEGACY_ID = 'legacy-01';
+/** The colour of a loss (the stylesheet's --warn). */
+const WARN = 'rgb(251, 191, 36)';
+
+/** "7 received · 3 lost", and "· 1 conflict" when there is one (counts below 1000: no digit grouping). */
+function figureText({ received, lost, conflicts }: DeliveryFigures): string {
+  const conflictText = conflicts > 0 ? ` · ${conflicts} conflict${conflicts === 1 ? '' : 's'}` : '';
+  return `${received} received · ${lost} lost${conflictText}`;
+}
+
+// Three devices on one real broker and dashboard: the real edge firmware, a device of contract 2 played
+// by the test that skips seq numbers (real gaps) with its clock a year behind after an unclean stop, and
+// a device of contract 1 (no epoch: its seq may have gaps, and none counts as lost).
+describe.skipIf(!hasChromium)(
+  'readings received and lost on the page (real broker, devices and server)',
+  () => {
+    const stack = new FleetStack(EDGE_ID);
+    const problems = new PageProblems();
+    let browser: Browser;
+    let page: Page;
+    let publisher: MqttClient;
+    let lossy: ScriptedDevice;
+    let legacy: ScriptedDevice;
+
+    const text = (selector: string) => page.locator(selector).textContent();
+    const visible = (selector: string) => page.locator(selector).isVisible();
+    const row = (deviceId: string) => `[data-device-id="${deviceId}"]`;
+    const colourOf = (selector: string) =>
+      page
+        .locator(selector)
+        .evaluate(
+          (element: unknown) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(
+              element,
+            ).color,
+        );
+
+    async function summaries(): Promise<Map<string, DeviceSummary>> {
+      const { devices } = await stack.getJson<DevicesResponse>('/api/devices');
+      return new Map(devices.map((device) => [device.device_id, device]));
+    }
+
+    /** Waits until the server reports `expected` for the device. */
+    async function serverFigures(deviceId: string, expected: DeliveryFigures): Promise<DeviceSummary> {
+      let last: DeliveryFigures | undefined;
+      return waitFor(
+        async () => {
+          const summary = (await summaries()).get(deviceId);
+          last = summary?.delivery;
+          return summary && JSON.stringify(last) === JSON.stringify(expected) ? summary : undefined;
+        },
+        20_000,
+        stack.explain(
+          `GET /api/devices never reported ${JSON.stringify(expected)} for ${deviceId} (last: ${JSON.stringify(last)}).`,
+        ),
+      );
+    }
+
+    beforeAll(async () => {
+      await stack.start();
+      const launching = launchChromium();
+      await stack.waitForDashboard();
+      browser = await launching;
+      page = problems.watch(await browser.newPage({ viewport: { width: 1280, height: 900 } }));
+      page.on('console', (message) => {
+        if (/Content.Security.Policy/i.test(message.text())) problems.seen.push(message.text());
+      });
+      publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${stack.broker.port}`, {
+        clientId: `delivery-test-${process.pid}`,
+        reconnectPeriod: 0,
+      });
+      lossy = new ScriptedDevice(publisher, LOSSY_ID, {
+        contract: 2,
+        epoch: 'e7f3a9c1',
+        epochReason: 'unclean_stop',
+        clockSynced: false,
+      });
+      legacy = new ScriptedDevice(publisher, LEGACY_ID, { contract: 1 });
+    }, 45_000);
+
+    afterAll(async () => {
+      await publisher?.endAsync();
+      await browser?.close();
+      await stack.stop();
+    }, 30_000);
+
+    it('shows, in the fleet list, the figures the server reports for each device', async () => {
+      await page.goto(`${stack.base}/`);
+      stack.device.start();
+      await lossy.connect();
+      // seq 3, 4 and 7 never arrive: three readings lost within the epoch.
+      await lossy.publishReadings([0, 1, 2, 5, 6, 8, 9]);
+      await legacy.connect();
+      await legacy.publishReadings([0, 5, 9]);
+
+      const lossyFigures = { received: 7, lost: 3, conflicts: 0 };
+      const legacyFigures = { received: 3, lost: 0, conflicts: 0 };
+      await serverFigures(LOSSY_ID, lossyFigures);
+      await serverFigures(LEGACY_ID, legacyFigures);
+      await expect
+        .poll(() => text(`${row(LOSSY_ID)} .device-delivery`), { timeout: 10_000 })
+        .toBe(figureText(lossyFigures));
+      await expect.poll(() => text(`${row(LEGACY_ID)} .device-delivery`)).toBe(figureText(legacyFigures));
+      expect(await colourOf(`${row(LOSSY_ID)} .delivery-lost`)).toBe(WARN);
+      expect(await colourOf(`${row(LEGACY_ID)} .delivery-lost`)).not.toBe(WARN);
+      expect(await page.locator(`${row(LOSSY_ID)} .device-delivery`).getAttribute('title')).toMatch(
+        /never reached the dashboard, found as gaps in the numbers \(seq\)/,
+      );
+
+      // The real edge: its figure on the page is the server's, whatever it has reached by then.
+      const edge = await waitFor(
+        async () => {
+          const summary = (await summaries()).get(EDGE_ID);
+          if (!summary?.latest) return undefined;
+          const shown = await text(`${row(EDGE_ID)} .device-delivery`);
+          return shown === figureText(summary.delivery) ? summary : undefined;
+        },
+        20_000,
+        stack.explain(`The fleet list never showed the server's figures for ${EDGE_ID}.`),
+      );
+      expect(edge.delivery.lost, 'a healthy edge loses nothing').toBe(0);
+      await expect.poll(() => text('#fleet-summary')).toBe('3 devices · 3 online · 1 with lost readings');
+    });
+
+    it("shows the selected device's figures, what lost means, its clock not set and its new count", async () => {
+      await page.locator(row(LOSSY_ID)).click();
+      await expect.poll(() => text('#device-title')).toBe(LOSSY_ID);
+      expect(await text('#fact-delivery')).toBe('7 received · 3 lost');
+      expect(await colourOf('#fact-delivery .delivery-lost')).toBe(WARN);
+      expect(await visible('#note-lost')).toBe(true);
+      expect(await text('#note-lost-text')).toBe(
+        '3 readings the device took never reached the dashboard (found as gaps in the numbers it gives its readings).',
+      );
+      expect(await visible('#note-conflicts')).toBe(false);
+      expect(await visible('#note-clock')).toBe(true);
+      expect(await text('#note-clock')).toMatch(/Clock not set.*times are when the dashboard received/);
+      expect(await visible('#note-epoch')).toBe(true);
+      expect(await text('#note-epoch-text')).toBe(
+        'Restarted after an unclean stop (a power cut or a crash): the device began a new count of its readings.',
+      );
+      await scrollToTop(page);
+      await page.screenshot({ path: join(SCREENSHOTS, 'delivery-desktop.png') });
+    });
+
+    it('files the readings of a device whose clock is a year behind at the time they were received', async () => {
+      const latest = (await summaries()).get(LOSSY_ID)?.latest;
+      expect(latest, 'the latest reading of the device').toBeTruthy();
+      if (!latest) return;
+      const yearBehind = Date.now() - Date.parse(latest.timestamp);
+      expect(yearBehind, "the device's own clock").toBeGreaterThan(300 * 86_400_000);
+      expect(Math.abs(Date.now() - Date.parse(latest.trusted_at))).toBeLessThan(5 * 60_000);
+      await expect
+        .poll(async () => (await readTemperatureChart(page)).lastX, { timeout: 10_000 })
+        .toBe(Date.parse(latest.trusted_at));
+      expect((await readTemperatureChart(page)).count).toBe(7);
+      expect(await text('#fact-latest')).toMatch(/^(just now|\d+ s ago|\d+ min ago)$/);
+      expect(await page.locator('#fact-latest').getAttribute('title')).toMatch(/The device's clock said/);
+    });
+
+    it('updates live: new gaps, a conflicting redelivery, then the clock set', async () => {
+      // seq 11 never arrives; seq 12 comes again with another temperature (the first one is kept).
+      await lossy.publishReadings([10, 12, 13]);
+      await serverFigures(LOSSY_ID, { received: 10, lost: 4, conflicts: 0 });
+      await expect.poll(() => text('#fact-delivery'), { timeout: 10_000 }).toBe('10 received · 4 lost');
+      expect(await text(`${row(LOSSY_ID)} .device-delivery`)).toBe('10 received · 4 lost');
+      expect(await text('#note-lost-text')).toMatch(/^4 readings the device took/);
+
+      await lossy.publishReadings([12], { temperature: 35.5 });
+      await serverFigures(LOSSY_ID, { received: 10, lost: 4, conflicts: 1 });
+      await expect
+        .poll(() => text('#fact-delivery'), { timeout: 10_000 })
+        .toBe('10 received · 4 lost · 1 conflict');
+      expect(await visible('#note-conflicts')).toBe(true);
+      expect(await text('#note-conflicts-text')).toBe(
+        '1 conflict: a reading sent again under the same number with other values; the first one received is kept.',
+      );
+
+      await lossy.clockSet();
+      await expect.poll(() => visible('#note-clock'), { timeout: 10_000 }).toBe(false);
+    });
+
+    it('shows no loss and no note for a device of contract 1', async () => {
+      await page.locator(row(LEGACY_ID)).click();
+      await expect.poll(() => text('#device-title')).toBe(LEGACY_ID);
+      expect(await text('#fact-delivery')).toBe('3 received · 0 lost');
+      expect(await visible('#device-notes')).toBe(false);
+    });
+
+    it('fits a 375 px phone screen, figures and notes included', async () => {
+      const phone = problems.watch(
+        await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true }),
+      );
+      try {
+        await lossy.publishReadings([14]);
+        await phone.goto(`${stack.base}/#device=${LOSSY_ID}`);
+        await expect
+          .poll(() => phone.locator('#fact-delivery').textContent(), { timeout: 10_000 })
+          .toBe('11 received · 4 lost · 1 conflict');
+        expect(await phone.locator(`${row(LOSSY_ID)} .device-delivery`).textContent()).toBe(
+          '11 received · 4 lost · 1 conflict',
+        );
+        expect(await scrollWidth(phone)).toBeLessThanOrEqual(375);
+        await phone.screenshot({ path: join(SCREENSHOTS, 'delivery-phone.png') });
+        await phone.screenshot({ path: join(SCREENSHOTS, 'delivery-phone-full.png'), fullPage: true });
+      } finally {
+        await phone.close();
+      }
+    }, 30_000);
+
+    it('left no page error, console error or Content-Security-Policy refusal', () => {
+      expect(problems.seen).toEqual([]);
+    });
+  },
+);
