@@ -98,6 +98,7 @@ export interface ErrorResponse {
 export interface HealthResponse {
   status: 'ok' | 'error';
   mqtt: 'connected' | 'disconnected';
+  /** `error` when the database does not answer or cannot be written (a full disk): messages then wait in the broker. */
   database: 'ok' | 'error';
   error?: string;
 }

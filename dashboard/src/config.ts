@@ -9,6 +9,7 @@ import {
   type MqttSettings,
   mqttEnvSpec,
   mqttSettings,
+  topicRootVar,
 } from '@fleet/shared';
 import {
   PASSWORD_ACCEPTED,
@@ -53,6 +54,7 @@ export const dashboardEnvSpec = {
     parse: envParsers.matching(HOST_PATTERN),
   },
   ...mqttEnvSpec,
+  topicRoot: topicRootVar,
   mqttClientId: {
     env: 'MQTT_CLIENT_ID',
     doc: 'MQTT client id; it keeps the persistent session, so it must be stable and unique in the fleet. Default: dashboard-<random>, made once and kept in DATA_DIR.',

@@ -6,6 +6,7 @@ import {
   type Logger,
   mqttTransportOptions,
   systemClock,
+  Topics,
 } from '@fleet/shared';
 import { removeInitialAdminFile, resolveAuth } from './access/auth-mode.js';
 import { UserStore } from './access/user-store.js';
@@ -22,7 +23,7 @@ export interface RunningDashboard {
   dashboard: Dashboard;
   /** `http://host:port` the server listens on. */
   address: string;
-  /** Closes HTTP, disconnects from the broker, writes queued telemetry and closes the database. */
+  /** Closes HTTP, commits what waits, disconnects from the broker and closes the database. */
   stop(): Promise<void>;
 }
 
@@ -43,14 +44,17 @@ export async function startDashboard(
 ): Promise<RunningDashboard> {
   const logger = options.logger ?? createLogger('dashboard', config.logLevel);
   const clock = options.clock ?? systemClock;
+  const topics = new Topics(config.topicRoot);
   const store = new TelemetryStore({
     path: config.databasePath,
     logger: logger.child({ component: 'storage' }),
+    clock,
   });
   const clientId = await resolveClientId(config.mqttClientId, config.dataDir);
   const broker = new MqttBrokerConnection({
     transport: await mqttTransportOptions(config.mqtt),
     clientId,
+    topics,
     logger,
   });
   const retention = new RetentionJob({ store, clock, logger, historyDays: config.historyDays });
@@ -58,6 +62,8 @@ export async function startDashboard(
 
   const stop = async () => {
     await dashboard?.app.close();
+    // What waits for its group's commit is committed (and its PUBACK sent) before the connection closes.
+    dashboard?.ingest.flush();
     await broker.stop();
     await retention.stop();
     dashboard?.dispose();
@@ -86,6 +92,7 @@ export async function startDashboard(
     dashboard = await buildDashboard({
       store,
       broker,
+      topics,
       logger,
       clock,
       access: {
@@ -124,13 +131,14 @@ export async function startDashboard(
         broker: brokerLabel(config.mqtt),
         mqtt_user: config.mqtt.username,
         mqtt_client_id: clientId,
+        topic_root: topics.root,
         fleet_role: config.fleetRole,
         database: config.databasePath,
         history_days: config.historyDays,
         devices: dashboard.fleet.ids().length,
         config: describeEnvConfig(dashboardEnvSpec, config),
       },
-      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}; database ${config.databasePath}; history kept ${config.historyDays} days`,
+      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed); history kept ${config.historyDays} days`,
     );
     let stopping: Promise<void> | null = null;
     return {

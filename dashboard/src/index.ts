@@ -38,6 +38,7 @@ export type {
   DashboardEventMap,
   DashboardEventName,
   DataResponse,
+  DeliveryFigures,
   DeviceSummary,
   DevicesResponse,
   ErrorResponse,
@@ -47,6 +48,7 @@ export type {
   MeResponse,
   PasswordChangeRequest,
   RoleName,
+  StoredReading,
   TokenCreatedResponse,
   TokenSummary,
   TokensResponse,
@@ -77,13 +79,17 @@ export * from './errors.js';
 export { DashboardEvents } from './events.js';
 export {
   applyAck,
+  applyAvailability,
   applyStatus,
   applyTelemetry,
   type DeviceRecord,
+  isOnline,
+  NO_DELIVERY,
   newRecord,
   toSummary,
 } from './fleet/device-record.js';
 export { Fleet, type FleetDeps } from './fleet/fleet.js';
+export { FleetDraft, type FleetEvent } from './fleet/fleet-draft.js';
 export {
   CHANGE_PASSWORD_FIRST,
   LOGIN_NEEDED,
@@ -99,19 +105,27 @@ export { LOGIN_RATE_LIMIT, LOGINS_OFF, type LoginRateLimit, WRONG_LOGIN } from '
 export { TRAIL_LIMIT_DEFAULT, TRAIL_LIMIT_MAX } from './http/routes/trail.js';
 export { CONTENT_SECURITY_POLICY, HSTS_VALUE } from './http/security/headers.js';
 export { HostAllowlist, hostnameOf } from './http/security/host-check.js';
+export type { IngestChange, WrittenGroup } from './ingest/changes.js';
+export { GroupCommit, type GroupCommitOptions, type WriteFailure } from './ingest/group-commit.js';
+export { IgnoredFields } from './ingest/ignored-fields.js';
 export { Ingest, type IngestDeps } from './ingest/ingest.js';
 export { InvalidMessages } from './ingest/invalid-messages.js';
+export { FUTURE_TOLERANCE_MS, trustedTime } from './ingest/trusted-time.js';
 export {
   type BrokerConnection,
   type BrokerState,
-  DASHBOARD_SUBSCRIPTIONS,
+  dashboardSubscriptions,
   type IncomingMessage,
+  type MessageHandler,
   MqttBrokerConnection,
   type MqttBrokerOptions,
 } from './mqtt/broker-connection.js';
 export { CLIENT_ID_FILE, resolveClientId } from './mqtt/client-id.js';
+export { HeldPubacks, type IncomingPublish } from './mqtt/held-pubacks.js';
 export { defaultWebPaths, type WebPaths } from './paths.js';
+export { ReadingWriter, type WriteOutcome } from './storage/reading-writer.js';
 export { RetentionJob, type RetentionOptions } from './storage/retention.js';
+export { SCHEMA_VERSION_DB } from './storage/schema.js';
 export {
   type RangeQuery,
   type RecentQuery,

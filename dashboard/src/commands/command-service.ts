@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Ack,
+  type Clock,
   COMMAND_ACTIONS,
   type Command,
   DEVICE_ID_ACCEPTED,
   describeValue,
   type Logger,
-  topics,
+  SCHEMA_VERSION,
+  type Topics,
   validateCommand,
 } from '@fleet/shared';
 import type { Principal } from '../access/principal.js';
@@ -27,6 +29,10 @@ import type { CommandTrail } from './command-trail.js';
 
 export interface CommandServiceDeps {
   broker: Pick<BrokerConnection, 'connected' | 'publish'>;
+  /** The fleet's topics (MQTT_TOPIC_ROOT): where commands go. */
+  topics: Topics;
+  /** Stamps `issued_at` on every command. */
+  clock: Clock;
   fleet: Pick<Fleet, 'has'>;
   events: DashboardEvents;
   /** Where each command is recorded with who sent it and, later, the device's answer. */
@@ -36,6 +42,12 @@ export interface CommandServiceDeps {
 }
 
 export const WAIT_MAX_S = 30;
+
+/** Fields of the contract that the dashboard writes itself: a request may not set them. */
+const SET_BY_DASHBOARD = {
+  v: 'the dashboard writes the version of the contract it speaks',
+  issued_at: 'the dashboard stamps the time it sends the command (give ttl_s to say how long it stays valid)',
+} as const;
 
 /**
  * Sends commands to devices: validated whole before anything is published (a bad command never reaches the
@@ -53,10 +65,11 @@ export class CommandService {
   constructor(private readonly deps: CommandServiceDeps) {}
 
   start(): void {
+    // The ingest has answered the trail in the ack's own transaction; an ack for a command still being
+    // published (not in the trail yet) is kept for the trail here.
     this.unsubscribe ??= this.deps.events.on('ack', (ack) => {
       this.waiters.deliver(ack);
-      const answered = this.answerInTrail(ack);
-      if (!answered && ack.command_id !== null && this.publishing.has(ack.command_id)) {
+      if (ack.command_id !== null && this.publishing.has(ack.command_id)) {
         this.publishing.set(ack.command_id, ack);
       }
     });
@@ -92,8 +105,14 @@ export class CommandService {
       );
     }
     const commandId = command.command_id ?? (this.deps.newCommandId ?? randomUUID)();
-    const payload: Command = { ...command, device_id: deviceId, command_id: commandId };
-    const { device_id: _device, command_id: _id, ...fields } = payload;
+    const { device_id: _device, command_id: _id, ...fields } = command;
+    const payload: Command = {
+      v: SCHEMA_VERSION,
+      ...fields,
+      device_id: deviceId,
+      command_id: commandId,
+      issued_at: this.deps.clock.now().toISOString(),
+    };
     const record = (outcome: 'no_answer' | 'not_sent', error: string | null = null) => {
       try {
         this.deps.trail.record({
@@ -118,7 +137,7 @@ export class CommandService {
     const waiter = waitSeconds > 0 ? this.waiters.wait(deviceId, commandId, waitSeconds * 1000) : null;
     this.publishing.set(commandId, null);
     try {
-      await this.deps.broker.publish(topics.commands(deviceId), JSON.stringify(payload));
+      await this.deps.broker.publish(this.deps.topics.commands(deviceId), JSON.stringify(payload));
     } catch (error) {
       this.publishing.delete(commandId);
       waiter?.cancel();
@@ -178,6 +197,13 @@ export class CommandService {
     const fields = body as Record<string, unknown>;
     if (fields.device_id === undefined) {
       throw new ValidationError(`Field "device_id" received nothing; accepted: ${DEVICE_ID_ACCEPTED}.`);
+    }
+    for (const [field, why] of Object.entries(SET_BY_DASHBOARD)) {
+      if (fields[field] !== undefined) {
+        throw new ValidationError(
+          `Field ${JSON.stringify(field)} received ${describeValue(fields[field])}; accepted: nothing, ${why}.`,
+        );
+      }
     }
     const result = validateCommand(fields);
     if (!result.ok) throw new ValidationError(result.error);

@@ -71,11 +71,16 @@ export class CommandTrail {
       sent.outcome,
       sent.error ?? null,
     );
-    return this.announce(sent.commandId) as CommandLogEntry;
+    const entry = this.entry(sent.commandId) as CommandLogEntry;
+    this.announce(entry);
+    return entry;
   }
 
-  /** The device's ack: its command becomes applied or rejected (once). Null when no command waits for it. */
-  answer(ack: Ack): CommandLogEntry | null {
+  /**
+   * The device's ack: its command becomes applied or rejected (once). Null when no command waits for it.
+   * `announce: false` leaves the `command` event to the caller (the ingest announces after its commit).
+   */
+  answer(ack: Ack, options: { announce: boolean } = { announce: true }): CommandLogEntry | null {
     if (ack.command_id === null) return null;
     const changed = this.statements.answer.run(
       ack.status,
@@ -84,7 +89,10 @@ export class CommandTrail {
       ack.command_id,
       ack.device_id,
     ).changes;
-    return changed > 0 ? this.announce(ack.command_id) : null;
+    if (changed === 0) return null;
+    const entry = this.entry(ack.command_id);
+    if (entry && options.announce) this.announce(entry);
+    return entry;
   }
 
   /** The device's commands, newest first. */
@@ -92,12 +100,14 @@ export class CommandTrail {
     return (this.statements.list.all(deviceId, limit) as CommandLogRow[]).map(toEntry);
   }
 
-  private announce(commandId: string): CommandLogEntry | null {
-    const row = this.statements.get.get(commandId) as CommandLogRow | undefined;
-    if (!row) return null;
-    const entry = toEntry(row);
+  /** The event `command` for an entry. */
+  announce(entry: CommandLogEntry): void {
     this.events.emit('command', entry);
-    return entry;
+  }
+
+  private entry(commandId: string): CommandLogEntry | null {
+    const row = this.statements.get.get(commandId) as CommandLogRow | undefined;
+    return row ? toEntry(row) : null;
   }
 }
 

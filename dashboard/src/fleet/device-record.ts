@@ -1,22 +1,24 @@
-import type { Ack, DeviceSettings, DeviceStatus, OnlineStatus } from '@fleet/shared';
-import type { DeviceSummary, StoredReading } from '../api-types.js';
+import type { Ack, Availability, DeviceSettings, DeviceStatus, OnlineStatus } from '@fleet/shared';
+import type { DeliveryFigures, DeviceSummary, StoredReading } from '../api-types.js';
 
 /** What the dashboard remembers about one device; a row of the `devices` table. */
 export interface DeviceRecord {
   device_id: string;
   /** Epoch ms. */
   first_seen: number;
-  /** Epoch ms of the last message received live; null when only a retained status was ever seen. */
+  /** Epoch ms of the last message received live; null when only retained messages were ever seen. */
   last_seen: number | null;
-  /** The last status received, online or offline. */
+  /** The last status received, online or offline (a contract 1 device's last will is an offline status). */
   status: DeviceStatus | null;
   /** The last online status: sensor, OTA and settings stay known while the device is offline. */
   online_status: OnlineStatus | null;
-  /** The telemetry with the most recent timestamp. */
+  /** The reading with the latest trusted_at. */
   latest: StoredReading | null;
   settings: DeviceSettings | null;
   firmware: string | null;
   alerte: boolean;
+  /** The last `{root}/{id}/availability` (contract 2); null when the device never sent one. */
+  availability: Availability | null;
 }
 
 export function newRecord(deviceId: string, now: number): DeviceRecord {
@@ -30,6 +32,7 @@ export function newRecord(deviceId: string, now: number): DeviceRecord {
     settings: null,
     firmware: null,
     alerte: false,
+    availability: null,
   };
 }
 
@@ -40,16 +43,26 @@ const time = (iso: string | undefined): number | null => {
 };
 
 /**
- * A new reading. Only a reading newer than the latest one replaces it (a reading buffered while the device
- * was offline arrives late); `alerte` and `firmware` follow the latest reading.
+ * Presence. A device of contract 2 says it on its availability topic (its last will there says offline); a
+ * device of contract 1 (its status has no `v`) in its status, whose last will is an offline status.
  */
-export function applyTelemetry(record: DeviceRecord, telemetry: StoredReading, now: number): DeviceRecord {
+export function isOnline(record: DeviceRecord): boolean {
+  const contract2 = record.status === null || (record.status.v ?? 1) >= 2;
+  if (contract2 && record.availability !== null) return record.availability === 'online';
+  return record.status?.online === true;
+}
+
+/**
+ * A reading just stored. Only a reading filed later (trusted_at) than the latest one replaces it: one that
+ * waited in a device's outbox arrives late, and one from the future is filed when it arrived.
+ */
+export function applyTelemetry(record: DeviceRecord, reading: StoredReading, now: number): DeviceRecord {
   const next = { ...record, last_seen: now };
-  const latestTime = time(record.latest?.timestamp) ?? Number.NEGATIVE_INFINITY;
-  if ((time(telemetry.timestamp) ?? 0) >= latestTime) {
-    next.latest = telemetry;
-    next.alerte = telemetry.alerte;
-    next.firmware = telemetry.firmware;
+  const latestTime = time(record.latest?.trusted_at) ?? Number.NEGATIVE_INFINITY;
+  if ((time(reading.trusted_at) ?? 0) >= latestTime) {
+    next.latest = reading;
+    next.alerte = reading.alerte;
+    next.firmware = reading.firmware;
   }
   return next;
 }
@@ -76,26 +89,39 @@ export function applyStatus(
   return next;
 }
 
+/** An availability message: `online` sent live makes the device seen now; `offline` is its last will. */
+export function applyAvailability(
+  record: DeviceRecord,
+  availability: Availability,
+  now: number,
+  retained: boolean,
+): DeviceRecord {
+  const seen = availability === 'online' && !retained;
+  return { ...record, availability, last_seen: seen ? now : record.last_seen };
+}
+
 /** An ack carries the settings in force after the command, applied or not. */
 export function applyAck(record: DeviceRecord, ack: Ack, now: number): DeviceRecord {
   return { ...record, last_seen: now, settings: ack.settings, firmware: ack.firmware };
 }
 
-export function toSummary(record: DeviceRecord): DeviceSummary {
+export const NO_DELIVERY: DeliveryFigures = { received: 0, lost: 0, conflicts: 0 };
+
+export function toSummary(record: DeviceRecord, delivery: DeliveryFigures = NO_DELIVERY): DeviceSummary {
+  const last = record.online_status;
   return {
     device_id: record.device_id,
-    online: record.status?.online === true,
+    online: isOnline(record),
     last_seen: record.last_seen === null ? null : new Date(record.last_seen).toISOString(),
     firmware: record.firmware,
     settings: record.settings,
-    ota: record.online_status?.ota ?? null,
-    sensor: record.online_status?.sensor ?? null,
+    ota: last?.ota ?? null,
+    sensor: last?.sensor ?? null,
     alerte: record.alerte,
     latest: record.latest,
-    // Interim, until the store keeps delivery figures and the fleet reads epochs from the status.
-    delivery: { received: 0, lost: 0, conflicts: 0 },
-    epoch: record.online_status?.epoch ?? null,
-    epoch_reason: record.online_status?.epoch_reason ?? null,
-    clock_synced: record.online_status?.clock_synced ?? null,
+    delivery,
+    epoch: last?.epoch ?? null,
+    epoch_reason: last?.epoch_reason ?? null,
+    clock_synced: last?.clock_synced ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { type Clock, type Logger, systemClock } from '@fleet/shared';
+import { type Clock, type Logger, systemClock, type Topics } from '@fleet/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { TokenStore } from '../access/token-store.js';
 import { UserStore } from '../access/user-store.js';
@@ -30,6 +30,8 @@ export interface DashboardDeps {
   store: TelemetryStore;
   /** Started or not; the caller starts and stops it. */
   broker: BrokerConnection;
+  /** The fleet's topics (MQTT_TOPIC_ROOT). */
+  topics: Topics;
   logger: Logger;
   /** Logins (resolved from AUTH), session lifetime, allowed hosts and origins. */
   access: AccessOptions;
@@ -40,6 +42,10 @@ export interface DashboardDeps {
   /** Heartbeat comment of the event stream (default 15 s); streams whose login ended close then. */
   heartbeatMs?: number;
   newCommandId?: () => string;
+  /** Messages per transaction at most (default 1000; 1: a commit per message, for the benchmark). */
+  maxGroup?: number;
+  /** First delay between write attempts while the database fails (default 250 ms). */
+  retryInitialMs?: number;
 }
 
 /** The dashboard's parts, wired together; `app` is the Fastify instance (use `app.inject()` in tests). */
@@ -54,7 +60,7 @@ export interface Dashboard {
   users: UserStore;
   tokens: TokenStore;
   access: Access;
-  /** Writes the queued telemetry, then stops listening to the broker and the store. */
+  /** Stops listening to the broker, then commits what waits (if the database takes it). */
   dispose(): void;
   /** `app.close()` (ends event streams and ack waits), then `dispose()`. */
   close(): Promise<void>;
@@ -85,14 +91,25 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const clock = deps.clock ?? systemClock;
   const database = store.database;
   const events = new DashboardEvents();
-  const fleet = new Fleet({ store, events, clock, logger });
+  const fleet = new Fleet({ store, events, logger });
   fleet.load();
-  const ingest = new Ingest({ store, fleet, clock, logger });
   const trail = new CommandTrail(database, clock, events);
+  const ingest = new Ingest({
+    store,
+    fleet,
+    trail,
+    topics: deps.topics,
+    clock,
+    logger,
+    ...(deps.maxGroup ? { maxGroup: deps.maxGroup } : {}),
+    ...(deps.retryInitialMs ? { retryInitialMs: deps.retryInitialMs } : {}),
+  });
   const users = new UserStore(database, clock);
   const tokens = new TokenStore(database, clock);
   const commands = new CommandService({
     broker,
+    topics: deps.topics,
+    clock,
     fleet,
     events,
     trail,
@@ -101,15 +118,14 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   });
   const hub = new SseHub({ events, logger, ...(deps.heartbeatMs ? { heartbeatMs: deps.heartbeatMs } : {}) });
 
-  const detachStore = store.onStored((rows) => fleet.recordTelemetry(rows));
   const detachBroker = broker.onMessage((message) => ingest.handle(message));
   commands.start();
   hub.start();
 
   const app = createServer(deps);
-  // Read your writes: readings still queued are written before an API request looks at the data.
+  // Read your writes: messages waiting for their group's commit are committed before an API request reads.
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/api/')) store.flush();
+    if (request.url.startsWith('/api/')) ingest.flush();
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug(
@@ -147,7 +163,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     fleet,
     ownerOf: (principal) => streamOwner(principal, { sessions: access.sessions, users, tokens }),
   });
-  healthRoutes(app, { broker, store });
+  healthRoutes(app, { broker, store, ingest });
   await app.ready();
 
   let disposed = false;
@@ -155,8 +171,8 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     if (disposed) return;
     disposed = true;
     detachBroker();
-    store.flush();
-    detachStore();
+    ingest.flush();
+    ingest.stop();
   };
   return {
     app,

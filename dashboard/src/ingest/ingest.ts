@@ -1,34 +1,53 @@
 import {
   type Clock,
-  type Logger,
   parseAck,
+  parseAvailability,
   parseStatus,
   parseTelemetry,
-  parseTopic,
   type Result,
+  type Topics,
 } from '@fleet/shared';
-import type { Fleet } from '../fleet/fleet.js';
+import type { StoredReading } from '../api-types.js';
 import type { IncomingMessage } from '../mqtt/broker-connection.js';
-import type { TelemetryStore } from '../storage/telemetry-store.js';
+import { applyWritten, type ChangeWriterDeps, type IngestChange, writeChanges } from './changes.js';
+import { GroupCommit, type WriteFailure } from './group-commit.js';
+import { IgnoredFields } from './ignored-fields.js';
 import { InvalidMessages } from './invalid-messages.js';
+import { trustedTime } from './trusted-time.js';
 
-export interface IngestDeps {
-  store: Pick<TelemetryStore, 'enqueue'>;
-  fleet: Pick<Fleet, 'recordStatus' | 'recordAck'>;
+export interface IngestDeps extends ChangeWriterDeps {
+  /** The fleet's topics (MQTT_TOPIC_ROOT). */
+  topics: Topics;
   clock: Clock;
-  logger: Logger;
+  /** Messages per transaction at most (default 1000; 1: a commit per message). */
+  maxGroup?: number;
+  /** First delay between attempts while the database fails (default 250 ms, doubling to 5 s). */
+  retryInitialMs?: number;
 }
 
 /**
  * Turns MQTT messages into stored readings and fleet changes. Every payload is validated with the shared
  * contract and must name the device of its topic; an invalid one is counted and logged, never stored.
+ * `handle()` resolves once the message's effects are committed to the database (the PUBACK waits for it);
+ * messages that arrive together are committed together (GroupCommit).
  */
 export class Ingest {
   readonly invalid: InvalidMessages;
+  readonly ignored: IgnoredFields;
   private accepted = 0;
+  private readonly commits: GroupCommit<IngestChange, ReturnType<typeof writeChanges>>;
 
   constructor(private readonly deps: IngestDeps) {
-    this.invalid = new InvalidMessages(deps.clock, deps.logger.child({ component: 'ingest' }));
+    const logger = deps.logger.child({ component: 'ingest' });
+    this.invalid = new InvalidMessages(deps.clock, logger);
+    this.ignored = new IgnoredFields(logger);
+    this.commits = new GroupCommit({
+      write: (changes) => writeChanges(deps, changes),
+      afterWrite: (_changes, written) => applyWritten(deps, written),
+      maxGroup: deps.maxGroup ?? 1000,
+      logger: deps.logger.child({ component: 'storage' }),
+      ...(deps.retryInitialMs ? { retryInitialMs: deps.retryInitialMs } : {}),
+    });
   }
 
   /** Valid messages so far. */
@@ -36,32 +55,75 @@ export class Ingest {
     return this.accepted;
   }
 
-  handle(message: IncomingMessage): void {
-    const topic = parseTopic(message.topic);
+  /** Why the database cannot be written now; null while it can. */
+  get failing(): WriteFailure | null {
+    return this.commits.failing;
+  }
+
+  /** Messages waiting for their commit. */
+  get pending(): number {
+    return this.commits.pending;
+  }
+
+  /** Commits what waits now (read-your-writes for the API); false when the database refuses. */
+  flush(): boolean {
+    return this.commits.flush();
+  }
+
+  /** Stops retrying; what was not committed is not acknowledged, so the broker sends it again. */
+  stop(): void {
+    this.commits.stop();
+  }
+
+  /** Resolves when the message is committed, or at once when there is nothing to store. */
+  handle(message: IncomingMessage): Promise<void> {
+    const change = this.read(message);
+    return change ? this.commits.add(change) : Promise.resolve();
+  }
+
+  private read(message: IncomingMessage): IngestChange | null {
+    const topic = this.deps.topics.parse(message.topic);
     if (!topic) {
-      this.reject(message.topic, `Topic ${JSON.stringify(message.topic)} is not devices/{id}/{kind}.`);
-      return;
+      this.reject(
+        message.topic,
+        `Topic ${JSON.stringify(message.topic)} is not ${this.deps.topics.root}/{id}/{kind}.`,
+      );
+      return null;
     }
     const { deviceId, kind } = topic;
+    const receivedAt = this.deps.clock.now().getTime();
+    const { payload, retain } = message;
     switch (kind) {
       case 'data': {
-        const telemetry = this.check(parseTelemetry(message.payload), deviceId, message.topic);
-        if (telemetry) this.deps.store.enqueue(telemetry);
-        return;
+        const telemetry = this.check(parseTelemetry(payload), deviceId, message.topic);
+        if (!telemetry) return null;
+        const reading: StoredReading = {
+          ...telemetry,
+          received_at: new Date(receivedAt).toISOString(),
+          trusted_at: new Date(trustedTime(telemetry, receivedAt)).toISOString(),
+        };
+        return { kind: 'data', reading, receivedAt };
       }
       case 'status': {
-        const status = this.check(parseStatus(message.payload), deviceId, message.topic);
-        if (status) this.deps.fleet.recordStatus(status, message.retain);
-        return;
+        const status = this.check(parseStatus(payload), deviceId, message.topic);
+        return status ? { kind: 'status', status, retained: retain, receivedAt } : null;
       }
       case 'ack': {
-        const ack = this.check(parseAck(message.payload), deviceId, message.topic);
-        if (ack) this.deps.fleet.recordAck(ack);
-        return;
+        const ack = this.check(parseAck(payload), deviceId, message.topic);
+        return ack ? { kind: 'ack', ack, receivedAt } : null;
+      }
+      case 'availability': {
+        const result = parseAvailability(payload);
+        if (!result.ok) {
+          this.reject(message.topic, result.error, deviceId);
+          return null;
+        }
+        this.accepted += 1;
+        return { kind: 'availability', deviceId, availability: result.value, retained: retain, receivedAt };
       }
       default:
         // Commands are not subscribed to; one arriving anyway is not the dashboard's to store.
-        return;
+        return null;
     }
   }
 
@@ -82,11 +144,14 @@ export class Ingest {
       );
       return null;
     }
+    if (result.ignored) this.ignored.record(deviceId, topic, result.ignored);
     this.accepted += 1;
     return result.value;
   }
 
-  private reject(topic: string, error: string, deviceId = topic.split('/')[1] ?? ''): void {
-    this.invalid.record(deviceId.slice(0, 64), topic, error);
+  private reject(topic: string, error: string, deviceId?: string): void {
+    // A topic that does not parse: its next-to-last level, where {root}/{id}/{kind} has the id.
+    const id = deviceId ?? topic.split('/').at(-2) ?? '';
+    this.invalid.record(id.slice(0, 64), topic, error);
   }
 }

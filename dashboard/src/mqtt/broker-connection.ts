@@ -7,9 +7,10 @@ import {
   type MqttTransportOptions,
   QOS,
   refusedSubscriptions,
-  topics,
+  type Topics,
 } from '@fleet/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { HeldPubacks, type IncomingPublish } from './held-pubacks.js';
 
 export interface IncomingMessage {
   topic: string;
@@ -17,6 +18,12 @@ export interface IncomingMessage {
   /** The broker replayed a stored (retained) message rather than forwarding a new one. */
   retain: boolean;
 }
+
+/**
+ * Handles one message. A promise holds the message's PUBACK until it resolves (the ingest resolves once the
+ * message is committed to the database); returning nothing lets the PUBACK go at once.
+ */
+export type MessageHandler = (message: IncomingMessage) => Promise<void> | undefined | void;
 
 export type BrokerState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'stopped';
 
@@ -30,7 +37,7 @@ export interface BrokerConnection {
   /** QoS 1; resolves once the broker has acknowledged (PUBACK). Rejects at once when not connected. */
   publish(topic: string, payload: string): Promise<void>;
   /** Returns the function that removes the handler. */
-  onMessage(handler: (message: IncomingMessage) => void): () => void;
+  onMessage(handler: MessageHandler): () => void;
 }
 
 export interface MqttBrokerOptions {
@@ -38,6 +45,8 @@ export interface MqttBrokerOptions {
   transport: MqttTransportOptions;
   /** Stable, so the broker keeps the session (and queues messages) while the dashboard is down. */
   clientId: string;
+  /** The fleet's topics (MQTT_TOPIC_ROOT): what to subscribe to. */
+  topics: Topics;
   logger: Logger;
   /** How long a publish may wait for its PUBACK (default 5 s). */
   publishTimeoutMs?: number;
@@ -48,22 +57,23 @@ export interface MqttBrokerOptions {
   random?: () => number;
 }
 
-/** The subscriptions of the dashboard: data, status and acks of every device. */
-export const DASHBOARD_SUBSCRIPTIONS = [
-  topics.allDevices('data'),
-  topics.allDevices('status'),
-  topics.allDevices('ack'),
-] as const;
+/** The subscriptions of the dashboard: data, status, acks and availability of every device. */
+export function dashboardSubscriptions(topics: Topics): string[] {
+  return (['data', 'status', 'ack', 'availability'] as const).map((kind) => topics.allDevices(kind));
+}
 
 /**
  * The one MQTT connection of the dashboard (mqtt.js v5, MQTT 3.1.1): persistent session (`clean: false`),
  * QoS 1 subscriptions renewed on every connect, and reconnects with a doubling back-off, so a broker that
- * is not up yet is simply waited for.
+ * is not up yet is simply waited for. A message's PUBACK goes out once its handlers are done with it
+ * (HeldPubacks): the broker keeps what the dashboard has not made durable.
  */
 export class MqttBrokerConnection implements BrokerConnection {
   private client: MqttClient | null = null;
   private current: BrokerState = 'idle';
-  private readonly handlers = new Set<(message: IncomingMessage) => void>();
+  private readonly handlers = new Set<MessageHandler>();
+  private readonly pubacks = new HeldPubacks();
+  private readonly subscriptions: string[];
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
@@ -82,6 +92,7 @@ export class MqttBrokerConnection implements BrokerConnection {
     this.failures = new ConnectFailureLog(this.log);
     const { host, port, protocol } = options.transport;
     this.broker = brokerLabel({ host, port, tls: protocol === 'mqtts' });
+    this.subscriptions = dashboardSubscriptions(options.topics);
   }
 
   get state(): BrokerState {
@@ -92,7 +103,12 @@ export class MqttBrokerConnection implements BrokerConnection {
     return this.current === 'connected';
   }
 
-  onMessage(handler: (message: IncomingMessage) => void): () => void {
+  /** PUBACKs held for messages not yet durable. */
+  get heldAcks(): number {
+    return this.pubacks.held;
+  }
+
+  onMessage(handler: MessageHandler): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
   }
@@ -119,8 +135,14 @@ export class MqttBrokerConnection implements BrokerConnection {
     const client = mqtt.connect(clientOptions);
     this.client = client;
     client.on('connect', (connack) => void this.handleConnect(client, connack.sessionPresent));
-    client.on('message', (topic, payload, packet) =>
-      this.dispatch({ topic, payload, retain: packet.retain }),
+    this.pubacks.install(
+      client,
+      (packet) => this.dispatch(packet),
+      (error, packet) =>
+        this.log.error(
+          { err: error, topic: packet.topic },
+          'A message handler failed; the message is not acknowledged and comes again on the next connection',
+        ),
     );
     client.on('error', (error) => this.handleError(error));
     client.on('close', () => this.handleClose(client));
@@ -179,12 +201,9 @@ export class MqttBrokerConnection implements BrokerConnection {
     this.backoff.connected();
     this.failures.clear();
     try {
-      await client.subscribeAsync(
-        DASHBOARD_SUBSCRIPTIONS.map((topic) => topic),
-        { qos: QOS },
-      );
+      await client.subscribeAsync(this.subscriptions, { qos: QOS });
     } catch (error) {
-      const refused = refusedSubscriptions(error, DASHBOARD_SUBSCRIPTIONS);
+      const refused = refusedSubscriptions(error, this.subscriptions);
       if (!refused) {
         // The connection dropped before the subscription went through: the next connect does it again.
         this.log.debug({ err: (error as Error).message }, 'Subscription interrupted');
@@ -197,11 +216,12 @@ export class MqttBrokerConnection implements BrokerConnection {
       );
     }
     if (client.connected && this.current !== 'stopped') {
-      this.setState('connected', { session_present: sessionPresent, subscriptions: DASHBOARD_SUBSCRIPTIONS });
+      this.setState('connected', { session_present: sessionPresent, subscriptions: this.subscriptions });
     }
   }
 
   private handleClose(client: MqttClient): void {
+    this.pubacks.connectionClosed();
     if (this.current === 'stopped' || client !== this.client) return;
     if (this.retryTimer) return;
     const delay = this.backoff.afterClose();
@@ -229,14 +249,20 @@ export class MqttBrokerConnection implements BrokerConnection {
     this.pendingError = error;
   }
 
-  private dispatch(message: IncomingMessage): void {
+  private dispatch(packet: IncomingPublish): Promise<void> | undefined {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const message: IncomingMessage = { topic: packet.topic, payload, retain: packet.retain };
+    const waits: Array<Promise<void>> = [];
     for (const handler of this.handlers) {
       try {
-        handler(message);
+        const settled = handler(message);
+        if (settled) waits.push(settled);
       } catch (error) {
         this.log.error({ err: error, topic: message.topic }, 'A message handler failed');
       }
     }
+    if (waits.length === 0) return undefined;
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
   }
 
   private setState(state: BrokerState, details: Record<string, unknown> = {}): void {

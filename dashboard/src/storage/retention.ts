@@ -13,7 +13,7 @@ export interface RetentionOptions {
   intervalMs?: number;
 }
 
-/** Removes telemetry older than HISTORY_DAYS: once at start, then on a schedule. */
+/** Removes telemetry filed (trusted_at) more than HISTORY_DAYS ago: once at start, then on a schedule. */
 export class RetentionJob {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
@@ -43,7 +43,7 @@ export class RetentionJob {
     return this.running;
   }
 
-  /** Readings with a timestamp before this are removed. */
+  /** Readings filed (trusted_at) before this are removed. */
   cutoff(): number {
     return this.options.clock.now().getTime() - this.options.historyDays * DAY_MS;
   }

@@ -2,11 +2,16 @@ import type { Telemetry } from '@fleet/shared';
 import type { StoredReading } from '../api-types.js';
 import type { DeviceRecord } from '../fleet/device-record.js';
 
-/** A telemetry row as SQLite gives it back (booleans are integers). */
+/** A telemetry row as SQLite gives it back (booleans are integers, times epoch ms). */
 export interface TelemetryRow {
   device_id: string;
+  epoch: string;
   seq: number;
+  trusted_at: number;
+  received_at: number;
   timestamp: string;
+  v: number | null;
+  clock_synced: number | null;
   temperature: number;
   humidite: number | null;
   pression: number;
@@ -18,13 +23,48 @@ export interface TelemetryRow {
   source: Telemetry['source'];
 }
 
-export function telemetryParams(telemetry: Telemetry) {
-  return { ...telemetry, ts: Date.parse(telemetry.timestamp), alerte: telemetry.alerte ? 1 : 0 };
+/** The fields a device sends that make up a reading's content: two copies of one identity must agree on them. */
+export const CONTENT_FIELDS = [
+  'v',
+  'timestamp',
+  'temperature',
+  'humidite',
+  'pression',
+  'batterie',
+  'mode',
+  'firmware',
+  'alerte',
+  'uptime',
+  'source',
+  'clock_synced',
+] as const satisfies ReadonlyArray<keyof Telemetry>;
+
+export function telemetryParams(reading: StoredReading): TelemetryRow {
+  return {
+    device_id: reading.device_id,
+    epoch: reading.epoch ?? '',
+    seq: reading.seq,
+    trusted_at: Date.parse(reading.trusted_at),
+    received_at: Date.parse(reading.received_at),
+    timestamp: reading.timestamp,
+    v: reading.v ?? null,
+    clock_synced: reading.clock_synced === undefined ? null : reading.clock_synced ? 1 : 0,
+    temperature: reading.temperature,
+    humidite: reading.humidite,
+    pression: reading.pression,
+    batterie: reading.batterie,
+    mode: reading.mode,
+    firmware: reading.firmware,
+    alerte: reading.alerte ? 1 : 0,
+    uptime: reading.uptime,
+    source: reading.source,
+  };
 }
 
-/** Back to the wire shape, field for field in the contract's order. */
+/** Back to the wire shape, field for field in the contract's order (v, epoch, clock_synced only when sent). */
 export function telemetryFromRow(row: TelemetryRow): StoredReading {
-  return storedAsSent({
+  return {
+    ...(row.v === null ? {} : { v: row.v }),
     device_id: row.device_id,
     timestamp: row.timestamp,
     temperature: row.temperature,
@@ -37,12 +77,16 @@ export function telemetryFromRow(row: TelemetryRow): StoredReading {
     uptime: row.uptime,
     seq: row.seq,
     source: row.source,
-  });
+    ...(row.epoch === '' ? {} : { epoch: row.epoch }),
+    ...(row.clock_synced === null ? {} : { clock_synced: row.clock_synced === 1 }),
+    received_at: new Date(row.received_at).toISOString(),
+    trusted_at: new Date(row.trusted_at).toISOString(),
+  };
 }
 
-/** Until the store records them: received_at and trusted_at are the device's timestamp (interim). */
-export function storedAsSent(telemetry: Telemetry): StoredReading {
-  return { ...telemetry, received_at: telemetry.timestamp, trusted_at: telemetry.timestamp };
+/** The content fields in which two copies of one reading differ (none: a plain redelivery). */
+export function differingFields(stored: Telemetry, received: Telemetry): string[] {
+  return CONTENT_FIELDS.filter((field) => (stored[field] ?? null) !== (received[field] ?? null));
 }
 
 export interface DeviceRow {
@@ -55,6 +99,7 @@ export interface DeviceRow {
   settings: string | null;
   firmware: string | null;
   alerte: number;
+  availability: string | null;
 }
 
 const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
@@ -71,6 +116,7 @@ export function deviceParams(record: DeviceRecord): DeviceRow {
     settings: json(record.settings),
     firmware: record.firmware,
     alerte: record.alerte ? 1 : 0,
+    availability: record.availability,
   };
 }
 
@@ -86,5 +132,6 @@ export function deviceFromRow(row: DeviceRow): DeviceRecord {
     settings: parse(row.settings),
     firmware: row.firmware,
     alerte: row.alerte === 1,
+    availability: row.availability === 'online' || row.availability === 'offline' ? row.availability : null,
   };
 }

@@ -1,23 +1,39 @@
 /** The database layout. `CREATE … IF NOT EXISTS`: opening an existing database keeps its data. */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS telemetry (
-  device_id   TEXT    NOT NULL,
-  seq         INTEGER NOT NULL,
-  ts          INTEGER NOT NULL, -- epoch ms of "timestamp", for ranges and retention
-  timestamp   TEXT    NOT NULL, -- as the device sent it
-  temperature REAL    NOT NULL,
-  humidite    REAL,
-  pression    REAL    NOT NULL,
-  batterie    REAL    NOT NULL,
-  mode        TEXT    NOT NULL,
-  firmware    TEXT    NOT NULL,
-  alerte      INTEGER NOT NULL,
-  uptime      INTEGER NOT NULL,
-  source      TEXT    NOT NULL,
-  PRIMARY KEY (device_id, seq) -- a QoS 1 redelivery is not a second point
+  device_id    TEXT    NOT NULL,
+  epoch        TEXT    NOT NULL, -- the device's storage epoch; '' for a reading of contract 1 (no epoch)
+  seq          INTEGER NOT NULL,
+  trusted_at   INTEGER NOT NULL, -- epoch ms the reading is filed under: history order, ranges, retention
+  received_at  INTEGER NOT NULL, -- epoch ms, the dashboard's clock when the reading arrived
+  timestamp    TEXT    NOT NULL, -- as the device sent it
+  v            INTEGER,          -- the message's contract version; NULL: contract 1
+  clock_synced INTEGER,          -- 1, 0, or NULL when the reading did not say
+  temperature  REAL    NOT NULL,
+  humidite     REAL,
+  pression     REAL    NOT NULL,
+  batterie     REAL    NOT NULL,
+  mode         TEXT    NOT NULL,
+  firmware     TEXT    NOT NULL,
+  alerte       INTEGER NOT NULL,
+  uptime       INTEGER NOT NULL,
+  source       TEXT    NOT NULL,
+  PRIMARY KEY (device_id, epoch, seq) -- a reading's identity: a QoS 1 redelivery is not a second point
 );
-CREATE INDEX IF NOT EXISTS telemetry_device_ts ON telemetry (device_id, ts);
-CREATE INDEX IF NOT EXISTS telemetry_ts ON telemetry (ts);
+CREATE INDEX IF NOT EXISTS telemetry_device_trusted ON telemetry (device_id, trusted_at);
+CREATE INDEX IF NOT EXISTS telemetry_trusted ON telemetry (trusted_at);
+
+-- Delivery figures per device and epoch, kept in the transaction that stores each reading and never
+-- touched by retention: lost = max_seq - min_seq + 1 - received (contract 2 epochs only).
+CREATE TABLE IF NOT EXISTS delivery (
+  device_id TEXT    NOT NULL,
+  epoch     TEXT    NOT NULL,
+  min_seq   INTEGER NOT NULL,
+  max_seq   INTEGER NOT NULL,
+  received  INTEGER NOT NULL, -- distinct readings stored
+  conflicts INTEGER NOT NULL DEFAULT 0, -- redeliveries that differed from the stored reading
+  PRIMARY KEY (device_id, epoch)
+);
 
 CREATE TABLE IF NOT EXISTS devices (
   device_id     TEXT    PRIMARY KEY,
@@ -28,7 +44,8 @@ CREATE TABLE IF NOT EXISTS devices (
   latest        TEXT,   -- latest telemetry JSON
   settings      TEXT,   -- settings JSON
   firmware      TEXT,
-  alerte        INTEGER NOT NULL DEFAULT 0
+  alerte        INTEGER NOT NULL DEFAULT 0,
+  availability  TEXT    -- online | offline, from {root}/{id}/availability (contract 2); NULL: never received
 );
 
 -- Access control: users (scrypt hashes), API tokens (SHA-256 of the secret), server-side sessions.
@@ -78,20 +95,32 @@ CREATE TABLE IF NOT EXISTS command_log (
 CREATE INDEX IF NOT EXISTS command_log_device ON command_log (device_id, sent_at);
 `;
 
+/** The layout version in PRAGMA user_version; 0 is the previous release's (telemetry keyed by device and seq). */
+export const SCHEMA_VERSION_DB = 2;
+
+export const TELEMETRY_COLUMNS =
+  'device_id, epoch, seq, trusted_at, received_at, timestamp, v, clock_synced, temperature, humidite, pression, batterie, mode, firmware, alerte, uptime, source';
+
 export const INSERT_TELEMETRY_SQL = `
-INSERT OR IGNORE INTO telemetry
-  (device_id, seq, ts, timestamp, temperature, humidite, pression, batterie, mode, firmware, alerte, uptime, source)
-VALUES
-  (@device_id, @seq, @ts, @timestamp, @temperature, @humidite, @pression, @batterie, @mode, @firmware, @alerte,
-   @uptime, @source)`;
+INSERT INTO telemetry (${TELEMETRY_COLUMNS})
+VALUES (@device_id, @epoch, @seq, @trusted_at, @received_at, @timestamp, @v, @clock_synced, @temperature, @humidite,
+        @pression, @batterie, @mode, @firmware, @alerte, @uptime, @source)
+ON CONFLICT (device_id, epoch, seq) DO NOTHING`;
+
+export const COUNT_RECEIVED_SQL = `
+INSERT INTO delivery (device_id, epoch, min_seq, max_seq, received) VALUES (?, ?, ?, ?, 1)
+ON CONFLICT (device_id, epoch) DO UPDATE SET
+  min_seq = MIN(min_seq, excluded.min_seq), max_seq = MAX(max_seq, excluded.max_seq), received = received + 1`;
+
+export const COUNT_CONFLICT_SQL =
+  'UPDATE delivery SET conflicts = conflicts + 1 WHERE device_id = ? AND epoch = ?';
 
 export const UPSERT_DEVICE_SQL = `
-INSERT INTO devices (device_id, first_seen, last_seen, status, online_status, latest, settings, firmware, alerte)
-VALUES (@device_id, @first_seen, @last_seen, @status, @online_status, @latest, @settings, @firmware, @alerte)
+INSERT INTO devices
+  (device_id, first_seen, last_seen, status, online_status, latest, settings, firmware, alerte, availability)
+VALUES
+  (@device_id, @first_seen, @last_seen, @status, @online_status, @latest, @settings, @firmware, @alerte, @availability)
 ON CONFLICT (device_id) DO UPDATE SET
   first_seen = excluded.first_seen, last_seen = excluded.last_seen, status = excluded.status,
   online_status = excluded.online_status, latest = excluded.latest, settings = excluded.settings,
-  firmware = excluded.firmware, alerte = excluded.alerte`;
-
-export const TELEMETRY_COLUMNS =
-  'device_id, seq, timestamp, temperature, humidite, pression, batterie, mode, firmware, alerte, uptime, source';
+  firmware = excluded.firmware, alerte = excluded.alerte, availability = excluded.availability`;

@@ -1,31 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Logger, Telemetry } from '@fleet/shared';
+import { type Clock, type Logger, systemClock } from '@fleet/shared';
 import Database from 'better-sqlite3';
-import type { StoredReading } from '../api-types.js';
+import type { DeliveryFigures, StoredReading } from '../api-types.js';
 import type { DeviceRecord } from '../fleet/device-record.js';
-import {
-  type DeviceRow,
-  deviceFromRow,
-  deviceParams,
-  storedAsSent,
-  type TelemetryRow,
-  telemetryFromRow,
-  telemetryParams,
-} from './rows.js';
-import { INSERT_TELEMETRY_SQL, SCHEMA_SQL, TELEMETRY_COLUMNS, UPSERT_DEVICE_SQL } from './schema.js';
-import { WriteBatcher } from './write-batcher.js';
+import { prepareSchema } from './migrate.js';
+import { ReadingWriter, type WriteOutcome } from './reading-writer.js';
+import { type DeviceRow, deviceFromRow, deviceParams, type TelemetryRow, telemetryFromRow } from './rows.js';
+import { TELEMETRY_COLUMNS, UPSERT_DEVICE_SQL } from './schema.js';
 
 export interface TelemetryStoreOptions {
   /** SQLite file; its folder is created. `:memory:` works too. */
   path: string;
   logger: Logger;
-  /** Rows per transaction at most; a full batch is written at once (default 1000). */
-  batchSize?: number;
-  /** A batch that is not full is written this long after its first row (default 50 ms). */
-  flushIntervalMs?: number;
-  /** Rows kept in memory while the database fails, before the oldest are dropped (default 200 000). */
-  maxPending?: number;
+  /** For the migration of a previous release's database (readings from the future are filed now). */
+  clock?: Clock;
 }
 
 export interface RecentQuery {
@@ -35,45 +24,26 @@ export interface RecentQuery {
 
 export interface RangeQuery {
   deviceId: string;
-  /** Epoch ms, inclusive; undefined: no bound. */
+  /** Epoch ms of trusted_at, inclusive; undefined: no bound. */
   from?: number;
   to?: number;
   limit: number;
 }
 
-type StoredListener = (rows: StoredReading[]) => void;
-
 const DELETE_CHUNK = 5000;
 
 /**
- * Telemetry and the device registry in one SQLite database (WAL). Readings are queued and written in
- * batches; each (device_id, seq) is stored once, and listeners hear only about rows that were new.
+ * Telemetry, delivery figures and the device registry in one SQLite database, in WAL mode with
+ * `synchronous=FULL`: a transaction that returned has reached the disk, so what is acknowledged to the
+ * broker after it survives a power cut. Writes happen in the caller's transactions (`transaction()`), so the
+ * ingest commits a group of messages at once; history is ordered and filed by `trusted_at`.
  */
 export class TelemetryStore {
   private db: Database.Database | null = null;
-  private readonly listeners = new Set<StoredListener>();
-  private readonly batcher: WriteBatcher<Telemetry>;
   private statements: ReturnType<typeof prepareStatements> | null = null;
+  private writer: ReadingWriter | null = null;
 
-  constructor(private readonly options: TelemetryStoreOptions) {
-    this.batcher = new WriteBatcher<Telemetry>({
-      write: (rows) => this.writeBatch(rows),
-      batchSize: options.batchSize ?? 1000,
-      intervalMs: options.flushIntervalMs ?? 50,
-      retryMs: 1000,
-      maxPending: options.maxPending ?? 200_000,
-      onError: (error, pending) =>
-        options.logger.error(
-          { err: error, pending },
-          'Could not write telemetry; it stays queued and is retried',
-        ),
-      onDrop: (dropped) =>
-        options.logger.error(
-          { dropped },
-          'Telemetry queue full while the database fails; dropped the oldest rows',
-        ),
-    });
-  }
+  constructor(private readonly options: TelemetryStoreOptions) {}
 
   get path(): string {
     return this.options.path;
@@ -84,12 +54,7 @@ export class TelemetryStore {
     return this.use().db;
   }
 
-  /** Rows queued and not written yet. */
-  get pending(): number {
-    return this.batcher.pending;
-  }
-
-  /** Opens (or creates) the database. */
+  /** Opens (or creates) the database, migrating one of the previous release in place. */
   open(): void {
     if (this.db) return;
     let db: Database.Database | null = null;
@@ -97,9 +62,13 @@ export class TelemetryStore {
       if (this.options.path !== ':memory:') mkdirSync(dirname(this.options.path), { recursive: true });
       db = new Database(this.options.path);
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      // FULL: in WAL mode NORMAL may lose the last commits at a power cut (not at a crash of the process);
+      // the broker has been told they were stored by then, so it would not send them again.
+      db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA_SQL);
+      prepareSchema(db, (this.options.clock ?? systemClock).now().getTime(), this.options.logger);
+      this.statements = prepareStatements(db);
+      this.writer = new ReadingWriter(db);
     } catch (error) {
       db?.close();
       throw new Error(`Could not open the database ${this.options.path}: ${(error as Error).message}`, {
@@ -107,44 +76,38 @@ export class TelemetryStore {
       });
     }
     this.db = db;
-    this.statements = prepareStatements(db);
   }
 
-  /** Writes what is queued, then closes. */
   close(): void {
     if (!this.db) return;
-    if (!this.batcher.flush()) {
-      this.options.logger.error(
-        { lost: this.batcher.pending },
-        'Closing the database with unwritten telemetry',
-      );
-    }
-    this.batcher.stop();
     this.db.close();
     this.db = null;
     this.statements = null;
+    this.writer = null;
   }
 
-  /** Queues a reading; it is written within the flush interval or as soon as a batch is full. */
-  enqueue(telemetry: Telemetry): void {
-    this.batcher.add(telemetry);
+  /** Runs `work` in one transaction: all of its writes are committed (and on disk) together, or none. */
+  transaction<T>(work: () => T): T {
+    return this.use().db.transaction(work)();
   }
 
-  /** Writes every queued reading now; false when the database refused (they stay queued). */
-  flush(): boolean {
-    if (!this.db) return this.batcher.pending === 0;
-    return this.batcher.flush();
+  /** Files one reading by its identity and counts it (see ReadingWriter); best inside `transaction()`. */
+  writeReading(reading: StoredReading): WriteOutcome {
+    return this.use().writer.write(reading);
   }
 
-  /** Called after each committed batch with the readings that were new; returns the unsubscribe function. */
-  onStored(listener: StoredListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** The delivery figures of one device, over every epoch. */
+  delivery(deviceId: string): DeliveryFigures {
+    return this.use().writer.figures(deviceId);
   }
 
-  /** The most recent `limit` readings (of one device, or of all), oldest first. */
+  /** The delivery figures of every device that has sent a reading. */
+  allDelivery(): Map<string, DeliveryFigures> {
+    return this.use().writer.allFigures();
+  }
+
+  /** The most recent `limit` readings by trusted_at (of one device, or of all), oldest first. */
   recent(query: RecentQuery): StoredReading[] {
-    this.flush();
     const { recentAll, recentOne } = this.use();
     const rows = (
       query.deviceId === undefined ? recentAll.all(query.limit) : recentOne.all(query.deviceId, query.limit)
@@ -153,12 +116,11 @@ export class TelemetryStore {
   }
 
   /**
-   * The readings of one device between `from` and `to`, oldest first. When there are more than `limit`,
-   * they are thinned out evenly by count: every k-th reading counted back from the newest, which is always
-   * kept, so a chart of an hour, a day or a week keeps its shape and its latest point.
+   * The readings of one device whose trusted_at is between `from` and `to`, oldest first. When there are
+   * more than `limit`, they are thinned out evenly by count: every k-th reading counted back from the
+   * newest, which is always kept, so a chart of an hour, a day or a week keeps its shape and its latest point.
    */
   range(query: RangeQuery): StoredReading[] {
-    this.flush();
     const { countRange, rangeAll, rangeThinned } = this.use();
     const from = query.from ?? Number.MIN_SAFE_INTEGER;
     const to = query.to ?? Number.MAX_SAFE_INTEGER;
@@ -171,7 +133,10 @@ export class TelemetryStore {
     return rows.map(telemetryFromRow);
   }
 
-  /** Removes readings older than `cutoff` (epoch ms), a chunk at a time so writes can go on in between. */
+  /**
+   * Removes readings whose trusted_at is before `cutoff` (epoch ms), a chunk at a time so writes can go on
+   * in between. The delivery figures are kept: a purged reading was received, not lost.
+   */
   async deleteOlderThan(cutoff: number): Promise<number> {
     let removed = 0;
     for (;;) {
@@ -188,13 +153,13 @@ export class TelemetryStore {
   }
 
   saveDevices(records: readonly DeviceRecord[]): void {
-    const { upsertDevice } = this.use();
-    this.use().db.transaction(() => {
+    const { db, upsertDevice } = this.use();
+    db.transaction(() => {
       for (const record of records) upsertDevice.run(deviceParams(record));
     })();
   }
 
-  /** True when the database answers a query. */
+  /** True when the database answers a query (reads; a failing write is the ingest's to report). */
   isHealthy(): boolean {
     try {
       this.use().ping.get();
@@ -204,50 +169,38 @@ export class TelemetryStore {
     }
   }
 
-  private writeBatch(rows: Telemetry[]): void {
-    const { db, insertTelemetry } = this.use();
-    const stored: StoredReading[] = [];
-    db.transaction(() => {
-      for (const row of rows) {
-        if (insertTelemetry.run(telemetryParams(row)).changes > 0) stored.push(storedAsSent(row));
-      }
-    })();
-    if (stored.length === 0) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(stored);
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'A listener of stored telemetry failed');
-      }
-    }
-  }
-
   private use() {
-    if (!this.db || !this.statements) throw new Error(`The database ${this.options.path} is not open.`);
-    return { db: this.db, ...this.statements };
+    if (!this.db || !this.statements || !this.writer) {
+      throw new Error(`The database ${this.options.path} is not open.`);
+    }
+    return { db: this.db, writer: this.writer, ...this.statements };
   }
 }
 
+const ORDER_DESC = 'ORDER BY trusted_at DESC, received_at DESC, seq DESC';
+const ORDER_ASC = 'ORDER BY trusted_at, received_at, seq';
+
 function prepareStatements(db: Database.Database) {
   return {
-    insertTelemetry: db.prepare(INSERT_TELEMETRY_SQL),
-    recentAll: db.prepare(`SELECT ${TELEMETRY_COLUMNS} FROM telemetry ORDER BY ts DESC, seq DESC LIMIT ?`),
+    recentAll: db.prepare(`SELECT ${TELEMETRY_COLUMNS} FROM telemetry ${ORDER_DESC} LIMIT ?`),
     recentOne: db.prepare(
-      `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? ORDER BY ts DESC, seq DESC LIMIT ?`,
+      `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? ${ORDER_DESC} LIMIT ?`,
     ),
-    countRange: db.prepare('SELECT COUNT(*) AS n FROM telemetry WHERE device_id = ? AND ts BETWEEN ? AND ?'),
+    countRange: db.prepare(
+      'SELECT COUNT(*) AS n FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ?',
+    ),
     rangeAll: db.prepare(
-      `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? AND ts BETWEEN ? AND ? ORDER BY ts, seq`,
+      `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ? ${ORDER_ASC}`,
     ),
     // Row k (0 = newest) is kept when k * limit mod n < limit: exactly `limit` rows, evenly spaced.
     rangeThinned: db.prepare(
       `SELECT ${TELEMETRY_COLUMNS} FROM (
-         SELECT *, ROW_NUMBER() OVER (ORDER BY ts DESC, seq DESC) - 1 AS k
-         FROM telemetry WHERE device_id = ? AND ts BETWEEN ? AND ?)
-       WHERE (k * ?) % ? < ? ORDER BY ts, seq`,
+         SELECT *, ROW_NUMBER() OVER (${ORDER_DESC}) - 1 AS k
+         FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ?)
+       WHERE (k * ?) % ? < ? ${ORDER_ASC}`,
     ),
     deleteChunk: db.prepare(
-      'DELETE FROM telemetry WHERE rowid IN (SELECT rowid FROM telemetry WHERE ts < ? LIMIT ?)',
+      'DELETE FROM telemetry WHERE rowid IN (SELECT rowid FROM telemetry WHERE trusted_at < ? LIMIT ?)',
     ),
     allDevices: db.prepare('SELECT * FROM devices ORDER BY device_id'),
     upsertDevice: db.prepare(UPSERT_DEVICE_SQL),

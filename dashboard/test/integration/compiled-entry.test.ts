@@ -84,7 +84,9 @@ describe.skipIf(!built)('node dashboard/dist/main.js', () => {
       10_000,
       'three readings',
     );
-    expect(before.history).toEqual(sent);
+    // As sent, plus when the dashboard received each and the time it files it under (the device's here).
+    expect(before.history.map(({ received_at: _r, trusted_at: _t, ...reading }) => reading)).toEqual(sent);
+    expect(before.history.map((reading) => reading.trusted_at)).toEqual(sent.map((r) => r.timestamp));
 
     expect(await first.stop()).toBe(0);
     expect(first.lines.some((line) => line.includes('"Dashboard stopped"'))).toBe(true);
@@ -98,7 +100,7 @@ describe.skipIf(!built)('node dashboard/dist/main.js', () => {
     const after = (await (await fetch(`${base}/api/data`)).json()) as DataResponse;
     expect(after).toEqual(before);
     const { devices } = (await (await fetch(`${base}/api/devices`)).json()) as DevicesResponse;
-    expect(devices.map((d) => [d.device_id, d.latest])).toEqual([['pi-restart', sent[2]]]);
+    expect(devices.map((d) => [d.device_id, d.latest])).toEqual([['pi-restart', before.history[2]]]);
     expect(await second.stop()).toBe(0);
   }, 60_000);
 

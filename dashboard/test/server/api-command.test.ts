@@ -75,12 +75,23 @@ describe('HTTP API: POST /api/command', () => {
     const body = response.json();
     expect(body).toEqual({ status: 'success', command_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     await eventually(() => device.received.length === 1, 5000, 'the command at the device');
+    // Contract 2: the version and the time it was issued (the dashboard's clock) go with it.
     expect(device.received[0]).toEqual({
+      v: 2,
       device_id: 'pi-1',
       mode: 'economie',
       intervalle: 10,
       command_id: body.command_id,
+      issued_at: '2025-03-01T12:00:00.000Z',
     });
+  });
+
+  it('passes a ttl_s on to the device and keeps it in the trail', async () => {
+    const response = await post({ device_id: 'pi-1', read_now: true, ttl_s: 120, command_id: 'short' });
+    expect(response.statusCode).toBe(200);
+    await eventually(() => device.received.length === 1, 5000, 'the command at the device');
+    expect(device.received[0]).toMatchObject({ ttl_s: 120, issued_at: '2025-03-01T12:00:00.000Z' });
+    expect(h.dashboard.trail.list('pi-1', 1)[0]?.command).toEqual({ read_now: true, ttl_s: 120 });
   });
 
   it('keeps a command_id given by the client', async () => {
@@ -138,6 +149,18 @@ describe('HTTP API: POST /api/command', () => {
     ['an unknown field', { device_id: 'pi-1', mode: 'auto', reboot: true }, null],
     ['a bad firmware version', { device_id: 'pi-1', update_firmware: '1.1' }, null],
     ['read_now false', { device_id: 'pi-1', read_now: false }, null],
+    ['a ttl_s of 0', { device_id: 'pi-1', read_now: true, ttl_s: 0 }, null],
+    ['a ttl_s over 7 days', { device_id: 'pi-1', read_now: true, ttl_s: 604_801 }, null],
+    [
+      'an issued_at (the dashboard stamps it)',
+      { device_id: 'pi-1', read_now: true, issued_at: '2025-03-01T12:00:00Z' },
+      'Field "issued_at" received "2025-03-01T12:00:00Z"; accepted: nothing, the dashboard stamps the time it sends the command (give ttl_s to say how long it stays valid).',
+    ],
+    [
+      'a v (the dashboard writes it)',
+      { device_id: 'pi-1', read_now: true, v: 2 },
+      'Field "v" received 2; accepted: nothing, the dashboard writes the version of the contract it speaks.',
+    ],
     ['a body that is not an object', [1, 2], 'The request body received [1,2]; accepted: a JSON object'],
   ])('refuses %s with 400 and publishes nothing', async (_what, body, start) => {
     const response = await post(body);

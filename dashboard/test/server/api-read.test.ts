@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { BODY_LIMIT_BYTES, type DataResponse, defaultWebPaths } from '@fleet/dashboard';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ack, onlineStatus, readings, telemetry } from './fixtures.js';
+import { ack, onlineStatus, readings, stored, telemetry } from './fixtures.js';
 import { type Harness, startHarness } from './harness.js';
 
 describe('HTTP API: reading', () => {
@@ -15,13 +15,13 @@ describe('HTTP API: reading', () => {
 
   const get = (url: string) => h.dashboard.app.inject({ method: 'GET', url });
 
-  /** pi-1: status + 5 readings (even seconds); pi-2: 5 readings (odd seconds). */
+  /** pi-1: status + 5 readings (even seconds); pi-2: 5 readings (odd seconds); as stored at 12:00. */
   function seed() {
     h.deliver('devices/pi-1/status', onlineStatus('pi-1'));
     const one = readings('pi-1', 5, '2025-03-01T11:00:00Z', 2000);
     const two = readings('pi-2', 5, '2025-03-01T11:00:01Z', 2000);
     for (const reading of [...one, ...two]) h.deliver(`devices/${reading.device_id}/data`, reading);
-    return { one, two };
+    return { one: one.map((r) => stored(r)), two: two.map((r) => stored(r)) };
   }
 
   describe('GET /api/data', () => {
@@ -97,10 +97,9 @@ describe('HTTP API: reading', () => {
   describe('GET /api/devices', () => {
     it('lists every known device as a DeviceSummary', async () => {
       const { one, two } = seed();
-      h.store.flush();
+      h.dashboard.ingest.flush();
       h.clock.advance(1000);
-      h.deliver('devices/pi-1/ack', ack('pi-1', 'c1', { firmware: 'v1.0.0' }));
-      h.store.flush();
+      await h.deliver('devices/pi-1/ack', ack('pi-1', 'c1', { firmware: 'v1.0.0' }));
       const response = await get('/api/devices');
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({
@@ -115,6 +114,10 @@ describe('HTTP API: reading', () => {
             sensor: onlineStatus('pi-1').sensor,
             alerte: false,
             latest: one[4],
+            delivery: { received: 5, lost: 0, conflicts: 0 },
+            epoch: null,
+            epoch_reason: null,
+            clock_synced: null,
           },
           {
             device_id: 'pi-2',
@@ -126,6 +129,10 @@ describe('HTTP API: reading', () => {
             sensor: null,
             alerte: false,
             latest: two[4],
+            delivery: { received: 5, lost: 0, conflicts: 0 },
+            epoch: null,
+            epoch_reason: null,
+            clock_synced: null,
           },
         ],
       });
@@ -141,7 +148,11 @@ describe('HTTP API: reading', () => {
   describe('GET /api/devices/:id/history', () => {
     beforeEach(() => {
       // Straight into the store: the ingest's validation is not what these tests are about.
-      for (const reading of readings('pi-1', 3600, '2025-03-01T10:00:00Z')) h.store.enqueue(reading);
+      h.store.transaction(() => {
+        for (const reading of readings('pi-1', 3600, '2025-03-01T10:00:00Z'))
+          h.store.writeReading(stored(reading));
+      });
+      h.deliver('devices/pi-1/status', onlineStatus('pi-1'));
     });
 
     it('gives the readings in the range, oldest first', async () => {
@@ -291,10 +302,10 @@ describe('HTTP API: reading', () => {
     });
   });
 
-  it('stores a telemetry point once per seq, whatever the API asks', async () => {
+  it('stores a telemetry point once per (device, epoch, seq), whatever the API asks', async () => {
     const reading = telemetry({ seq: 3 });
     h.deliver('devices/pi-1/data', reading);
     h.deliver('devices/pi-1/data', reading);
-    expect(((await get('/api/data')).json() as DataResponse).history).toEqual([reading]);
+    expect(((await get('/api/data')).json() as DataResponse).history).toEqual([stored(reading)]);
   });
 });

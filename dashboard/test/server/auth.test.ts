@@ -7,6 +7,7 @@ import {
   TOKEN_NOT_VALID,
   WRONG_LOGIN,
 } from '@fleet/dashboard';
+import { Topics } from '@fleet/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, loggedIn, login, PASSWORD, sessionCookie } from './access-helpers.js';
 import { quietLogger } from './fixtures.js';
@@ -272,6 +273,7 @@ describe('logins on: sessions, roles and tokens', () => {
     const replica = await buildDashboard({
       store: h.store,
       broker: h.broker,
+      topics: new Topics(),
       logger: quietLogger(),
       clock: h.clock,
       webPaths: h.webPaths,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type BrokerHandle, startTestBroker } from '@fleet/cloud';
 import { type IncomingMessage, MqttBrokerConnection } from '@fleet/dashboard';
+import { Topics } from '@fleet/shared';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ describe('MqttBrokerConnection (real broker)', () => {
   const connections: MqttBrokerConnection[] = [];
   const connect = (clientId = `dashboard-${randomUUID()}`) => {
     const connection = new MqttBrokerConnection({
+      topics: new Topics(),
       transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
       clientId,
       logger: quietLogger(),
@@ -41,7 +43,9 @@ describe('MqttBrokerConnection (real broker)', () => {
     await broker.stop();
     const connection = connect();
     const received: IncomingMessage[] = [];
-    connection.onMessage((message) => received.push(message));
+    connection.onMessage((message) => {
+      received.push(message);
+    });
     connection.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(connection.connected).toBe(false);
@@ -67,7 +71,9 @@ describe('MqttBrokerConnection (real broker)', () => {
 
     const second = connect(clientId);
     const received: string[] = [];
-    second.onMessage((message) => received.push(`${message.topic} ${message.payload}`));
+    second.onMessage((message) => {
+      received.push(`${message.topic} ${message.payload}`);
+    });
     second.start();
     await eventually(() => received.length === 2, 10_000, 'the queued messages');
     expect(received).toEqual([
@@ -79,7 +85,9 @@ describe('MqttBrokerConnection (real broker)', () => {
   it('reconnects after the broker restarts and flags retained messages', async () => {
     const connection = connect();
     const received: IncomingMessage[] = [];
-    connection.onMessage((message) => received.push(message));
+    connection.onMessage((message) => {
+      received.push(message);
+    });
     connection.start();
     await eventually(() => connection.connected, 10_000, 'the connection');
     const client = await mqtt.connectAsync(broker.url, { clientId: `device-${randomUUID()}` });

@@ -16,6 +16,7 @@ describe('dashboard configuration', () => {
       mqttTlsServername: null,
       mqttUsername: null,
       mqttPassword: null,
+      topicRoot: 'devices',
       mqttClientId: null,
       mqtt: {
         host: 'mosquitto',

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ack, eventually, onlineStatus, telemetry } from './fixtures.js';
+import { ack, eventually, onlineStatus, stored, telemetry } from './fixtures.js';
 import { type Harness, startHarness } from './harness.js';
 
 interface SseEvent {
@@ -79,6 +79,7 @@ describe('GET /api/events (Server-Sent Events)', () => {
     h.deliver('devices/pi-1/data', reading);
     h.deliver('devices/pi-1/data', reading); // a redelivery is not a second event
     await eventually(() => stream.events.length === 3, 5000, 'telemetry and device events');
+    // Messages committed together: their events in order, then each changed device's summary once.
     h.deliver('devices/pi-1/ack', ack('pi-1', 'c1'));
     h.deliver('devices/pi-2/status', { device_id: 'pi-2', online: false });
     await eventually(() => stream.events.length === 7, 5000, 'ack, status and device events');
@@ -86,14 +87,22 @@ describe('GET /api/events (Server-Sent Events)', () => {
       'telemetry',
       'device',
       'ack',
-      'device',
       'status',
       'device',
+      'device',
     ]);
-    expect(stream.events[1]?.data).toEqual(reading);
-    expect(stream.events[2]?.data).toMatchObject({ device_id: 'pi-1', latest: reading });
+    expect(stream.events[1]?.data).toEqual(stored(reading));
+    expect(stream.events[2]?.data).toMatchObject({
+      device_id: 'pi-1',
+      latest: stored(reading),
+      delivery: { received: 1, lost: 0, conflicts: 0 },
+    });
     expect(stream.events[3]?.data).toEqual(ack('pi-1', 'c1'));
-    expect(stream.events[5]?.data).toEqual({ device_id: 'pi-2', online: false });
+    expect(stream.events[4]?.data).toEqual({ device_id: 'pi-2', online: false });
+    expect(stream.events.slice(5).map((e) => (e.data as { device_id: string }).device_id)).toEqual([
+      'pi-1',
+      'pi-2',
+    ]);
     stream.close();
   });
 

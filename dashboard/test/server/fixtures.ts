@@ -2,7 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { TelemetryStore, type TelemetryStoreOptions } from '@fleet/dashboard';
+import {
+  type StoredReading,
+  TelemetryStore,
+  type TelemetryStoreOptions,
+  trustedTime,
+} from '@fleet/dashboard';
 import type { Ack, Clock, Logger, OfflineStatus, OnlineStatus, Telemetry } from '@fleet/shared';
 import { pino } from 'pino';
 
@@ -62,6 +67,16 @@ export function readings(deviceId: string, count: number, startIso: string, step
       timestamp: new Date(start + i * stepMs).toISOString(),
     }),
   );
+}
+
+/** A reading as the dashboard stores it when it arrives at `receivedIso` (default: the harness's start time). */
+export function stored(reading: Telemetry, receivedIso = '2025-03-01T12:00:00.000Z'): StoredReading {
+  const receivedAt = Date.parse(receivedIso);
+  return {
+    ...reading,
+    received_at: new Date(receivedAt).toISOString(),
+    trusted_at: new Date(trustedTime(reading, receivedAt)).toISOString(),
+  };
 }
 
 export function onlineStatus(deviceId: string, overrides: Partial<OnlineStatus> = {}): OnlineStatus {

@@ -11,7 +11,7 @@ import {
   type TelemetryStore,
   type WebPaths,
 } from '@fleet/dashboard';
-import type { Logger } from '@fleet/shared';
+import { type Logger, Topics } from '@fleet/shared';
 import { ManualClock, openStore, quietLogger, tempDir } from './fixtures.js';
 
 export interface Harness {
@@ -20,8 +20,11 @@ export interface Harness {
   broker: MqttBrokerConnection;
   clock: ManualClock;
   webPaths: WebPaths;
-  /** Feeds a message to the ingest as if the broker had delivered it. */
-  deliver(topic: string, payload: unknown, retain?: boolean): void;
+  /**
+   * Feeds a message to the ingest as if the broker had delivered it; resolves once it is committed (an API
+   * request commits what waits first, so a test may also just read).
+   */
+  deliver(topic: string, payload: unknown, retain?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,12 +53,17 @@ export async function startHarness(
     access?: Partial<AccessOptions>;
     /** Default: silent. */
     logger?: Logger;
-  } & Pick<Partial<DashboardDeps>, 'heartbeatMs' | 'newCommandId' | 'server'> = {},
+  } & Pick<
+    Partial<DashboardDeps>,
+    'heartbeatMs' | 'newCommandId' | 'server' | 'topics' | 'retryInitialMs'
+  > = {},
 ): Promise<Harness> {
   const dir = await tempDir();
   const store = openStore(dir.path);
   const clock = new ManualClock(Date.parse('2025-03-01T12:00:00Z'));
+  const topics = options.topics ?? new Topics();
   const broker = new MqttBrokerConnection({
+    topics,
     transport: {
       host: options.broker?.host ?? '127.0.0.1',
       port: options.broker?.port ?? 1,
@@ -70,6 +78,7 @@ export async function startHarness(
   const dashboard = await buildDashboard({
     store,
     broker,
+    topics,
     logger: options.logger ?? quietLogger(),
     clock,
     webPaths,
@@ -85,6 +94,7 @@ export async function startHarness(
     ...(options.server ? { server: options.server } : {}),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.newCommandId ? { newCommandId: options.newCommandId } : {}),
+    ...(options.retryInitialMs ? { retryInitialMs: options.retryInitialMs } : {}),
   });
   if (options.connect) {
     broker.start();

@@ -16,6 +16,7 @@ import {
   mqttSettings,
   mqttTransportOptions,
   parseEnvFile,
+  Topics,
 } from '@fleet/shared';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,7 @@ describe.skipIf(!mosquittoInstalled)("the dashboard's broker connection, product
   const open = (transport: MqttTransportOptions, clientId = `dashboard-test-${connections.length}`) => {
     const { logger, lines } = capturingLogger('debug');
     const connection = new MqttBrokerConnection({
+      topics: new Topics(),
       transport,
       clientId,
       logger,
@@ -77,7 +79,9 @@ describe.skipIf(!mosquittoInstalled)("the dashboard's broker connection, product
   it("receives every device's readings over TLS with its own user", async () => {
     const { connection } = open(await asDashboard());
     const received: IncomingMessage[] = [];
-    connection.onMessage((message) => received.push(message));
+    connection.onMessage((message) => {
+      received.push(message);
+    });
     await eventually(() => connection.connected, 10_000, 'the connection');
     const { password } = await admin.addDevice('dash-1');
     const device = await mqtt.connectAsync({
@@ -106,7 +110,7 @@ describe.skipIf(!mosquittoInstalled)("the dashboard's broker connection, product
     );
     expect(line.level).toBe(50);
     expect(line.msg).toBe(
-      `The MQTT broker mqtts://127.0.0.1:${broker.port} refused the subscriptions devices/+/data, devices/+/status, devices/+/ack for user "dash-2": on the fleet's broker only the dashboard's own user may read every device; check MQTT_USERNAME (a device's credential holds only its own topics).`,
+      `The MQTT broker mqtts://127.0.0.1:${broker.port} refused the subscriptions devices/+/data, devices/+/status, devices/+/ack, devices/+/availability for user "dash-2": on the fleet's broker only the dashboard's own user may read every device; check MQTT_USERNAME (a device's credential holds only its own topics).`,
     );
   });
 

@@ -5,12 +5,12 @@ import type { Telemetry } from '@fleet/shared';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  eventually,
   ManualClock,
   onlineStatus,
   openStore,
   quietLogger,
   readings,
+  stored,
   telemetry,
   tempDir,
 } from './fixtures.js';
@@ -21,15 +21,8 @@ describe('TelemetryStore', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let store: TelemetryStore;
   const dbPath = () => join(dir.path, 'dashboard.sqlite');
-  /** What another connection sees in the file: only committed rows. */
-  const committedRows = () => {
-    const db = new Database(dbPath(), { readonly: true });
-    try {
-      return (db.prepare('SELECT COUNT(*) AS n FROM telemetry').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  };
+  const write = (...list: Telemetry[]) =>
+    store.transaction(() => list.map((reading) => store.writeReading(stored(reading)).kind));
 
   beforeEach(async () => {
     dir = await tempDir();
@@ -39,100 +32,112 @@ describe('TelemetryStore', () => {
     await dir.remove();
   });
 
-  it('uses WAL mode', () => {
+  it('uses WAL mode with synchronous=FULL (a commit is on disk when it returns)', () => {
     store = openStore(dir.path);
-    const db = new Database(dbPath(), { readonly: true });
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    db.close();
+    expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    // 2 = FULL
+    expect(store.database.pragma('synchronous', { simple: true })).toBe(2);
   });
 
-  it('stores a (device_id, seq) once: a redelivered reading is not a second point', () => {
+  it('files a reading once per (device_id, epoch, seq); the same seq in another epoch or device is another point', () => {
     store = openStore(dir.path);
-    const stored: Telemetry[][] = [];
-    store.onStored((rows) => stored.push(rows));
-    const reading = telemetry({ seq: 7 });
-    store.enqueue(reading);
-    store.enqueue({ ...reading });
-    store.flush();
-    store.enqueue({ ...reading, temperature: 99 }); // same seq again, in a later batch
-    store.flush();
-    expect(store.recent({ limit: 10 })).toEqual([reading]);
-    expect(stored).toEqual([[reading]]);
-    // The same seq from another device is another point.
-    store.enqueue(telemetry({ seq: 7, device_id: 'pi-2' }));
-    store.flush();
-    expect(store.recent({ limit: 10 })).toHaveLength(2);
+    const reading = telemetry({ seq: 7, epoch: 'a1', v: 2, clock_synced: true });
+    expect(write(reading, { ...reading })).toEqual(['stored', 'duplicate']);
+    expect(write(telemetry({ seq: 7, epoch: 'b2', v: 2, clock_synced: true }))).toEqual(['stored']);
+    expect(write(telemetry({ seq: 7, device_id: 'pi-2', epoch: 'a1' }))).toEqual(['stored']);
+    expect(write(telemetry({ seq: 7 }))).toEqual(['stored']); // contract 1: epoch ''
+    expect(store.recent({ limit: 10 })).toHaveLength(4);
+    expect(store.delivery('pi-1')).toEqual({ received: 3, lost: 0, conflicts: 0 });
   });
 
-  it('writes a full batch in one transaction at once and holds a partial one until the interval', () => {
-    store = openStore(dir.path, { batchSize: 3, flushIntervalMs: 60_000 });
-    const batches: number[] = [];
-    store.onStored((rows) => batches.push(rows.length));
-    const [a, b, c, d] = readings('pi-1', 4, '2025-03-01T00:00:00Z');
-    store.enqueue(a as Telemetry);
-    store.enqueue(b as Telemetry);
-    expect(store.pending).toBe(2);
-    expect(committedRows()).toBe(0);
-    store.enqueue(c as Telemetry);
-    expect(store.pending).toBe(0);
-    expect(committedRows()).toBe(3);
-    store.enqueue(d as Telemetry);
-    expect(committedRows()).toBe(3);
-    expect(batches).toEqual([3]);
+  it('keeps the first of two different readings under one identity, counts the conflict and says which fields differ', () => {
+    store = openStore(dir.path);
+    const first = telemetry({ seq: 3, epoch: 'a1' });
+    write(first);
+    const outcome = store.transaction(() =>
+      store.writeReading(stored({ ...first, temperature: 99, uptime: 1 })),
+    );
+    expect(outcome).toEqual({ kind: 'conflict', stored: stored(first), fields: ['temperature', 'uptime'] });
+    expect(store.recent({ limit: 10 })).toEqual([stored(first)]);
+    expect(store.delivery('pi-1')).toEqual({ received: 1, lost: 0, conflicts: 1 });
   });
 
-  it('writes a partial batch after the flush interval, many readings in few transactions', async () => {
-    store = openStore(dir.path, { batchSize: 1000, flushIntervalMs: 20 });
-    const batches: number[] = [];
-    store.onStored((rows) => batches.push(rows.length));
-    for (const reading of readings('pi-1', 2500, '2025-03-01T00:00:00Z')) store.enqueue(reading);
-    expect(batches).toEqual([1000, 1000]);
-    await eventually(() => store.pending === 0, 2000, 'the timed flush');
-    expect(batches).toEqual([1000, 1000, 500]);
-    expect(committedRows()).toBe(2500);
+  it('counts the gaps of each contract 2 epoch as lost, never those of contract 1 readings', () => {
+    store = openStore(dir.path);
+    const epoch = (name: string, seqs: number[]) => seqs.map((seq) => telemetry({ seq, epoch: name, v: 2 }));
+    write(
+      ...epoch('e1', [0, 1, 2, 5, 6]),
+      ...epoch('e2', [10, 12]),
+      telemetry({ seq: 3 }),
+      telemetry({ seq: 90 }),
+    );
+    expect(store.delivery('pi-1')).toEqual({ received: 9, lost: 2 + 1, conflicts: 0 });
+    write(...epoch('e1', [3, 4]));
+    expect(store.delivery('pi-1')).toEqual({ received: 11, lost: 1, conflicts: 0 });
+    expect(store.delivery('pi-9')).toEqual({ received: 0, lost: 0, conflicts: 0 });
+    expect([...store.allDelivery()]).toEqual([['pi-1', { received: 11, lost: 1, conflicts: 0 }]]);
   });
 
-  it('returns the most recent readings oldest first, of all devices or one', () => {
+  it('returns the most recent readings by trusted_at, oldest first, of all devices or one', () => {
     store = openStore(dir.path);
     const one = readings('pi-1', 5, '2025-03-01T00:00:00Z', 2000);
     const two = readings('pi-2', 5, '2025-03-01T00:00:01Z', 2000);
-    for (const reading of [...two, ...one]) store.enqueue(reading);
+    write(...two, ...one);
     // pi-1 at 0, 2, 4, 6, 8 s; pi-2 at 1, 3, 5, 7, 9 s.
-    expect(store.recent({ limit: 4 })).toEqual([one[3], two[3], one[4], two[4]]);
-    expect(store.recent({ limit: 3, deviceId: 'pi-1' })).toEqual(one.slice(2));
-    expect(store.recent({ limit: 100, deviceId: 'pi-2' })).toEqual(two);
+    const s = (list: Telemetry[]) => list.map((r) => stored(r));
+    expect(store.recent({ limit: 4 })).toEqual(s([one[3], two[3], one[4], two[4]] as Telemetry[]));
+    expect(store.recent({ limit: 3, deviceId: 'pi-1' })).toEqual(s(one.slice(2)));
+    expect(store.recent({ limit: 100, deviceId: 'pi-2' })).toEqual(s(two));
   });
 
   it('thins a range evenly down to the limit, keeping the newest reading, oldest first', () => {
     store = openStore(dir.path);
     const all = readings('pi-1', 100, '2025-03-01T00:00:00Z');
-    for (const reading of all) store.enqueue(reading);
+    write(...all);
     const thinned = store.range({ deviceId: 'pi-1', limit: 10 });
     expect(thinned.map((r) => r.seq)).toEqual([9, 19, 29, 39, 49, 59, 69, 79, 89, 99]);
     // A range with fewer readings than the limit comes whole; bounds are inclusive.
     const from = Date.parse('2025-03-01T00:00:10Z');
     const to = Date.parse('2025-03-01T00:00:14Z');
-    expect(store.range({ deviceId: 'pi-1', from, to, limit: 10 })).toEqual(all.slice(10, 15));
+    expect(store.range({ deviceId: 'pi-1', from, to, limit: 10 })).toEqual(
+      all.slice(10, 15).map((r) => stored(r)),
+    );
     expect(store.range({ deviceId: 'pi-2', limit: 10 })).toEqual([]);
   });
 
-  it('keeps telemetry and the device registry across a reopen', () => {
+  it('writes nothing of a transaction that throws', () => {
+    store = openStore(dir.path);
+    expect(() =>
+      store.transaction(() => {
+        store.writeReading(stored(telemetry({ seq: 1 })));
+        throw new Error('half way');
+      }),
+    ).toThrow('half way');
+    expect(store.recent({ limit: 10 })).toEqual([]);
+    expect(store.delivery('pi-1').received).toBe(0);
+  });
+
+  it('keeps telemetry, delivery figures and the device registry across a reopen', () => {
     store = openStore(dir.path);
     const saved = readings('pi-1', 3, '2025-03-01T00:00:00Z');
-    for (const reading of saved) store.enqueue(reading);
+    write(...saved);
     const record = {
       ...newRecord('pi-1', 1000),
       last_seen: 2000,
       status: onlineStatus('pi-1'),
-      latest: saved[2] ?? null,
+      latest: stored(saved[2] as Telemetry),
+      availability: 'online' as const,
     };
     store.saveDevices([record]);
-    store.enqueue(telemetry({ seq: 3, timestamp: '2025-03-01T00:00:03.000Z' })); // still queued at close
     store.close();
 
     store = openStore(dir.path);
-    expect(store.recent({ limit: 10 }).map((r) => r.seq)).toEqual([0, 1, 2, 3]);
+    expect(store.recent({ limit: 10 }).map((r) => r.seq)).toEqual([0, 1, 2]);
     expect(store.loadDevices()).toEqual([record]);
+    expect(store.delivery('pi-1').received).toBe(3);
+    const other = new Database(dbPath(), { readonly: true });
+    expect(other.pragma('user_version', { simple: true })).toBe(2);
+    other.close();
   });
 
   it('answers isHealthy while open, not after close', () => {
@@ -154,13 +159,20 @@ describe('RetentionJob', () => {
     store.close();
     await dir.remove();
   });
+  const write = (list: Telemetry[], receivedIso?: string) =>
+    store.transaction(() => {
+      for (const reading of list) store.writeReading(stored(reading, receivedIso));
+    });
 
-  it('removes readings older than HISTORY_DAYS by the injected clock, at start and on each run', async () => {
+  it('removes readings filed more than HISTORY_DAYS ago by the injected clock, at start and on each run; the delivery figures stay', async () => {
     const clock = new ManualClock(Date.parse('2025-03-31T00:00:00Z'));
     const at = (daysAgo: number, seq: number) =>
-      telemetry({ seq, timestamp: new Date(clock.now().getTime() - daysAgo * DAY).toISOString() });
-    for (const reading of [at(31, 0), at(29.5, 1), at(10, 2), at(0, 3)]) store.enqueue(reading);
-    store.flush();
+      telemetry({
+        seq,
+        epoch: 'e1',
+        timestamp: new Date(clock.now().getTime() - daysAgo * DAY).toISOString(),
+      });
+    write([at(31, 0), at(29.5, 1), at(10, 2), at(0, 3)], '2025-03-31T00:00:00Z');
     const job = new RetentionJob({
       store,
       clock,
@@ -174,14 +186,15 @@ describe('RetentionJob', () => {
     clock.advance(DAY);
     expect(await job.run()).toBe(1);
     expect(store.recent({ limit: 10 }).map((r) => r.seq)).toEqual([2, 3]);
+    // Purged readings were received, not lost.
+    expect(store.delivery('pi-1')).toEqual({ received: 4, lost: 0, conflicts: 0 });
     await job.stop();
   });
 
   it('removes more rows than one delete chunk', async () => {
     const clock = new ManualClock(Date.parse('2025-06-01T00:00:00Z'));
-    for (const reading of readings('pi-1', 6_000, '2025-01-01T00:00:00Z')) store.enqueue(reading);
-    store.enqueue(telemetry({ seq: 20_000, timestamp: '2025-05-31T00:00:00Z' }));
-    store.flush();
+    write(readings('pi-1', 6_000, '2025-01-01T00:00:00Z'), '2025-06-01T00:00:00Z');
+    write([telemetry({ seq: 20_000, timestamp: '2025-05-31T00:00:00Z' })], '2025-06-01T00:00:00Z');
     const job = new RetentionJob({ store, clock, logger: quietLogger(), historyDays: 30 });
     expect(await job.run()).toBe(6_000);
     expect(store.recent({ limit: 10 }).map((r) => r.seq)).toEqual([20_000]);

@@ -1,6 +1,6 @@
 import { type BrokerHandle, startTestBroker } from '@fleet/cloud';
 import { buildDashboard, type CommandLogEntry } from '@fleet/dashboard';
-import { parseCommand } from '@fleet/shared';
+import { parseCommand, Topics } from '@fleet/shared';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -146,6 +146,7 @@ describe('the command trail', () => {
     const restarted = await buildDashboard({
       store: h.store,
       broker: h.broker,
+      topics: new Topics(),
       logger: quietLogger(),
       clock: h.clock,
       webPaths: h.webPaths,

@@ -1,22 +1,42 @@
 import type { FastifyInstance } from 'fastify';
 import type { HealthResponse } from '../../api-types.js';
+import type { Ingest } from '../../ingest/ingest.js';
 import type { BrokerConnection } from '../../mqtt/broker-connection.js';
 import type { TelemetryStore } from '../../storage/telemetry-store.js';
 
-/** `GET /healthz`: 200 when the broker is connected and the database answers, else 503 saying which is not. */
+/**
+ * `GET /healthz`: 200 when the broker is connected and the database answers and takes writes, else 503
+ * saying which is not.
+ */
 export function healthRoutes(
   app: FastifyInstance,
-  deps: { broker: Pick<BrokerConnection, 'connected' | 'state'>; store: Pick<TelemetryStore, 'isHealthy'> },
+  deps: {
+    broker: Pick<BrokerConnection, 'connected' | 'state'>;
+    store: Pick<TelemetryStore, 'isHealthy'>;
+    ingest: Pick<Ingest, 'failing' | 'pending'>;
+  },
 ): void {
   app.get('/healthz', { config: { public: true } }, async (_request, reply): Promise<HealthResponse> => {
     const mqtt = deps.broker.connected ? 'connected' : 'disconnected';
-    const database = deps.store.isHealthy() ? 'ok' : 'error';
+    const failing = deps.ingest.failing;
+    const answers = deps.store.isHealthy();
+    const database = answers && !failing ? 'ok' : 'error';
     if (mqtt === 'connected' && database === 'ok') return { status: 'ok', mqtt, database };
     const problems = [
       ...(mqtt === 'connected' ? [] : [`the MQTT broker is not connected (state: ${deps.broker.state})`]),
-      ...(database === 'ok' ? [] : ['the database does not answer']),
+      ...(answers ? [] : ['the database does not answer']),
+      ...(answers && failing
+        ? [
+            `the database cannot be written since ${failing.since.toISOString()} (${failing.reason}); ${deps.ingest.pending} received messages wait unacknowledged, and the others wait in the MQTT broker until it can`,
+          ]
+        : []),
     ];
     reply.code(503);
-    return { status: 'error', mqtt, database, error: `Not healthy: ${problems.join(' and ')}.` };
+    return {
+      status: 'error',
+      mqtt,
+      database,
+      error: `Not healthy: ${problems.join(' and ')}.`,
+    };
   });
 }

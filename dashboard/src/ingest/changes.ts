@@ -1,0 +1,103 @@
+import type { Ack, Availability, DeviceStatus, Logger } from '@fleet/shared';
+import type { CommandLogEntry, DeliveryFigures, StoredReading } from '../api-types.js';
+import type { CommandTrail } from '../commands/command-trail.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { FleetDraft } from '../fleet/fleet-draft.js';
+import type { TelemetryStore } from '../storage/telemetry-store.js';
+
+/** One valid message from a device, with the time it was received (epoch ms, the dashboard's clock). */
+export type IngestChange =
+  | { kind: 'data'; reading: StoredReading; receivedAt: number }
+  | { kind: 'status'; status: DeviceStatus; retained: boolean; receivedAt: number }
+  | { kind: 'ack'; ack: Ack; receivedAt: number }
+  | {
+      kind: 'availability';
+      deviceId: string;
+      availability: Availability;
+      retained: boolean;
+      receivedAt: number;
+    };
+
+export interface ChangeWriterDeps {
+  store: Pick<TelemetryStore, 'transaction' | 'writeReading' | 'delivery' | 'saveDevices'>;
+  fleet: Pick<Fleet, 'draft' | 'adopt'>;
+  trail: Pick<CommandTrail, 'answer' | 'announce'>;
+  logger: Logger;
+}
+
+interface Conflict {
+  reading: StoredReading;
+  stored: StoredReading;
+  fields: string[];
+}
+
+/** What one committed group did, for the effects that follow the commit. */
+export interface WrittenGroup {
+  draft: FleetDraft;
+  delivery: Map<string, DeliveryFigures>;
+  answers: CommandLogEntry[];
+  conflicts: Conflict[];
+}
+
+/**
+ * Writes a group of messages in one transaction: each reading by its identity with its delivery count, the
+ * command trail's answers, and the device registry rows they change. Throws (and writes nothing) when the
+ * database fails; the fleet in memory is untouched until `applyWritten`.
+ */
+export function writeChanges(deps: ChangeWriterDeps, changes: readonly IngestChange[]): WrittenGroup {
+  return deps.store.transaction(() => {
+    const draft = deps.fleet.draft();
+    const readers = new Set<string>();
+    const answers: CommandLogEntry[] = [];
+    const conflicts: Conflict[] = [];
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'data': {
+          const { reading } = change;
+          const outcome = deps.store.writeReading(reading);
+          if (outcome.kind === 'duplicate') break;
+          readers.add(reading.device_id);
+          if (outcome.kind === 'stored') draft.telemetry(reading, change.receivedAt);
+          else conflicts.push({ reading, stored: outcome.stored, fields: outcome.fields });
+          break;
+        }
+        case 'status':
+          draft.status(change.status, change.receivedAt, change.retained);
+          break;
+        case 'availability':
+          draft.availability(change.deviceId, change.availability, change.receivedAt, change.retained);
+          break;
+        case 'ack': {
+          draft.ack(change.ack, change.receivedAt);
+          const answered = deps.trail.answer(change.ack, { announce: false });
+          if (answered) answers.push(answered);
+          break;
+        }
+      }
+    }
+    deps.store.saveDevices(draft.records);
+    const delivery = new Map([...readers].map((id) => [id, deps.store.delivery(id)] as const));
+    return { draft, delivery, answers, conflicts };
+  });
+}
+
+/** After the commit: conflicts logged, the fleet updated and announced, the trail's answers announced. */
+export function applyWritten(deps: ChangeWriterDeps, written: WrittenGroup): void {
+  for (const { reading, stored, fields } of written.conflicts) {
+    const pick = (source: StoredReading) =>
+      Object.fromEntries(fields.map((field) => [field, source[field as keyof StoredReading] ?? null]));
+    deps.logger.warn(
+      {
+        device_id: reading.device_id,
+        epoch: reading.epoch ?? '',
+        seq: reading.seq,
+        fields,
+        stored: pick(stored),
+        received: pick(reading),
+      },
+      `A reading arrived again with other content (${fields.join(', ')}); the first one is kept and the conflict counted`,
+    );
+  }
+  deps.fleet.adopt(written.draft, written.delivery);
+  for (const entry of written.answers) deps.trail.announce(entry);
+}

@@ -1,0 +1,144 @@
+import { Backoff, type Logger } from '@fleet/shared';
+
+export interface GroupCommitOptions<T, R> {
+  /** Writes a group in one transaction and returns what `afterWrite` needs; throws when nothing was written. */
+  write: (items: readonly T[]) => R;
+  /** After the commit: the in-memory effects (fleet, events). Its failure is logged; the group stays written. */
+  afterWrite: (items: readonly T[], result: R) => void;
+  /** Items per transaction at most; 1 commits each message on its own, at once. */
+  maxGroup: number;
+  logger: Logger;
+  /** Delays between attempts while the database fails (default 250 ms doubling to 5 s, jittered). */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+/** Why the database cannot be written now, and since when. */
+export interface WriteFailure {
+  since: Date;
+  /** The database's error, e.g. "SQLITE_FULL: database or disk is full". */
+  reason: string;
+}
+
+interface Entry<T> {
+  item: T;
+  done: () => void;
+}
+
+/**
+ * Commits messages in groups: the ones that arrive together (one read from the socket, up to the broker's
+ * in-flight window) share one transaction and one sync to disk. `add()` resolves once its item is committed
+ * and its effects applied; the MQTT connection sends the PUBACK only then. While the database fails
+ * (full disk, I/O error, read-only), nothing resolves and nothing is dropped: the group is tried again with
+ * back-off, and the broker keeps the messages it has not been acknowledged (its in-flight window bounds
+ * what waits here). The failure is logged once when it starts and at info when it ends.
+ */
+export class GroupCommit<T, R> {
+  private queue: Array<Entry<T>> = [];
+  private immediate: NodeJS.Immediate | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private failure: WriteFailure | null = null;
+  private failedAttempts = 0;
+  private readonly backoff: Backoff;
+  private stopped = false;
+
+  constructor(private readonly options: GroupCommitOptions<T, R>) {
+    this.backoff = new Backoff({
+      initialMs: options.retryInitialMs ?? 250,
+      maxMs: options.retryMaxMs ?? 5000,
+    });
+  }
+
+  /** Items waiting for their commit. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Null while the database takes writes. */
+  get failing(): WriteFailure | null {
+    return this.failure;
+  }
+
+  /** Resolves once the item is committed. */
+  add(item: T): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.queue.push({ item, done: resolve });
+      if (this.failure || this.stopped) return; // the retry timer (or nothing, once stopped) takes it
+      if (this.queue.length >= this.options.maxGroup) this.flush();
+      else this.immediate ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /**
+   * Commits what is queued now, a group at a time; true when nothing is left. While the database fails it
+   * tries once more only when `force` is set (the retry timer); a read of the API does not hammer it.
+   */
+  flush(force = false): boolean {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
+    if (this.failure && !force) return this.queue.length === 0;
+    while (this.queue.length > 0) {
+      const group = this.queue.slice(0, this.options.maxGroup);
+      const items = group.map((entry) => entry.item);
+      let result: R;
+      try {
+        result = this.options.write(items);
+      } catch (error) {
+        this.failed(error as Error);
+        return false;
+      }
+      this.queue.splice(0, group.length);
+      this.recovered();
+      try {
+        this.options.afterWrite(items, result);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'Applying committed messages failed');
+      }
+      for (const entry of group) entry.done();
+    }
+    return true;
+  }
+
+  /** Stops the timers. What is still queued is never acknowledged: the broker sends it again. */
+  stop(): void {
+    this.stopped = true;
+    if (this.immediate) clearImmediate(this.immediate);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.immediate = null;
+    this.retryTimer = null;
+  }
+
+  private failed(error: Error): void {
+    const reason = `${(error as { code?: string }).code ?? 'error'}: ${error.message}`;
+    const retryMs = this.backoff.next();
+    this.failedAttempts += 1;
+    if (!this.failure) {
+      this.failure = { since: new Date(), reason };
+      this.options.logger.error(
+        { err: error, pending: this.queue.length, retry_ms: retryMs },
+        `The database cannot be written (${reason}): no message is acknowledged to the MQTT broker, which keeps them, and nothing is dropped; trying again with back-off`,
+      );
+    } else {
+      this.failure.reason = reason;
+      this.options.logger.debug({ reason, retry_ms: retryMs }, 'The database still cannot be written');
+    }
+    if (!this.stopped) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        this.flush(true);
+      }, retryMs);
+    }
+  }
+
+  private recovered(): void {
+    if (!this.failure) return;
+    const failedMs = Date.now() - this.failure.since.getTime();
+    this.options.logger.info(
+      { failed_ms: failedMs, attempts: this.failedAttempts, pending: this.queue.length },
+      'The database can be written again; the messages that waited are being stored and acknowledged',
+    );
+    this.failure = null;
+    this.failedAttempts = 0;
+    this.backoff.reset();
+  }
+}
