@@ -45,16 +45,6 @@ function ackOf(message: SeenMessage): Ack {
 const isOnline = (message: SeenMessage) => (message.json as { online?: unknown }).online === true;
 const said = (text: string) => (message: SeenMessage) => message.text === text;
 
-/** The retained message of `topic`, as a client that subscribes now gets it. */
-async function retainedOn(url: string, topic: string): Promise<SeenMessage> {
-  const late = await MqttWatcher.connect(url, topic);
-  try {
-    return await late.waitFor(topic);
-  } finally {
-    await late.close();
-  }
-}
-
 describe('edge service, compiled entry point, real broker', () => {
   let broker: BrokerHandle;
   let watcher: MqttWatcher;
@@ -76,6 +66,14 @@ describe('edge service, compiled entry point, real broker', () => {
     });
     processes.push(edge);
     return edge;
+  };
+
+  /** `offline` on the availability topic, live and retained, and the retained status still the last known. */
+  const expectOfflineWithStatusKept = async (id: string, last: Partial<OnlineStatus>) => {
+    await watcher.waitFor(topics.availability(id), said('offline'));
+    expect((await MqttWatcher.retained(broker.url, topics.availability(id))).text).toBe('offline');
+    const status = onlineStatusOf(await MqttWatcher.retained(broker.url, topics.status(id)));
+    expect(status).toMatchObject({ online: true, ...last });
   };
 
   beforeAll(() => {
@@ -118,7 +116,7 @@ describe('edge service, compiled entry point, real broker', () => {
     expect(Math.abs(Date.parse(first[1]?.timestamp ?? '') - Date.now())).toBeLessThan(60_000);
 
     // The status and `online` are retained: a client that subscribes later gets them at once.
-    const retained = await retainedOn(broker.url, topics.status(id));
+    const retained = await MqttWatcher.retained(broker.url, topics.status(id));
     expect(retained.retain).toBe(true);
     expect(onlineStatusOf(retained)).toMatchObject({
       v: SCHEMA_VERSION,
@@ -129,7 +127,7 @@ describe('edge service, compiled entry point, real broker', () => {
       sensor: { source: 'synthetic', healthy: true },
       ota: { state: 'idle' },
     });
-    const availability = await retainedOn(broker.url, topics.availability(id));
+    const availability = await MqttWatcher.retained(broker.url, topics.availability(id));
     expect([availability.text, availability.retain]).toEqual(['online', true]);
 
     // A valid command is applied and acked; the status follows.
@@ -172,14 +170,7 @@ describe('edge service, compiled entry point, real broker', () => {
     const { code } = await edge.exited;
     expect(code).toBe(0);
     expect(Date.now() - stopAsked).toBeLessThan(5_000);
-    await watcher.waitFor(topics.availability(id), said('offline'));
-    expect((await retainedOn(broker.url, topics.availability(id))).text).toBe('offline');
-    expect(onlineStatusOf(await retainedOn(broker.url, topics.status(id)))).toMatchObject({
-      online: true,
-      firmware: 'v1.1.0',
-      mode: 'economie',
-      intervalle: 2,
-    });
+    await expectOfflineWithStatusKept(id, { firmware: 'v1.1.0', mode: 'economie', intervalle: 2 });
 
     // Restart on the same data: firmware, settings and seq carry on.
     watcher.clear();
@@ -194,13 +185,7 @@ describe('edge service, compiled entry point, real broker', () => {
     // SIGKILL: the broker publishes the last will, `offline`, retained; the status stays as it was.
     watcher.clear();
     await again.kill();
-    await watcher.waitFor(topics.availability(id), said('offline'));
-    expect((await retainedOn(broker.url, topics.availability(id))).text).toBe('offline');
-    expect(onlineStatusOf(await retainedOn(broker.url, topics.status(id)))).toMatchObject({
-      online: true,
-      firmware: 'v1.1.0',
-      mode: 'economie',
-    });
+    await expectOfflineWithStatusKept(id, { firmware: 'v1.1.0', mode: 'economie', intervalle: 2 });
     expect(watcher.on(topics.status(id))).toEqual([]);
   }, 45_000);
 

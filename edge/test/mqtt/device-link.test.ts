@@ -6,7 +6,7 @@ import { Aedes } from 'aedes';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeviceLink } from '../../src/mqtt/device-link.js';
 import { assertBuilt, type EdgeProcess, spawnNode } from '../integration/support/edge-process.js';
-import { MqttWatcher, type SeenMessage } from '../integration/support/mqtt-watcher.js';
+import { MqttWatcher } from '../integration/support/mqtt-watcher.js';
 import { captureLogger } from '../state/capture-logger.js';
 
 const logger = createLogger('edge-test', 'silent');
@@ -30,16 +30,6 @@ function waitForConnection(link: DeviceLink, wanted: boolean, timeoutMs = 10_000
       resolve();
     });
   });
-}
-
-/** The retained message of `topic` as a client that subscribes now gets it. */
-async function retainedOn(url: string, topic: string): Promise<SeenMessage> {
-  const late = await MqttWatcher.connect(url, topic);
-  try {
-    return await late.waitFor(topic);
-  } finally {
-    await late.close();
-  }
 }
 
 describe('DeviceLink against a real broker', () => {
@@ -102,8 +92,8 @@ describe('DeviceLink against a real broker', () => {
     expect(watcher.messages.indexOf(status)).toBeLessThan(watcher.messages.indexOf(availability));
 
     // A late subscriber gets both retained copies.
-    expect((await retainedOn(broker.url, topics.status('link-1'))).retain).toBe(true);
-    const retained = await retainedOn(broker.url, topics.availability('link-1'));
+    expect((await MqttWatcher.retained(broker.url, topics.status('link-1'))).retain).toBe(true);
+    const retained = await MqttWatcher.retained(broker.url, topics.availability('link-1'));
     expect([retained.text, retained.retain]).toEqual(['online', true]);
 
     await watcher.publish(topics.commands('link-1'), { mode: 'manuel' });
@@ -163,9 +153,9 @@ describe('DeviceLink against a real broker', () => {
     await link.stop();
     expect(link.connected).toBe(false);
 
-    const availability = await retainedOn(broker.url, topics.availability('link-4'));
+    const availability = await MqttWatcher.retained(broker.url, topics.availability('link-4'));
     expect([availability.text, availability.retain]).toEqual(['offline', true]);
-    const status = await retainedOn(broker.url, topics.status('link-4'));
+    const status = await MqttWatcher.retained(broker.url, topics.status('link-4'));
     expect(status.json).toEqual({ device_id: 'link-4', online: true, firmware: 'v1.2.3' });
     await expect(link.publish(topics.data('link-4'), '{}')).rejects.toThrow(/not running/);
   });
@@ -179,8 +169,8 @@ describe('DeviceLink against a real broker', () => {
       (message) => message.text === 'offline',
     );
     expect(will.text).toBe('offline');
-    expect((await retainedOn(broker.url, topics.availability('link-will'))).text).toBe('offline');
-    const status = await retainedOn(broker.url, topics.status('link-will'));
+    expect((await MqttWatcher.retained(broker.url, topics.availability('link-will'))).text).toBe('offline');
+    const status = await MqttWatcher.retained(broker.url, topics.status('link-will'));
     expect(status.json).toEqual({ device_id: 'link-will', online: true, firmware: 'v1.0.0' });
   });
 
@@ -226,118 +216,87 @@ describe('DeviceLink against a real broker', () => {
       await rootWatcher.close();
     }
   });
-});
 
-describe('DeviceLink acknowledges a command only once its handler has settled', () => {
-  let broker: BrokerHandle;
-  let watcher: MqttWatcher;
-  const links: DeviceLink[] = [];
-  const processes: EdgeProcess[] = [];
+  describe('acknowledges a command only once its handler has settled', () => {
+    /**
+     * Runs a link in its own process until it has received `command` (and, unless it holds, until its PUBACK
+     * or the absence of one has reached the broker), then SIGKILLs it.
+     */
+    const receiveThenDie = async (mode: 'hold' | 'resolve' | 'reject', deviceId: string, command: object) => {
+      const child = await linkProcess(mode, deviceId);
+      await watcher.publish(topics.commands(deviceId), command);
+      await child.waitForLine((line) => line.received === JSON.stringify(command));
+      if (mode !== 'hold')
+        await watcher.waitFor(topics.data(deviceId), (message) => message.text === 'settled');
+      await child.kill();
+    };
 
-  beforeAll(() => {
-    assertBuilt();
-  });
+    /** The same device back (same client id, same session); gives the commands it receives, in order. */
+    const comeBack = async (deviceId: string) => {
+      const received: string[] = [];
+      const link = makeLink(deviceId);
+      link.onCommand(async (payload) => {
+        received.push(payload.toString());
+      });
+      link.start();
+      await waitForConnection(link, true);
+      // A command sent now comes after anything the broker delivers again at the connection.
+      await watcher.publish(topics.commands(deviceId), { command_id: 'after' });
+      await expect.poll(() => received, { timeout: 10_000 }).toContain('{"command_id":"after"}');
+      return received;
+    };
 
-  beforeEach(async () => {
-    broker = await startTestBroker({ logger });
-    watcher = await MqttWatcher.connect(broker.url);
-  });
-
-  afterEach(async () => {
-    await Promise.all(processes.splice(0).map((child) => child.kill()));
-    await Promise.all(links.splice(0).map((link) => link.stop()));
-    await watcher.close();
-    await broker.stop();
-  });
-
-  /**
-   * Runs a link in its own process until it has received `command` (and, unless it holds, until its PUBACK
-   * or the absence of one has reached the broker), then SIGKILLs it.
-   */
-  const receiveThenDie = async (mode: 'hold' | 'resolve' | 'reject', deviceId: string, command: object) => {
-    const child = spawnNode([LINK_PROCESS, mode, String(broker.port), deviceId]);
-    processes.push(child);
-    await child.waitForLine((line) => line.connected === true);
-    await watcher.publish(topics.commands(deviceId), command);
-    await child.waitForLine((line) => line.received === JSON.stringify(command));
-    if (mode !== 'hold')
-      await watcher.waitFor(topics.data(deviceId), (message) => message.text === 'settled');
-    await child.kill();
-  };
-
-  /** The same device back (same client id, same session); gives the commands it receives, in order. */
-  const comeBack = async (deviceId: string) => {
-    const received: string[] = [];
-    const link = new DeviceLink({
-      deviceId,
-      topics,
-      transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
-      logger,
-      initialReconnectMs: 200,
-      maxReconnectMs: 1_000,
+    it('a device killed while its handler runs gets the command again from the broker when it comes back', async () => {
+      await receiveThenDie('hold', 'puback-hold', { command_id: 'c1', mode: 'manuel' });
+      expect(await comeBack('puback-hold')).toEqual([
+        '{"command_id":"c1","mode":"manuel"}',
+        '{"command_id":"after"}',
+      ]);
     });
-    links.push(link);
-    link.onCommand(async (payload) => {
-      received.push(payload.toString());
-    });
-    link.start();
-    await waitForConnection(link, true);
-    // A command sent now comes after anything the broker delivers again at the connection.
-    await watcher.publish(topics.commands(deviceId), { command_id: 'after' });
-    await expect.poll(() => received, { timeout: 10_000 }).toContain('{"command_id":"after"}');
-    return received;
-  };
 
-  it('a device killed while its handler runs gets the command again from the broker when it comes back', async () => {
-    await receiveThenDie('hold', 'puback-hold', { command_id: 'c1', mode: 'manuel' });
-    expect(await comeBack('puback-hold')).toEqual([
-      '{"command_id":"c1","mode":"manuel"}',
-      '{"command_id":"after"}',
-    ]);
-  });
-
-  it('a command whose handler resolved is acknowledged: not delivered again', async () => {
-    await receiveThenDie('resolve', 'puback-done', { command_id: 'c2', mode: 'manuel' });
-    expect(await comeBack('puback-done')).toEqual(['{"command_id":"after"}']);
-  });
-
-  it('a command whose handler rejected (nothing could be recorded) is left with the broker, delivered again', async () => {
-    await receiveThenDie('reject', 'puback-failed', { command_id: 'c3', mode: 'manuel' });
-    expect(await comeBack('puback-failed')).toEqual([
-      '{"command_id":"c3","mode":"manuel"}',
-      '{"command_id":"after"}',
-    ]);
-  });
-
-  it('reads on (telemetry PUBACKs included) after a handler that does not settle in time, without acknowledging it', async () => {
-    const { logger: captured, lines } = captureLogger();
-    const link = new DeviceLink({
-      deviceId: 'puback-slow',
-      topics,
-      transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
-      logger: captured,
-      commandTimeoutMs: 500,
+    it('a command whose handler resolved is acknowledged: not delivered again', async () => {
+      await receiveThenDie('resolve', 'puback-done', { command_id: 'c2', mode: 'manuel' });
+      expect(await comeBack('puback-done')).toEqual(['{"command_id":"after"}']);
     });
-    links.push(link);
-    const received: string[] = [];
-    link.onCommand((payload) => {
-      received.push(payload.toString());
-      return new Promise(() => undefined);
+
+    it('a command whose handler rejected (nothing could be recorded) is left with the broker, delivered again', async () => {
+      await receiveThenDie('reject', 'puback-failed', { command_id: 'c3', mode: 'manuel' });
+      expect(await comeBack('puback-failed')).toEqual([
+        '{"command_id":"c3","mode":"manuel"}',
+        '{"command_id":"after"}',
+      ]);
     });
-    link.start();
-    await waitForConnection(link, true);
-    await watcher.publish(topics.commands('puback-slow'), { command_id: 'slow' });
-    await expect.poll(() => received).toEqual(['{"command_id":"slow"}']);
-    // While the handler holds, mqtt.js reads no packet: this publish's PUBACK waits behind it.
-    await link.publish(topics.data('puback-slow'), '{"n":1}');
-    expect(
-      lines.find((line) => String(line.msg).startsWith('a command could not be recorded')),
-    ).toMatchObject({
-      level: 50,
-      msg: 'a command could not be recorded (timed out after 500 ms); it is not acknowledged, so the broker delivers it again at the next connection',
+
+    it('reads on (telemetry PUBACKs included) after a handler that does not settle in time, without acknowledging it', async () => {
+      const { logger: captured, lines } = captureLogger();
+      const link = new DeviceLink({
+        deviceId: 'puback-slow',
+        topics,
+        transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
+        logger: captured,
+        commandTimeoutMs: 500,
+      });
+      links.push(link);
+      const received: string[] = [];
+      link.onCommand((payload) => {
+        received.push(payload.toString());
+        return new Promise(() => undefined);
+      });
+      link.start();
+      await waitForConnection(link, true);
+      await watcher.publish(topics.commands('puback-slow'), { command_id: 'slow' });
+      await expect.poll(() => received).toEqual(['{"command_id":"slow"}']);
+      // While the handler holds, mqtt.js reads no packet: this publish's PUBACK waits behind it.
+      await link.publish(topics.data('puback-slow'), '{"n":1}');
+      expect(
+        lines.find((line) => String(line.msg).startsWith('a command could not be recorded')),
+      ).toMatchObject({
+        level: 50,
+        msg: 'a command could not be recorded (timed out after 500 ms); it is not acknowledged, so the broker delivers it again at the next connection',
+      });
+      await link.stop();
+      expect(await comeBack('puback-slow')).toEqual(['{"command_id":"slow"}', '{"command_id":"after"}']);
     });
-    await link.stop();
-    expect(await comeBack('puback-slow')).toEqual(['{"command_id":"slow"}', '{"command_id":"after"}']);
   });
 });
 

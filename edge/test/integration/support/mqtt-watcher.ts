@@ -44,6 +44,16 @@ export class MqttWatcher {
     return watcher;
   }
 
+  /** The retained message of `topic`, as a client that subscribes now gets it. */
+  static async retained(url: string, topic: string): Promise<SeenMessage> {
+    const late = await MqttWatcher.connect(url, topic);
+    try {
+      return await late.waitFor(topic);
+    } finally {
+      await late.close();
+    }
+  }
+
   on(topic: string): SeenMessage[] {
     return this.messages.filter((message) => message.topic === topic);
   }
