@@ -25,7 +25,13 @@ export interface IngestParts {
 
 /** Store, fleet, trail and ingest on a fresh database, wired as buildDashboard wires them. */
 export async function ingestParts(
-  options: { level?: 'debug' | 'info'; topics?: Topics; logger?: Logger; maxGroup?: number } = {},
+  options: {
+    level?: 'debug' | 'info';
+    topics?: Topics;
+    logger?: Logger;
+    maxGroup?: number;
+    retryInitialMs?: number;
+  } = {},
 ): Promise<IngestParts> {
   const dir = await tempDir();
   const store = openStore(dir.path);
@@ -44,6 +50,7 @@ export async function ingestParts(
     clock,
     logger,
     ...(options.maxGroup ? { maxGroup: options.maxGroup } : {}),
+    ...(options.retryInitialMs ? { retryInitialMs: options.retryInitialMs } : {}),
   });
   return {
     dir,

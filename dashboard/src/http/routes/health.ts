@@ -8,6 +8,8 @@ import type { TelemetryStore } from '../../storage/telemetry-store.js';
  * `GET /healthz`: 200 when the broker is connected and the database answers and takes writes, else 503
  * saying which is not.
  */
+const waiting = (n: number) => (n === 1 ? '1 received message waits' : `${n} received messages wait`);
+
 export function healthRoutes(
   app: FastifyInstance,
   deps: {
@@ -27,7 +29,7 @@ export function healthRoutes(
       ...(answers ? [] : ['the database does not answer']),
       ...(answers && failing
         ? [
-            `the database cannot be written since ${failing.since.toISOString()} (${failing.reason}); ${deps.ingest.pending} received messages wait unacknowledged, and the others wait in the MQTT broker until it can`,
+            `the database cannot be written since ${failing.since.toISOString()} (${failing.reason}); ${waiting(deps.ingest.pending)} unacknowledged, and the others wait in the MQTT broker until it can`,
           ]
         : []),
     ];
