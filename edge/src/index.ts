@@ -15,18 +15,23 @@ export {
 } from './config.js';
 export { AlertState } from './device/alert-state.js';
 export { BatteryModel } from './device/battery-model.js';
-export { CommandHandler, type CommandTarget } from './device/command-handler.js';
-export { Device, type DeviceOptions } from './device/device.js';
+export {
+  CommandHandler,
+  type CommandPlan,
+  CommandRefusal,
+  type CommandTarget,
+} from './device/command-handler.js';
+export { Device, type DeviceOptions, type ReadingStamps } from './device/device.js';
 export { buildAck, buildOnlineStatus, buildTelemetry } from './device/message-builders.js';
 export { type OpenDeviceOptions, type OpenedDevice, openDevice } from './device/open-device.js';
-export type { HealthySensor, StateWriter, TelemetryQueue } from './device/ports.js';
+export type { DeviceStorage, HealthySensor, TelemetryQueue } from './device/ports.js';
 export { ECONOMY_FACTOR, ReadingScheduler, readingPeriodMs } from './device/reading-scheduler.js';
 export { TelemetryPublisher } from './device/telemetry-publisher.js';
 export { type AlertLed, createAlertLed } from './gpio/index.js';
 export { DeviceLink, type DeviceLinkOptions } from './mqtt/device-link.js';
 export type { LinkStats, MessageLink, PublishOptions } from './mqtt/types.js';
 export { OtaSimulator } from './ota/ota-simulator.js';
-export { FileOutbox } from './outbox/file-outbox.js';
+export { type ReadingIdentity, SqliteOutbox } from './outbox/sqlite-outbox.js';
 export {
   GuardedSensor,
   type Reading,
@@ -34,5 +39,9 @@ export {
   SensorUnavailableError,
   selectSensor,
 } from './sensor/index.js';
-export { DeviceStateStore, resolveStartupState } from './state/device-state.js';
-export { SeqCounter } from './state/seq-counter.js';
+export { CommandMemory } from './state/command-memory.js';
+export { type PersistedState, StateStore } from './state/device-state.js';
+export { decideEpoch, newEpoch } from './state/epoch.js';
+export { resolveStartupState } from './state/startup-state.js';
+export { EDGE_DB_FILE, openEdgeDatabase } from './storage/edge-database.js';
+export { EdgeStore } from './storage/edge-store.js';

@@ -95,7 +95,7 @@ function logStartup(
   reader: { source: string; bus: number | null; address: string | null },
   led: string,
 ): void {
-  const { startup } = opened;
+  const { startup, epoch, outbox } = opened.store;
   logger.info(
     {
       sensor: { source: reader.source, bus: reader.bus, address: reader.address },
@@ -106,8 +106,11 @@ function logStartup(
       data_dir: config.dataDir,
       firmware: startup.firmware,
       settings: startup.settings,
-      seq_next: startup.seqNext,
-      outbox_queued: opened.outbox.size,
+      database: `${opened.store.path} (${opened.store.condition})`,
+      epoch: epoch.epoch,
+      epoch_reason: epoch.reason,
+      seq_next: outbox.seqNext,
+      outbox_queued: outbox.size,
       overridden_by_env: startup.overriddenByEnv,
       env: describeEnvConfig(edgeEnvSpec, config),
     },

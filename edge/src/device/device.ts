@@ -1,15 +1,24 @@
-import type { DeviceSettings, Logger, OnlineStatus, OtaStatus, Topics } from '@fleet/shared';
+import type { DeviceSettings, Logger, OnlineStatus, OtaStatus, Telemetry, Topics } from '@fleet/shared';
 import type { DeviceClock } from '../clock/types.js';
 import type { AlertLed } from '../gpio/types.js';
 import type { MessageLink } from '../mqtt/types.js';
 import { OtaSimulator } from '../ota/ota-simulator.js';
+import type { Reading } from '../sensor/types.js';
+import type { RememberedAck } from '../storage/edge-store.js';
 import { AlertIndicator } from './alert-indicator.js';
 import { BatteryModel } from './battery-model.js';
-import { CommandHandler, type CommandTarget } from './command-handler.js';
+import { CommandHandler, type CommandPlan, CommandRefusal, type CommandTarget } from './command-handler.js';
 import { buildOnlineStatus, buildTelemetry, isFiniteReading } from './message-builders.js';
-import type { HealthySensor, StateWriter, TelemetryQueue } from './ports.js';
+import type { DeviceStorage, HealthySensor } from './ports.js';
 import { ReadingScheduler } from './reading-scheduler.js';
 import { TelemetryPublisher } from './telemetry-publisher.js';
+
+/** Readings taken while the clock was not synchronised, set right once it is (ReadingRestamper). */
+export interface ReadingStamps {
+  noteUnsynced(reading: Telemetry, monotonicMs: number): void;
+  restamp(telemetry: Telemetry): Telemetry;
+  forget(telemetry: Telemetry): void;
+}
 
 export interface DeviceOptions {
   deviceId: string;
@@ -21,12 +30,11 @@ export interface DeviceOptions {
   link: MessageLink;
   sensor: HealthySensor;
   led: AlertLed;
-  outbox: TelemetryQueue;
-  state: StateWriter;
-  /** Hands out seq numbers that never repeat (SeqCounter). */
-  seq: { next(): Promise<number> };
+  /** The state, the outbox and the memory of commands (EdgeStore). */
+  storage: DeviceStorage;
   /** What the device starts with (resolveStartupState). */
   startup: { firmware: string; settings: DeviceSettings; ota: OtaStatus | null };
+  stamps?: ReadingStamps;
   /** Milliseconds per step of a simulated OTA update (default: the simulator's). */
   otaStepMs?: number;
   /** °C below the threshold at which the alert turns off again (default 0.5). */
@@ -37,14 +45,25 @@ export interface DeviceOptions {
   stopPublishTimeoutMs?: number;
 }
 
+/** One measurement, before it is numbered. */
+interface Measurement {
+  reading: Reading;
+  takenAt: Date;
+  takenAtMs: number;
+  clockSynced: boolean;
+  alerte: boolean;
+}
+
 /**
- * One sensor device: takes readings on schedule, queues each on disk before publishing it, answers
- * commands, runs simulated OTA updates, and keeps its retained status up to date. The constructor only
- * wires the parts together; `start()` starts the timers and the connection, `stop()` ends them.
+ * One sensor device: takes readings on schedule, queues each in the database before publishing it, answers
+ * commands (each once, its effect written before it is acknowledged), runs simulated OTA updates, and keeps
+ * its retained status up to date. The constructor only wires the parts together; `start()` starts the timers
+ * and the connection, `stop()` ends them and records the clean stop.
  */
 export class Device implements CommandTarget {
   private readonly log: Logger;
   private readonly clock: DeviceClock;
+  private readonly storage: DeviceStorage;
   private readonly scheduler: ReadingScheduler;
   private readonly publisher: TelemetryPublisher;
   private readonly commands: CommandHandler;
@@ -53,20 +72,18 @@ export class Device implements CommandTarget {
   private readonly battery: BatteryModel;
   private readonly statusTopic: string;
   private currentSettings: DeviceSettings;
-  private currentFirmware: string;
-  private lastOtaState: OtaStatus['state'];
   private startedAtMs: number;
   private phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | null = null;
   private removeSensorListener: (() => void) | null = null;
 
   constructor(private readonly options: DeviceOptions) {
-    const { deviceId, logger, clock, startup } = options;
+    const { deviceId, logger, clock, startup, storage } = options;
     this.log = logger.child({ component: 'device' });
     this.clock = clock;
+    this.storage = storage;
     this.statusTopic = options.topics.status(deviceId);
     this.currentSettings = { ...startup.settings };
-    this.currentFirmware = startup.firmware;
     this.startedAtMs = clock.monotonicMs();
     this.alert = new AlertIndicator({
       led: options.led,
@@ -77,15 +94,17 @@ export class Device implements CommandTarget {
     this.battery = new BatteryModel(this.startedAtMs, startup.settings.mode);
     this.scheduler = new ReadingScheduler({ takeReading: () => this.takeReading(), logger: this.log });
     this.publisher = new TelemetryPublisher({
-      outbox: options.outbox,
+      outbox: storage.outbox,
       link: options.link,
       topic: options.topics.data(deviceId),
       logger: this.log,
       window: options.publishWindow,
+      ...(options.stamps ? { stamps: options.stamps } : {}),
     });
     this.commands = new CommandHandler({
       deviceId,
       target: this,
+      memory: storage,
       link: options.link,
       logger: this.log,
       clock,
@@ -94,21 +113,21 @@ export class Device implements CommandTarget {
     this.ota = new OtaSimulator({
       currentVersion: startup.firmware,
       logger: logger.child({ component: 'ota' }),
-      onChange: (ota) => this.otaChanged(ota),
-      onInstalled: (version) => this.firmwareInstalled(version),
+      onChange: () => this.publishStatus(),
+      persist: (ota, firmware) => storage.saveOta(ota, firmware),
       initial: startup.ota,
       clock,
       ...(options.otaStepMs !== undefined ? { stepMs: options.otaStepMs } : {}),
     });
-    this.lastOtaState = this.ota.status.state;
   }
 
   get settings(): DeviceSettings {
     return { ...this.currentSettings };
   }
 
+  /** The firmware running: the target of the last update that succeeded. */
   get firmware(): string {
-    return this.currentFirmware;
+    return this.ota.currentVersion;
   }
 
   get alerte(): boolean {
@@ -119,13 +138,15 @@ export class Device implements CommandTarget {
   status(): OnlineStatus {
     return buildOnlineStatus({
       deviceId: this.options.deviceId,
-      firmware: this.currentFirmware,
+      firmware: this.firmware,
       settings: this.currentSettings,
       alerte: this.alert.active,
       sensor: this.options.sensor.status(),
       ota: this.ota.status,
       now: this.clock.now(),
       clockSynced: this.clock.synced(),
+      epoch: this.storage.epoch.epoch,
+      epochReason: this.storage.epoch.reason,
     });
   }
 
@@ -147,21 +168,21 @@ export class Device implements CommandTarget {
     link.start();
     this.scheduler.start(this.currentSettings);
     this.log.info(
-      { firmware: this.currentFirmware, settings: this.currentSettings, queued: this.options.outbox.size },
+      { firmware: this.firmware, settings: this.currentSettings, queued: this.storage.outbox.size },
       'device started',
     );
   }
 
   /**
    * Stops reading, finishes the command and the publish in flight, keeps the rest of the outbox on disk,
-   * publishes the offline status and disconnects. Safe to call more than once.
+   * says goodbye and disconnects, and records the clean stop last. Safe to call more than once.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
   }
 
-  /** Handles one raw command payload, as if it came from `devices/{id}/commands`. */
+  /** Handles one raw command payload, as if it came from `{root}/{id}/commands`. */
   receiveCommand(payload: Buffer | string) {
     return this.commands.receive(payload);
   }
@@ -172,22 +193,26 @@ export class Device implements CommandTarget {
     return this.ota.check(target);
   }
 
-  async applySettings(next: DeviceSettings): Promise<void> {
-    const before = this.currentSettings;
-    // A failed write rejects here, having changed nothing in the store: the command is then rejected.
-    await this.options.state.update({ settings: next });
-    this.currentSettings = { ...next };
-    if (next.mode !== before.mode) this.battery.setMode(next.mode, this.clock.monotonicMs());
-    if (next.seuil_alerte !== before.seuil_alerte) this.alert.thresholdChanged(next.seuil_alerte);
-    this.scheduler.update(this.currentSettings);
-  }
-
-  beginUpdate(target: string, commandId: string | null): void {
-    this.ota.begin(target, commandId);
-  }
-
-  readNow(): void {
-    void this.scheduler.readNow();
+  apply(plan: CommandPlan, remembered: RememberedAck | null): Promise<void> {
+    const work = async () => {
+      const measured = plan.readNow ? await this.measure() : null;
+      if (typeof measured === 'string') throw new CommandRefusal(measured);
+      const ota = plan.update ? this.ota.plan(plan.update.target, plan.update.commandId) : null;
+      const settings = plan.settings ?? this.currentSettings;
+      const reading = this.storage.applyCommand(
+        {
+          ...(plan.settings ? { settings: plan.settings } : {}),
+          ...(ota ? { ota } : {}),
+          ...(measured ? { reading: (identity) => this.telemetryOf(measured, identity, settings) } : {}),
+        },
+        remembered,
+      );
+      if (plan.settings) this.useSettings(plan.settings);
+      if (ota) this.ota.start(ota);
+      if (reading && measured) this.queued(reading, measured);
+    };
+    // A reading is taken between two scheduled ones, never during one.
+    return plan.readNow ? this.scheduler.exclusive(work) : work();
   }
 
   publishStatus(): void {
@@ -203,59 +228,74 @@ export class Device implements CommandTarget {
 
   // --- readings ------------------------------------------------------------------------------------
 
-  /** One reading: sensor → alert → seq → telemetry on disk → publish. Nothing happens while the sensor fails. */
+  /** A scheduled reading: sensor → alert → numbered and queued → publish. Nothing happens while the sensor fails. */
   private async takeReading(): Promise<void> {
-    const reading = await this.options.sensor.read();
-    if (!reading) return;
-    if (!isFiniteReading(reading)) {
-      this.log.error({ reading }, 'the sensor gave a value that is not a number; reading skipped');
+    const measured = await this.measure();
+    if (typeof measured === 'string') {
+      this.log.debug({ reason: measured }, 'no reading taken');
       return;
     }
-    const takenAt = this.clock.now();
-    const takenAtMs = this.clock.monotonicMs();
-    const clockSynced = this.clock.synced();
-    const alerte = this.alert.update(reading.temperature, this.currentSettings.seuil_alerte);
-    const seq = await this.options.seq.next();
-    const telemetry = buildTelemetry({
-      deviceId: this.options.deviceId,
-      reading,
-      takenAt,
-      clockSynced,
-      uptime: Math.max(0, Math.floor((takenAtMs - this.startedAtMs) / 1000)),
-      seq,
-      source: this.options.sensor.status().source,
-      batterie: this.battery.level(takenAtMs),
-      settings: this.currentSettings,
-      firmware: this.currentFirmware,
-      alerte,
-    });
-    try {
-      await this.options.outbox.enqueue(telemetry);
-    } catch (error) {
-      // The outbox keeps it in memory and writes it with its next successful write.
-      this.log.error({ seq, err: (error as Error).message }, 'reading not yet written to disk');
+    const telemetry = this.storage.takeReading((identity) =>
+      this.telemetryOf(measured, identity, this.currentSettings),
+    );
+    this.queued(telemetry, measured);
+  }
+
+  /** Reads the sensor and updates the alert; gives the sentence saying why there is no reading otherwise. */
+  private async measure(): Promise<Measurement | string> {
+    const reading = await this.options.sensor.read();
+    if (!reading) {
+      return `The sensor could not be read (${this.options.sensor.status().error ?? 'it is failing'}), so no reading was taken and nothing was changed.`;
     }
-    this.log.debug({ seq, temperature: telemetry.temperature, alerte }, 'reading queued');
+    if (!isFiniteReading(reading)) {
+      this.log.error({ reading }, 'the sensor gave a value that is not a number; reading skipped');
+      return 'The sensor gave a value that is not a number, so no reading was taken and nothing was changed.';
+    }
+    return {
+      reading,
+      takenAt: this.clock.now(),
+      takenAtMs: this.clock.monotonicMs(),
+      clockSynced: this.clock.synced(),
+      alerte: this.alert.update(reading.temperature, this.currentSettings.seuil_alerte),
+    };
+  }
+
+  private telemetryOf(
+    measured: Measurement,
+    identity: { epoch: string; seq: number },
+    settings: DeviceSettings,
+  ): Telemetry {
+    return buildTelemetry({
+      deviceId: this.options.deviceId,
+      reading: measured.reading,
+      takenAt: measured.takenAt,
+      clockSynced: measured.clockSynced,
+      uptime: Math.max(0, Math.floor((measured.takenAtMs - this.startedAtMs) / 1000)),
+      epoch: identity.epoch,
+      seq: identity.seq,
+      source: this.options.sensor.status().source,
+      batterie: this.battery.level(measured.takenAtMs),
+      settings,
+      firmware: this.firmware,
+      alerte: measured.alerte,
+    });
+  }
+
+  private queued(telemetry: Telemetry, measured: Measurement): void {
+    if (!measured.clockSynced) this.options.stamps?.noteUnsynced(telemetry, measured.takenAtMs);
+    this.log.debug(
+      { seq: telemetry.seq, temperature: telemetry.temperature, alerte: telemetry.alerte },
+      'reading queued',
+    );
     this.publisher.kick();
   }
 
-  // --- OTA -----------------------------------------------------------------------------------------
-
-  private otaChanged(ota: OtaStatus): void {
-    if (ota.state !== this.lastOtaState) {
-      this.lastOtaState = ota.state;
-      this.options.state.update({ ota }).catch((error: unknown) => {
-        this.log.error({ err: (error as Error).message }, 'the OTA status could not be saved');
-      });
-    }
-    this.publishStatus();
-  }
-
-  /** Persists the new version before the update is announced as succeeded; from now on telemetry carries it. */
-  private async firmwareInstalled(version: string): Promise<void> {
-    await this.options.state.update({ firmware: version });
-    this.log.info({ from: this.currentFirmware, to: version }, 'firmware updated');
-    this.currentFirmware = version;
+  private useSettings(next: DeviceSettings): void {
+    const before = this.currentSettings;
+    this.currentSettings = { ...next };
+    if (next.mode !== before.mode) this.battery.setMode(next.mode, this.clock.monotonicMs());
+    if (next.seuil_alerte !== before.seuil_alerte) this.alert.thresholdChanged(next.seuil_alerte);
+    this.scheduler.update(this.currentSettings);
   }
 
   // --- shutdown ------------------------------------------------------------------------------------
@@ -263,16 +303,19 @@ export class Device implements CommandTarget {
   private async shutdown(): Promise<void> {
     if (this.phase === 'new') {
       this.phase = 'stopped';
+      this.storage.close();
       return;
     }
     this.phase = 'stopping';
-    const { link, sensor, led, outbox, state } = this.options;
+    const { link, sensor, led } = this.options;
     await this.scheduler.stop();
     await this.commands.idle();
     this.ota.stop();
     await this.publisher.stop(this.options.stopPublishTimeoutMs ?? 2_000);
     await link.stop();
-    await outbox.close();
+    // A command that arrived meanwhile is finished (and its update stopped) before the database closes.
+    await this.commands.idle();
+    this.ota.stop();
     this.removeSensorListener?.();
     await sensor.close().catch((error: unknown) => {
       this.log.warn({ err: (error as Error).message }, 'the sensor did not close cleanly');
@@ -283,8 +326,12 @@ export class Device implements CommandTarget {
       .catch((error: unknown) => {
         this.log.warn({ err: (error as Error).message }, 'the alert LED did not close cleanly');
       });
-    await state.flush();
+    const queued = this.storage.outbox.size;
+    const clean = this.storage.close();
     this.phase = 'stopped';
-    this.log.info({ queued: outbox.size, delivered: this.publisher.deliveredCount }, 'device stopped');
+    this.log.info(
+      { queued, delivered: this.publisher.deliveredCount, clean_stop_recorded: clean },
+      'device stopped',
+    );
   }
 }

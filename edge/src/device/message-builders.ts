@@ -1,6 +1,7 @@
 import {
   type Ack,
   type DeviceSettings,
+  type EpochReason,
   type OnlineStatus,
   type OtaStatus,
   SCHEMA_VERSION,
@@ -19,6 +20,8 @@ export interface TelemetryParts {
   clockSynced: boolean;
   /** Whole seconds since the service started, from the monotonic clock. */
   uptime: number;
+  /** The storage epoch `seq` counts in. */
+  epoch: string;
   seq: number;
   source: SensorSource;
   batterie: number;
@@ -51,6 +54,7 @@ export function buildTelemetry(parts: TelemetryParts): Telemetry {
     uptime: parts.uptime,
     seq: parts.seq,
     source: parts.source,
+    epoch: parts.epoch,
     clock_synced: parts.clockSynced,
   };
 }
@@ -65,6 +69,9 @@ export interface StatusParts {
   now: Date;
   /** Whether the wall clock is synchronised now. */
   clockSynced: boolean;
+  /** The storage epoch readings are counted in, and why it began. */
+  epoch: string;
+  epochReason: EpochReason;
 }
 
 /** The retained `{root}/{id}/status`: the device's state, kept by the broker while it is offline. */
@@ -72,6 +79,8 @@ export function buildOnlineStatus(parts: StatusParts): OnlineStatus {
   return {
     v: SCHEMA_VERSION,
     device_id: parts.deviceId,
+    epoch: parts.epoch,
+    epoch_reason: parts.epochReason,
     online: true,
     firmware: parts.firmware,
     mode: parts.settings.mode,

@@ -1,13 +1,12 @@
 import { type Logger, mqttTransportOptions, Topics } from '@fleet/shared';
+import { ReadingRestamper } from '../clock/reading-restamper.js';
 import type { DeviceClock } from '../clock/types.js';
 import type { EdgeConfig } from '../config.js';
 import type { AlertLed } from '../gpio/types.js';
 import { DeviceLink, type DeviceLinkOptions } from '../mqtt/device-link.js';
-import { FileOutbox } from '../outbox/file-outbox.js';
 import { GuardedSensor } from '../sensor/sensor-health.js';
 import type { SensorReader } from '../sensor/types.js';
-import { DeviceStateStore, resolveStartupState, type StartupState } from '../state/device-state.js';
-import { SeqCounter } from '../state/seq-counter.js';
+import { EdgeStore } from '../storage/edge-store.js';
 import { Device, type DeviceOptions } from './device.js';
 
 export interface OpenDeviceOptions {
@@ -28,41 +27,22 @@ export interface OpenDeviceOptions {
 export interface OpenedDevice {
   device: Device;
   link: DeviceLink;
-  outbox: FileOutbox;
-  startup: StartupState;
+  store: EdgeStore;
+  /** The store's outbox (readings waiting for the broker). */
+  outbox: EdgeStore['outbox'];
 }
 
 /**
- * Loads what the device kept on disk (state and outbox) and wires a Device over it: the persisted firmware,
- * settings, seq mark and OTA status, except where the environment changed since the last start. The
- * resolved state is written back before anything else happens. Nothing is started.
+ * Opens what the device kept on disk (`<DATA_DIR>/edge.db`: state, outbox, recent commands; the previous
+ * release's files are imported) and wires a Device over it: the persisted firmware, settings and OTA status,
+ * except where the environment changed since the last start, and the epoch readings are counted in. The
+ * start of the run is written before anything else happens. Nothing is started.
  */
 export async function openDevice(options: OpenDeviceOptions): Promise<OpenedDevice> {
   const { config, logger, clock } = options;
   // First, so that an unreadable MQTT_CA_CERT file stops the start before anything is opened.
   const transport = await mqttTransportOptions(config.mqtt);
-  const store = new DeviceStateStore(config.dataDir, logger.child({ component: 'state' }));
-  const persisted = await store.load();
-  const startup = resolveStartupState(persisted, config, { clock, seqFloor: store.seqFloor });
-  await store.save({
-    firmware: startup.firmware,
-    settings: startup.settings,
-    envSnapshot: startup.envSnapshot,
-    seqNext: startup.seqNext,
-    ota: startup.ota,
-  });
-  const seq = new SeqCounter({
-    start: startup.seqNext,
-    reserve: async (mark) => {
-      await store.update({ seqNext: mark });
-    },
-  });
-  const outbox = new FileOutbox({
-    dir: config.dataDir,
-    max: config.outboxMax,
-    logger: logger.child({ component: 'outbox' }),
-  });
-  await outbox.open();
+  const store = await EdgeStore.open({ config, clock, logger });
   const topics = new Topics(config.topicRoot);
   const link = new DeviceLink({
     deviceId: config.deviceId,
@@ -81,11 +61,10 @@ export async function openDevice(options: OpenDeviceOptions): Promise<OpenedDevi
     link,
     sensor,
     led: options.led,
-    outbox,
-    state: store,
-    seq,
-    startup,
+    storage: store,
+    startup: store.startup,
+    stamps: new ReadingRestamper(clock, config.outboxMax),
     ...options.device,
   });
-  return { device, link, outbox, startup };
+  return { device, link, store, outbox: store.outbox };
 }

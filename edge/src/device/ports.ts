@@ -1,10 +1,11 @@
-import type { SensorStatus, Telemetry } from '@fleet/shared';
+import type { EpochReason, SensorStatus, Telemetry } from '@fleet/shared';
+import type { ReadingIdentity } from '../outbox/sqlite-outbox.js';
 import type { Reading } from '../sensor/types.js';
-import type { PersistedState } from '../state/device-state.js';
+import type { CommandChange, RememberedAck } from '../storage/edge-store.js';
 
 /**
- * The narrow views the device logic has of its parts. The real classes (GuardedSensor, FileOutbox,
- * DeviceStateStore, …) satisfy them as they are; unit tests pass small in-memory fakes.
+ * The narrow views the device logic has of its parts. The real classes (GuardedSensor, EdgeStore, …)
+ * satisfy them as they are.
  */
 
 /** Readings with their health (GuardedSensor): `read()` gives null while the sensor is failing. */
@@ -19,21 +20,29 @@ export interface HealthySensor {
   close(): Promise<void>;
 }
 
-/** The readings not yet acknowledged by the broker (FileOutbox), kept on disk, oldest (lowest seq) first. */
+/** The readings not yet acknowledged by the broker (SqliteOutbox), oldest first. */
 export interface TelemetryQueue {
   readonly size: number;
-  /** Resolves once the reading is on disk. */
-  enqueue(telemetry: Telemetry): Promise<void>;
   peek(n: number): Telemetry[];
-  /** Forgets readings the broker acknowledged. */
-  remove(seqs: readonly number[]): Promise<unknown>;
-  /** Waits for pending writes; what is queued stays on disk for the next start. */
-  close(): Promise<void>;
+  /** Forgets readings the broker acknowledged; never fails for a storage reason. */
+  remove(items: readonly ReadingIdentity[]): void;
 }
 
-/** Where the device keeps what must survive a restart (DeviceStateStore). */
-export interface StateWriter {
-  /** Writes the patched state; when the write fails it rejects and the patch is not kept. */
-  update(patch: Partial<PersistedState>): Promise<PersistedState>;
-  flush(): Promise<void>;
+/** Where the device keeps what must survive a restart (EdgeStore). */
+export interface DeviceStorage {
+  readonly outbox: TelemetryQueue;
+  /** The epoch readings are counted in, and why it began. */
+  readonly epoch: { epoch: string; reason: EpochReason };
+  /** Numbers and queues a scheduled reading; never fails for a storage reason. */
+  takeReading(build: (identity: { epoch: string; seq: number }) => Telemetry): Telemetry;
+  /** A command's effect and its ack in one write; throws, having changed nothing, when it cannot be written. */
+  applyCommand(change: CommandChange, remembered: RememberedAck | null): Telemetry | null;
+  /** An OTA status with the firmware version running with it, in one write; throws when it cannot. */
+  saveOta(ota: CommandChange['ota'] & object, firmware: string): void;
+  /** The ack already given to this command id, or null. */
+  recall(commandId: string): RememberedAck['ack'] | null;
+  /** Remembers a rejection's ack; false when it cannot be written. */
+  rememberRejection(remembered: RememberedAck): boolean;
+  /** Records the clean stop (last) and closes; gives whether it is recorded. */
+  close(): boolean;
 }

@@ -68,6 +68,19 @@ export class ReadingScheduler {
     return this.enqueue();
   }
 
+  /**
+   * Runs `work` (e.g. a command's reading with the command's other effects) between two readings, never
+   * during one, so readings keep following each other; it runs even once the scheduler is stopped.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(work);
+    this.chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** No more readings; waits for the one being taken. */
   async stop(): Promise<void> {
     this.running = false;

@@ -10,14 +10,23 @@ export interface TelemetryPublisherOptions {
   /** `devices/{id}/data` */
   topic: string;
   logger: Logger;
-  /** Messages published before waiting for their PUBACKs (default 8). They go out, and are removed, in seq order. */
+  /** Messages published before waiting for their PUBACKs (default 8). They go out, and are removed, in order. */
   window?: number;
+  /**
+   * What a reading becomes as it goes out, e.g. re-stamped once the clock is synchronised (ReadingRestamper),
+   * and told when the broker has it.
+   */
+  stamps?: {
+    restamp(telemetry: Telemetry): Telemetry;
+    forget(telemetry: Telemetry): void;
+  };
 }
 
 /**
  * Drains the outbox to the broker, oldest first, while the link is up. A reading leaves the outbox only
  * once the broker acknowledged it (PUBACK); a connection lost in between leaves it queued, and mqtt.js
- * sends it again on reconnect. `kick()` after every new reading; the link's reconnects kick it too.
+ * sends it again on reconnect. The acknowledged readings of a window are removed in one write.
+ * `kick()` after every new reading; the link's reconnects kick it too.
  */
 export class TelemetryPublisher {
   private readonly window: number;
@@ -55,7 +64,7 @@ export class TelemetryPublisher {
       },
       (error: unknown) => {
         this.draining = null;
-        // E.g. the outbox could not write a removal: try again a little later rather than in a tight loop.
+        // Not a storage failure (the outbox absorbs those): try again a little later rather than in a tight loop.
         this.options.logger.warn(
           { err: (error as Error).message },
           'telemetry not delivered yet; retrying in 1 s',
@@ -91,23 +100,26 @@ export class TelemetryPublisher {
     while (this.running && link.connected && outbox.size > 0) {
       const batch = outbox.peek(this.window);
       const acks = batch.map((item) => this.publish(item));
+      const delivered: Telemetry[] = [];
       for (const [index, ack] of acks.entries()) {
-        const item = batch[index] as Telemetry;
-        const ok = await ack;
-        if (!ok) {
-          // Later ones of the batch settle on their own; they stay queued and go again next time.
-          await Promise.allSettled(acks);
-          return;
-        }
-        await outbox.remove([item.seq]);
-        this.delivered += 1;
+        if (!(await ack)) break;
+        delivered.push(batch[index] as Telemetry);
       }
+      // Later ones of the batch settle on their own; they stay queued and go again next time.
+      if (delivered.length < batch.length) await Promise.allSettled(acks);
+      if (delivered.length > 0) {
+        outbox.remove(delivered);
+        for (const item of delivered) this.options.stamps?.forget(item);
+        this.delivered += delivered.length;
+      }
+      if (delivered.length < batch.length) return;
     }
   }
 
   private async publish(item: Telemetry): Promise<boolean> {
     try {
-      await this.options.link.publish(this.options.topic, JSON.stringify(item));
+      const stamped = this.options.stamps?.restamp(item) ?? item;
+      await this.options.link.publish(this.options.topic, JSON.stringify(stamped));
       this.options.logger.debug({ seq: item.seq }, 'telemetry delivered');
       return true;
     } catch (error) {

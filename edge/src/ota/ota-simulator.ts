@@ -14,10 +14,13 @@ export interface OtaSimulatorOptions {
   /** The firmware version running now. */
   currentVersion: string;
   logger: Logger;
-  /** Called on every change of the status: each state and each progress step. */
+  /** Called on every change of the status: each state and each progress step (to publish it). */
   onChange: (ota: OtaStatus) => void;
-  /** Called once the new version is installed and healthy, before `succeeded` is announced: persist it. */
-  onInstalled: (version: string) => Promise<void> | void;
+  /**
+   * Writes a new state of the update together with the firmware version running with it, in one write;
+   * throws when it cannot. `succeeded` is announced only once it is written with the new version.
+   */
+  persist: (ota: OtaStatus, firmware: string) => void;
   /** Milliseconds per step (default 400): the whole update takes 20 steps, about 8 s. */
   stepMs?: number;
   /** The status to report at start, e.g. the persisted one; an update left under way is reported failed. */
@@ -36,24 +39,32 @@ const PHASE_STEPS: Partial<Record<OtaStateName, number>> = { verifying: 2, insta
  * rebooting, then succeeded — or failed. A target whose pre-release tag starts with "fail"
  * (`v1.1.0-fail`) fails its health check after the reboot, and the device rolls back to the version it had.
  *
- * Timers start in `begin()` and stop in `stop()`; the constructor does nothing but set the status.
+ * Each state (not each progress step) is written with `persist`, the firmware version in the same write: the
+ * new version and `succeeded` together, so a power cut never leaves one without the other. An intermediate
+ * state that cannot be written is logged once and the update goes on (after a restart an update under way is
+ * reported interrupted anyway); a `succeeded` that cannot be written turns into `failed`, still on the old
+ * version.
+ *
+ * Timers start in `start()` and stop in `stop()`; the constructor does nothing but set the status.
  */
 export class OtaSimulator {
   private readonly logger: Logger;
   private readonly onChange: (ota: OtaStatus) => void;
-  private readonly onInstalled: (version: string) => Promise<void> | void;
+  private readonly persist: (ota: OtaStatus, firmware: string) => void;
   private readonly stepMs: number;
   private readonly clock: Clock;
   private version: string;
   private current: OtaStatus;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  /** Bumped by stop() and begin(), so a step scheduled by an older run does nothing. */
+  /** Bumped by stop() and start(), so a step scheduled by an older run does nothing. */
   private run = 0;
+  /** Set once a state of the running update could not be written, so it is logged once. */
+  private persistFailed = false;
 
   constructor(options: OtaSimulatorOptions) {
     this.logger = options.logger;
     this.onChange = options.onChange;
-    this.onInstalled = options.onInstalled;
+    this.persist = options.persist;
     this.stepMs = options.stepMs ?? DEFAULT_OTA_STEP_MS;
     this.clock = options.clock ?? systemClock;
     this.version = options.currentVersion;
@@ -67,7 +78,7 @@ export class OtaSimulator {
     return { ...this.current };
   }
 
-  /** True from `begin()` until the update succeeded or failed. */
+  /** True from `start()` until the update succeeded or failed. */
   get running(): boolean {
     return isOtaRunning(this.current.state);
   }
@@ -95,20 +106,40 @@ export class OtaSimulator {
     return null;
   }
 
-  /** Starts the update; throws with the sentence of `check()` when it cannot start. */
-  begin(target: string, commandId: string | null): void {
+  /**
+   * The status an update to `target` starts with (`downloading`), without starting it; throws with the
+   * sentence of `check()` when it cannot start. Write it (e.g. with the command that asks for the update),
+   * then `start()` it.
+   */
+  plan(target: string, commandId: string | null): OtaStatus {
     const error = this.check(target);
     if (error) throw new Error(error);
-    this.run += 1;
-    this.change({
+    return {
       state: 'downloading',
       progress: 0,
       target_version: target,
       previous_version: this.version,
       error: null,
       command_id: commandId,
-    });
+      updated_at: this.clock.now().toISOString(),
+    };
+  }
+
+  /** Runs an update from its planned (and written) first status. */
+  start(planned: OtaStatus): void {
+    this.run += 1;
+    this.persistFailed = false;
+    const before = this.current.state;
+    this.current = { ...planned };
+    this.announce(before);
     this.schedule(1);
+  }
+
+  /** Plans, writes and starts an update; throws when it cannot start or its first state cannot be written. */
+  begin(target: string, commandId: string | null): void {
+    const planned = this.plan(target, commandId);
+    this.persist(planned, this.version);
+    this.start(planned);
   }
 
   /** Clears the timers. An update under way stays in its state; after a restart it is reported failed. */
@@ -122,11 +153,11 @@ export class OtaSimulator {
     const run = this.run;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (run === this.run) void this.advance(run);
+      if (run === this.run) this.advance();
     }, steps * this.stepMs);
   }
 
-  private async advance(run: number): Promise<void> {
+  private advance(): void {
     const { state, progress } = this.current;
     if (state === 'downloading' && progress < 100) {
       this.change({ progress: Math.min(100, progress + DOWNLOAD_STEP) });
@@ -138,7 +169,7 @@ export class OtaSimulator {
     } else if (state === 'installing') {
       this.enter('rebooting');
     } else if (state === 'rebooting') {
-      await this.finish(run);
+      this.finish();
     }
   }
 
@@ -147,8 +178,8 @@ export class OtaSimulator {
     this.schedule(PHASE_STEPS[state] ?? 1);
   }
 
-  /** After the reboot: the health check, then the new version is kept or rolled back. */
-  private async finish(run: number): Promise<void> {
+  /** After the reboot: the health check, then the new version is kept (written with `succeeded`) or rolled back. */
+  private finish(): void {
     const target = this.current.target_version ?? '';
     const previous = this.current.previous_version ?? this.version;
     if (failsHealthCheck(target)) {
@@ -158,24 +189,51 @@ export class OtaSimulator {
       });
       return;
     }
+    const succeeded = this.next({ state: 'succeeded', error: null });
     try {
-      await this.onInstalled(target);
+      this.persist(succeeded, target);
     } catch (error) {
-      if (run !== this.run) return;
       this.change({
         state: 'failed',
         error: `${target} could not be recorded as installed (${(error as Error).message}); rolled back to ${previous}.`,
       });
       return;
     }
-    if (run !== this.run) return;
     this.version = target;
-    this.change({ state: 'succeeded', error: null });
+    this.apply(succeeded);
   }
 
+  private next(patch: Partial<OtaStatus>): OtaStatus {
+    return { ...this.current, ...patch, updated_at: this.clock.now().toISOString() };
+  }
+
+  /** Moves to the next status; a new state is written first (best effort: see the class comment). */
   private change(patch: Partial<OtaStatus>): void {
+    const next = this.next(patch);
+    if (next.state !== this.current.state) {
+      try {
+        this.persist(next, this.version);
+      } catch (error) {
+        if (!this.persistFailed) {
+          this.persistFailed = true;
+          this.logger.warn(
+            { err: (error as Error).message, state: next.state },
+            `The OTA state ${next.state} could not be saved (${(error as Error).message}); the update goes on, and a restart before it ends reports it interrupted.`,
+          );
+        }
+      }
+    }
+    this.apply(next);
+  }
+
+  private apply(next: OtaStatus): void {
     const before = this.current.state;
-    this.current = { ...this.current, ...patch, updated_at: this.clock.now().toISOString() };
+    this.current = next;
+    this.announce(before);
+  }
+
+  /** Logs (a new state at info, progress at debug) and reports the current status. */
+  private announce(before: OtaStateName): void {
     const ota = this.status;
     if (ota.state !== before) {
       this.logger.info(

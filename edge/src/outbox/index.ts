@@ -1,1 +1,1 @@
-export * from './file-outbox.js';
+export * from './sqlite-outbox.js';

@@ -1,4 +1,4 @@
-export * from './atomic-file.js';
+export * from './command-memory.js';
 export * from './device-state.js';
-export * from './seq-counter.js';
+export * from './epoch.js';
 export * from './startup-state.js';

@@ -1,14 +1,12 @@
 import { type Clock, type DeviceSettings, type OtaStatus, systemClock } from '@fleet/shared';
 import type { EdgeConfig } from '../config.js';
 import { interruptedOtaStatus } from '../ota/ota-status.js';
-import type { EnvSnapshot, PersistedState } from './device-state.js';
+import type { DeviceFacts, EnvSnapshot } from './device-state.js';
 
 /** What the device starts with: the persisted state, except where the environment changed since. */
 export interface StartupState {
   firmware: string;
   settings: DeviceSettings;
-  /** The first `seq` the SeqCounter may hand out. */
-  seqNext: number;
   /** The last OTA status (an update left under way is reported failed), or null when none ever ran. */
   ota: OtaStatus | null;
   /** The environment's values now: persist it with the state. */
@@ -20,8 +18,6 @@ export interface StartupState {
 export interface StartupOptions {
   /** Stamps an interrupted OTA status. */
   clock?: Clock;
-  /** `DeviceStateStore.seqFloor`: a mark salvaged from an unusable state file. */
-  seqFloor?: number;
 }
 
 /** Each value the environment sets, with its variable, as kept in the snapshot. */
@@ -32,7 +28,10 @@ const ENV_FIELDS = [
   { key: 'seuil_alerte', env: 'ALERT_THRESHOLD' },
 ] as const;
 
-export function envSnapshotOf(config: EdgeConfig): EnvSnapshot {
+/** The variables the start-up state depends on. */
+export type EnvSettings = Pick<EdgeConfig, 'firmwareVersion' | 'mode' | 'publishInterval' | 'alertThreshold'>;
+
+export function envSnapshotOf(config: EnvSettings): EnvSnapshot {
   return {
     firmware: config.firmwareVersion,
     mode: config.mode,
@@ -42,18 +41,17 @@ export function envSnapshotOf(config: EdgeConfig): EnvSnapshot {
 }
 
 /**
- * Decides the start-up state. The firmware version, the settings changed by commands and `seq`
- * persist across restarts. But when a variable's value changed since the last start (someone edited
+ * Decides the start-up state. The firmware version and the settings changed by commands persist across
+ * restarts. But when a variable's value changed since the last start (someone edited
  * it in the balena dashboard, which restarts the service), the variable wins: it is the newer wish.
  * An OTA update that was under way at shutdown is reported failed, still on the running version.
  */
 export function resolveStartupState(
-  persisted: PersistedState | null,
-  config: EdgeConfig,
+  persisted: DeviceFacts | null,
+  config: EnvSettings,
   options: StartupOptions = {},
 ): StartupState {
   const envSnapshot = envSnapshotOf(config);
-  const seqFloor = options.seqFloor ?? 0;
   if (!persisted) {
     return {
       firmware: envSnapshot.firmware,
@@ -63,7 +61,6 @@ export function resolveStartupState(
         seuil_alerte: envSnapshot.seuil_alerte,
         actif: true,
       },
-      seqNext: seqFloor,
       ota: null,
       envSnapshot,
       overriddenByEnv: [],
@@ -88,7 +85,6 @@ export function resolveStartupState(
       seuil_alerte: kept.seuil_alerte,
       actif: kept.actif,
     },
-    seqNext: Math.max(persisted.seqNext, seqFloor),
     ota: persisted.ota ? interruptedOtaStatus(persisted.ota, kept.firmware, now) : null,
     envSnapshot,
     overriddenByEnv,

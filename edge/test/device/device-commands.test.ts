@@ -13,7 +13,7 @@ function acks(h: Harness): Ack[] {
 /** Sends a raw command, lets it be handled, and gives its ack. */
 async function command(h: Harness, payload: unknown): Promise<Ack> {
   const before = h.link.on('ack').length;
-  h.link.sendCommand(payload);
+  void h.link.sendCommand(payload);
   await vi.advanceTimersByTimeAsync(0);
   const all = acks(h);
   expect(all).toHaveLength(before + 1);
@@ -23,15 +23,15 @@ async function command(h: Harness, payload: unknown): Promise<Ack> {
 describe('Device commands', () => {
   let h: Harness;
 
-  beforeEach(() => {
-    vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00.000Z') });
-    h = makeDevice({ ...DEFAULT_SETTINGS, mode: 'auto', intervalle: 5 }, { otaStepMs: 100 });
+  beforeEach(async () => {
+    vi.useFakeTimers({ now: new Date('2026-12-01T12:00:00.000Z') });
+    h = await makeDevice({ ...DEFAULT_SETTINGS, mode: 'auto', intervalle: 5 }, { otaStepMs: 100 });
     h.device.start();
     h.link.goOnline();
   });
 
   afterEach(async () => {
-    await h.device.stop();
+    await h.dispose();
     vi.useRealTimers();
   });
 
@@ -46,7 +46,7 @@ describe('Device commands', () => {
       firmware: 'v1.0.0',
     });
     expect(h.device.settings).toEqual({ mode: 'economie', intervalle: 10, seuil_alerte: 28.5, actif: true });
-    expect(h.state.state.settings).toEqual(h.device.settings);
+    expect(h.persisted().settings).toEqual(h.device.settings);
     const status = parseStatus(h.link.last('status')?.payload ?? '');
     expect(status.ok).toBe(true);
     expect(h.link.last('status')?.retain).toBe(true);
@@ -94,7 +94,7 @@ describe('Device commands', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     const readingsBefore = h.link.on('data').length;
     const statusesBefore = h.link.on('status').length;
-    const writesBefore = h.state.writes;
+    const stateBefore = h.persisted();
 
     const ack = await command(h, payload);
     expect(ack.status).toBe('rejected');
@@ -102,8 +102,7 @@ describe('Device commands', () => {
     expect(ack.settings).toEqual(DEFAULT_SETTINGS);
     expect(ack.firmware).toBe('v1.0.0');
     expect(h.device.settings).toEqual(DEFAULT_SETTINGS);
-    expect(h.state.writes).toBe(writesBefore);
-    expect(h.state.state.settings).toEqual(DEFAULT_SETTINGS);
+    expect(h.persisted()).toEqual(stateBefore);
     expect(h.link.on('status')).toHaveLength(statusesBefore);
     expect(h.device.status().ota.state).toBe('idle');
 
@@ -118,21 +117,28 @@ describe('Device commands', () => {
     expect((await command(h, 'not json')).command_id).toBeNull();
   });
 
-  it('rejects a command whose settings cannot be saved, and keeps the old ones', async () => {
-    h.state.failWrites = true;
-    const ack = await command(h, { mode: 'manuel', command_id: 'disk' });
+  it('rejects a command whose effect cannot be written, and nothing of it comes back in a later write', async () => {
+    h.refuseWrites(true);
+    const ack = await command(h, { mode: 'manuel', seuil_alerte: 20, read_now: true, command_id: 'disk' });
     expect(ack.status).toBe('rejected');
-    expect(ack.error).toMatch(/could not be saved on the device \(ENOSPC.*\); nothing was changed\./);
+    expect(ack.error).toMatch(
+      /^The command could not be saved on the device \(.*readonly.*\); nothing was changed\.$/,
+    );
     expect(ack.settings).toEqual(DEFAULT_SETTINGS);
     expect(h.device.settings).toEqual(DEFAULT_SETTINGS);
-    h.state.failWrites = false;
-    expect(h.state.state.settings).toEqual(DEFAULT_SETTINGS);
+    h.refuseWrites(false);
+    // A later command writes only its own change: the rejected mode and threshold never reach the disk.
+    expect((await command(h, { intervalle: 9, command_id: 'later' })).status).toBe('applied');
+    expect(h.persisted().settings).toEqual({ ...DEFAULT_SETTINGS, intervalle: 9 });
+    expect(h.device.settings).toEqual({ ...DEFAULT_SETTINGS, intervalle: 9 });
+    // Not remembered either (the disk refused): the same command sent again is applied this time.
+    expect((await command(h, { mode: 'manuel', command_id: 'disk' })).status).toBe('applied');
   });
 
   it('handles commands one at a time, in arrival order', async () => {
-    h.link.sendCommand({ intervalle: 7, command_id: 'a' });
-    h.link.sendCommand({ intervalle: 70, command_id: 'b' });
-    h.link.sendCommand({ intervalle: 9, command_id: 'c' });
+    void h.link.sendCommand({ intervalle: 7, command_id: 'a' });
+    void h.link.sendCommand({ intervalle: 70, command_id: 'b' });
+    void h.link.sendCommand({ intervalle: 9, command_id: 'c' });
     await vi.advanceTimersByTimeAsync(0);
     expect(acks(h).map((ack) => [ack.command_id, ack.status, ack.settings.intervalle])).toEqual([
       ['a', 'applied', 7],
@@ -161,8 +167,8 @@ describe('Device commands', () => {
       .filter((state, index, all) => state !== all[index - 1]);
     expect(states).toEqual(['idle', 'downloading', 'verifying', 'installing', 'rebooting', 'succeeded']);
     expect(h.device.firmware).toBe('v1.1.0');
-    expect(h.state.state.firmware).toBe('v1.1.0');
-    expect(h.state.state.ota).toMatchObject({ state: 'succeeded', previous_version: 'v1.0.0' });
+    expect(h.persisted().firmware).toBe('v1.1.0');
+    expect(h.persisted().ota).toMatchObject({ state: 'succeeded', previous_version: 'v1.0.0' });
     expect(h.link.last('status')?.json).toMatchObject({ firmware: 'v1.1.0' });
     await vi.advanceTimersByTimeAsync(5_000);
     expect(h.link.last('data')?.json).toMatchObject({ firmware: 'v1.1.0' });
@@ -175,7 +181,7 @@ describe('Device commands', () => {
     expect(ota.state).toBe('failed');
     expect(ota.error).toMatch(/v1\.1\.0-fail failed its health check after reboot; rolled back to v1\.0\.0/);
     expect(h.device.firmware).toBe('v1.0.0');
-    expect(h.state.state.firmware).toBe('v1.0.0');
-    expect(h.state.state.ota?.state).toBe('failed');
+    expect(h.persisted().firmware).toBe('v1.0.0');
+    expect(h.persisted().ota?.state).toBe('failed');
   });
 });

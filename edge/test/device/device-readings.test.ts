@@ -2,7 +2,7 @@ import { parseStatus, parseTelemetry, type Telemetry } from '@fleet/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Harness, makeDevice } from './harness.js';
 
-const START = new Date('2026-03-01T12:00:00.000Z');
+const START = new Date('2026-12-01T12:00:00.000Z');
 
 /** The telemetry published so far, each one checked against the contract. */
 function telemetry(h: Harness): Telemetry[] {
@@ -21,12 +21,12 @@ describe('Device readings', () => {
   });
 
   afterEach(async () => {
-    await h?.device.stop();
+    await h?.dispose();
     vi.useRealTimers();
   });
 
   it('auto: reads at start, then every intervalle seconds, in the telemetry format', async () => {
-    h = makeDevice({ mode: 'auto', intervalle: 5 });
+    h = await makeDevice({ mode: 'auto', intervalle: 5 });
     h.device.start();
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(15_000);
@@ -48,11 +48,11 @@ describe('Device readings', () => {
       batterie: 100,
     });
     expect(h.link.on('data').some((message) => message.retain)).toBe(false);
-    expect(h.outbox.size).toBe(0);
+    expect(h.store.outbox.size).toBe(0);
   });
 
   it('economie: reads every intervalle × 4 seconds', async () => {
-    h = makeDevice({ mode: 'economie', intervalle: 5 });
+    h = await makeDevice({ mode: 'economie', intervalle: 5 });
     h.device.start();
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(19_999);
@@ -63,12 +63,12 @@ describe('Device readings', () => {
   });
 
   it('manuel: no periodic readings, one per read_now', async () => {
-    h = makeDevice({ mode: 'manuel', intervalle: 1 });
+    h = await makeDevice({ mode: 'manuel', intervalle: 1 });
     h.device.start();
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(30_000);
     expect(telemetry(h)).toHaveLength(0);
-    h.link.sendCommand({ read_now: true, command_id: 'r1' });
+    void h.link.sendCommand({ read_now: true, command_id: 'r1' });
     await vi.advanceTimersByTimeAsync(0);
     expect(telemetry(h)).toHaveLength(1);
     expect(telemetry(h)[0]?.mode).toBe('manuel');
@@ -78,16 +78,16 @@ describe('Device readings', () => {
   });
 
   it('actif:false stops telemetry but keeps answering commands; actif:true resumes at once', async () => {
-    h = makeDevice({ intervalle: 2 });
+    h = await makeDevice({ intervalle: 2 });
     h.device.start();
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(4_000);
     expect(telemetry(h)).toHaveLength(3);
 
-    h.link.sendCommand({ actif: false });
+    void h.link.sendCommand({ actif: false });
     await vi.advanceTimersByTimeAsync(20_000);
     expect(telemetry(h)).toHaveLength(3);
-    h.link.sendCommand({ seuil_alerte: 25, command_id: 'while-paused' });
+    void h.link.sendCommand({ seuil_alerte: 25, command_id: 'while-paused' });
     await vi.advanceTimersByTimeAsync(0);
     expect(h.link.last('ack')?.json).toMatchObject({
       command_id: 'while-paused',
@@ -97,7 +97,7 @@ describe('Device readings', () => {
     const status = parseStatus(h.link.last('status')?.payload ?? '');
     expect(status.ok && status.value.online && status.value.actif).toBe(false);
 
-    h.link.sendCommand({ actif: true });
+    void h.link.sendCommand({ actif: true });
     await vi.advanceTimersByTimeAsync(0);
     expect(telemetry(h)).toHaveLength(4);
     await vi.advanceTimersByTimeAsync(2_000);
@@ -105,11 +105,11 @@ describe('Device readings', () => {
   });
 
   it('a new intervalle takes effect at once, not after the old period', async () => {
-    h = makeDevice({ intervalle: 60 });
+    h = await makeDevice({ intervalle: 60 });
     h.device.start();
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(3_000);
-    h.link.sendCommand({ intervalle: 2 });
+    void h.link.sendCommand({ intervalle: 2 });
     await vi.advanceTimersByTimeAsync(2_000);
     expect(telemetry(h).map((t) => t.uptime)).toEqual([0, 5]);
     await vi.advanceTimersByTimeAsync(4_000);
@@ -117,7 +117,7 @@ describe('Device readings', () => {
   });
 
   it('turns the alert and the LED on above the threshold and off below it, and says so in the status', async () => {
-    h = makeDevice({ intervalle: 1, seuil_alerte: 30 });
+    h = await makeDevice({ intervalle: 1, seuil_alerte: 30 });
     h.device.start();
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(0);
@@ -134,14 +134,14 @@ describe('Device readings', () => {
   });
 
   it('a new threshold re-evaluates the alert with the last temperature', async () => {
-    h = makeDevice({ mode: 'manuel', seuil_alerte: 30 });
+    h = await makeDevice({ mode: 'manuel', seuil_alerte: 30 });
     h.sensor.temperature = 28;
     h.device.start();
     h.link.goOnline();
-    h.link.sendCommand({ read_now: true });
+    void h.link.sendCommand({ read_now: true });
     await vi.advanceTimersByTimeAsync(0);
     expect(h.device.alerte).toBe(false);
-    h.link.sendCommand({ seuil_alerte: 25 });
+    void h.link.sendCommand({ seuil_alerte: 25 });
     await vi.advanceTimersByTimeAsync(0);
     expect(h.device.alerte).toBe(true);
     expect(h.led.states).toEqual([true]);
@@ -149,7 +149,7 @@ describe('Device readings', () => {
   });
 
   it('takes no reading and uses no seq while the sensor fails, and republishes the status on each change', async () => {
-    h = makeDevice({ intervalle: 1 });
+    h = await makeDevice({ intervalle: 1 });
     h.device.start();
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(1_000);
@@ -165,7 +165,7 @@ describe('Device readings', () => {
   });
 
   it('sends no reading whose values are not numbers, and uses no seq for it', async () => {
-    h = makeDevice({ intervalle: 1 });
+    h = await makeDevice({ intervalle: 1 });
     h.device.start();
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(0);
@@ -180,26 +180,26 @@ describe('Device readings', () => {
   });
 
   it('queues readings while offline and delivers them in order once connected', async () => {
-    h = makeDevice({ intervalle: 1 });
+    h = await makeDevice({ intervalle: 1 });
     h.device.start();
     await vi.advanceTimersByTimeAsync(3_000);
     expect(h.link.on('data')).toHaveLength(0);
-    expect(h.outbox.size).toBe(4);
+    expect(h.store.outbox.size).toBe(4);
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(0);
     expect(telemetry(h).map((t) => t.seq)).toEqual([0, 1, 2, 3]);
-    expect(h.outbox.size).toBe(0);
+    expect(h.store.outbox.size).toBe(0);
   });
 
   it('battery drains four times slower in economie', async () => {
-    const auto = makeDevice({ mode: 'auto', intervalle: 60 });
+    const auto = await makeDevice({ mode: 'auto', intervalle: 60 });
     auto.device.start();
     auto.link.goOnline();
     await vi.advanceTimersByTimeAsync(2_400_000);
     const autoDrop = 100 - (telemetry(auto).at(-1)?.batterie ?? 0);
-    await auto.device.stop();
+    await auto.dispose();
 
-    h = makeDevice({ mode: 'economie', intervalle: 60 });
+    h = await makeDevice({ mode: 'economie', intervalle: 60 });
     h.device.start();
     h.link.goOnline();
     await vi.advanceTimersByTimeAsync(2_400_000);
@@ -210,7 +210,7 @@ describe('Device readings', () => {
   });
 
   it('stop() ends readings, keeps unacknowledged telemetry queued and says goodbye', async () => {
-    h = makeDevice({ intervalle: 1 });
+    h = await makeDevice({ intervalle: 1 });
     h.link.autoAck = false;
     h.device.start();
     h.link.goOnline();
@@ -219,9 +219,9 @@ describe('Device readings', () => {
     const stopped = h.device.stop();
     await vi.advanceTimersByTimeAsync(2_000);
     await stopped;
-    expect(h.outbox.size).toBeGreaterThan(0);
-    expect(h.outbox.items[0]?.seq).toBe(1);
-    expect(h.outbox.closed).toBe(true);
+    const queued = h.queuedOnDisk();
+    expect(queued.map((t) => t.seq)).toEqual([1, 2]);
+    expect(h.persisted()).toMatchObject({ cleanStop: true, seqNext: 3 });
     expect(h.link.last('status')?.json).toEqual({ device_id: 'dev-1', online: false });
     expect(h.sensor.closed).toBe(true);
     expect(h.led.closed).toBe(true);

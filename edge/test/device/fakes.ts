@@ -1,9 +1,9 @@
 import type { SensorStatus, Telemetry } from '@fleet/shared';
-import type { HealthySensor, StateWriter, TelemetryQueue } from '../../src/device/ports.js';
+import type { HealthySensor, TelemetryQueue } from '../../src/device/ports.js';
 import type { AlertLed } from '../../src/gpio/types.js';
 import type { MessageLink, PublishOptions } from '../../src/mqtt/types.js';
+import type { ReadingIdentity } from '../../src/outbox/sqlite-outbox.js';
 import type { Reading } from '../../src/sensor/types.js';
-import type { PersistedState } from '../../src/state/device-state.js';
 
 export interface Published {
   topic: string;
@@ -25,7 +25,7 @@ export class FakeLink implements MessageLink {
   stopped = false;
   private isConnected = false;
   private statusProvider: (() => string) | null = null;
-  private commandHandlers: Array<(payload: Buffer) => void> = [];
+  private commandHandlers: Array<(payload: Buffer) => Promise<unknown>> = [];
   private connectionHandlers: Array<(connected: boolean) => void> = [];
 
   constructor(readonly deviceId = 'dev-1') {}
@@ -77,7 +77,7 @@ export class FakeLink implements MessageLink {
     this.statusProvider = provider;
   }
 
-  onCommand(handler: (payload: Buffer) => void): void {
+  onCommand(handler: (payload: Buffer) => Promise<unknown>): void {
     this.commandHandlers.push(handler);
   }
 
@@ -98,9 +98,10 @@ export class FakeLink implements MessageLink {
     for (const handler of this.connectionHandlers) handler(false);
   }
 
-  sendCommand(payload: unknown): void {
+  /** Hands a command to the handlers; resolves when the PUBACK would go out (every handler settled). */
+  sendCommand(payload: unknown): Promise<unknown> {
     const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    for (const handler of this.commandHandlers) handler(Buffer.from(text));
+    return Promise.all(this.commandHandlers.map((handler) => handler(Buffer.from(text))));
   }
 
   on(suffix: string): Published[] {
@@ -161,15 +162,15 @@ export class FakeSensor implements HealthySensor {
   }
 }
 
+/** The outbox port in memory, for the publisher's own tests (the device's tests use the real database). */
 export class MemoryOutbox implements TelemetryQueue {
   readonly items: Telemetry[] = [];
-  closed = false;
 
   get size(): number {
     return this.items.length;
   }
 
-  async enqueue(telemetry: Telemetry): Promise<void> {
+  add(telemetry: Telemetry): void {
     this.items.push(telemetry);
   }
 
@@ -177,38 +178,12 @@ export class MemoryOutbox implements TelemetryQueue {
     return this.items.slice(0, n);
   }
 
-  async remove(seqs: readonly number[]): Promise<number> {
-    let removed = 0;
-    for (const seq of seqs) {
-      const index = this.items.findIndex((item) => item.seq === seq);
-      if (index >= 0) {
-        this.items.splice(index, 1);
-        removed += 1;
-      }
+  remove(identities: readonly ReadingIdentity[]): void {
+    for (const { epoch, seq } of identities) {
+      const index = this.items.findIndex((item) => item.seq === seq && item.epoch === epoch);
+      if (index >= 0) this.items.splice(index, 1);
     }
-    return removed;
   }
-
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-}
-
-/** The persisted state in memory; `failWrites` makes every write fail, like a full or read-only disk. */
-export class MemoryState implements StateWriter {
-  writes = 0;
-  failWrites = false;
-
-  constructor(public state: PersistedState) {}
-
-  async update(patch: Partial<PersistedState>): Promise<PersistedState> {
-    if (this.failWrites) throw new Error('ENOSPC: no space left on device');
-    this.writes += 1;
-    this.state = { ...this.state, ...patch };
-    return this.state;
-  }
-
-  async flush(): Promise<void> {}
 }
 
 export class FakeLed implements AlertLed {
@@ -223,10 +198,4 @@ export class FakeLed implements AlertLed {
   async close(): Promise<void> {
     this.closed = true;
   }
-}
-
-/** Hands out 0, 1, 2, … */
-export function counter(start = 0): { next(): Promise<number> } {
-  let value = start;
-  return { next: async () => value++ };
 }

@@ -19,6 +19,7 @@ function reading(seq: number): Telemetry {
     uptime: seq,
     seq,
     source: 'synthetic',
+    epoch: 'e1',
   };
 }
 
@@ -31,7 +32,7 @@ describe('TelemetryPublisher', () => {
     vi.useFakeTimers();
     link = new FakeLink('dev-1');
     outbox = new MemoryOutbox();
-    for (let seq = 0; seq < 5; seq++) await outbox.enqueue(reading(seq));
+    for (let seq = 0; seq < 5; seq++) outbox.add(reading(seq));
   });
 
   afterEach(async () => {
@@ -55,7 +56,7 @@ describe('TelemetryPublisher', () => {
     expect(publisher.deliveredCount).toBe(5);
   });
 
-  it('removes a reading from the outbox only after its PUBACK, with at most `window` in flight', async () => {
+  it('removes readings only after their PUBACK, a window at a time, with at most `window` in flight', async () => {
     link.autoAck = false;
     link.goOnline();
     make(2).start();
@@ -64,10 +65,46 @@ describe('TelemetryPublisher', () => {
     expect(outbox.size).toBe(5);
     link.ackNext();
     await vi.advanceTimersByTimeAsync(0);
-    expect(outbox.items.map((item) => item.seq)).toEqual([1, 2, 3, 4]);
+    expect(outbox.items.map((item) => item.seq)).toEqual([0, 1, 2, 3, 4]);
     link.ackNext();
     await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.items.map((item) => item.seq)).toEqual([2, 3, 4]);
     expect(link.unacked.map((entry) => (entry.message.json as Telemetry).seq)).toEqual([2, 3]);
+  });
+
+  it('removes the acknowledged part of a window whose later message failed, and sends the rest again', async () => {
+    link.autoAck = false;
+    link.goOnline();
+    make(3).start();
+    await vi.advanceTimersByTimeAsync(0);
+    link.ackNext(); // seq 0
+    link.unacked.shift()?.reject(new Error('connection lost')); // seq 1
+    link.ackNext(); // seq 2: acknowledged after a failure, so it stays queued and goes again
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.items.map((item) => item.seq)).toEqual([1, 2, 3, 4]);
+    expect(link.unacked.map((entry) => (entry.message.json as Telemetry).seq)).toEqual([1, 2, 3]);
+  });
+
+  it('publishes a reading as `stamps` makes it, and tells it once the broker has it', async () => {
+    const forgotten: number[] = [];
+    publisher = new TelemetryPublisher({
+      outbox,
+      link,
+      topic: 'devices/dev-1/data',
+      logger,
+      stamps: {
+        restamp: (telemetry) => ({ ...telemetry, timestamp: '2030-01-01T00:00:00.000Z' }),
+        forget: (telemetry) => forgotten.push(telemetry.seq),
+      },
+    });
+    link.goOnline();
+    publisher.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(link.on('data').map((message) => (message.json as Telemetry).timestamp)).toEqual(
+      Array(5).fill('2030-01-01T00:00:00.000Z'),
+    );
+    expect(forgotten).toEqual([0, 1, 2, 3, 4]);
+    expect(outbox.items[0]).toBeUndefined();
   });
 
   it('waits across a lost connection and goes on after the reconnect', async () => {
@@ -76,7 +113,7 @@ describe('TelemetryPublisher', () => {
     make(1).start();
     await vi.advanceTimersByTimeAsync(0);
     link.goOffline();
-    await outbox.enqueue(reading(5));
+    outbox.add(reading(5));
     publisher.kick();
     await vi.advanceTimersByTimeAsync(0);
     expect(link.unacked).toHaveLength(1);

@@ -19,20 +19,21 @@ const clock: Clock = { now: () => new Date() };
 
 function simulator(options: Partial<OtaSimulatorOptions> = {}) {
   const changes: OtaStatus[] = [];
-  const installed: string[] = [];
+  /** Each write: the state and the firmware written with it. */
+  const written: Array<[string, string]> = [];
   const log = captureLogger();
   const ota = new OtaSimulator({
     currentVersion: 'v1.0.0',
     logger: log.logger,
     onChange: (status) => changes.push(status),
-    onInstalled: (version) => {
-      installed.push(version);
+    persist: (status, firmware) => {
+      written.push([status.state, firmware]);
     },
     stepMs: STEP,
     clock,
     ...options,
   });
-  return { ota, changes, installed, ...log };
+  return { ota, changes, written, ...log };
 }
 
 const statesOf = (changes: OtaStatus[]) =>
@@ -48,7 +49,7 @@ describe('OtaSimulator success', () => {
   });
 
   it('goes through every state to succeeded, and the new version is then the running one', async () => {
-    const { ota, changes, installed } = simulator();
+    const { ota, changes, written } = simulator();
     ota.begin('v1.1.0', 'cmd-1');
     expect(ota.running).toBe(true);
     await vi.advanceTimersByTimeAsync(WHOLE_UPDATE_MS);
@@ -61,7 +62,14 @@ describe('OtaSimulator success', () => {
       error: null,
       command_id: 'cmd-1',
     });
-    expect(installed).toEqual(['v1.1.0']);
+    // Each state written once, the new version in the same write as succeeded.
+    expect(written).toEqual([
+      ['downloading', 'v1.0.0'],
+      ['verifying', 'v1.0.0'],
+      ['installing', 'v1.0.0'],
+      ['rebooting', 'v1.0.0'],
+      ['succeeded', 'v1.1.0'],
+    ]);
     expect(ota.currentVersion).toBe('v1.1.0');
     expect(ota.running).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
@@ -113,23 +121,52 @@ describe('OtaSimulator success', () => {
     expect(at(LEVEL.debug)).toHaveLength(10);
   });
 
-  it('persists the new version before it announces success', async () => {
+  it('writes succeeded with the new version before it announces success', async () => {
     const order: string[] = [];
-    let release: () => void = () => {};
     const { ota } = simulator({
-      onChange: (status) => order.push(status.state),
-      onInstalled: () =>
-        new Promise<void>((resolve) => {
-          order.push('saving');
-          release = resolve;
-        }),
+      onChange: (status) => order.push(`announced ${status.state}`),
+      persist: (status, firmware) => order.push(`wrote ${status.state} ${firmware}`),
     });
     ota.begin('v1.1.0', null);
     await vi.advanceTimersByTimeAsync(WHOLE_UPDATE_MS);
-    expect(ota.status.state).toBe('rebooting');
-    release();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(order.slice(-2)).toEqual(['saving', 'succeeded']);
+    expect(order.slice(-2)).toEqual(['wrote succeeded v1.1.0', 'announced succeeded']);
+  });
+
+  it('plan() gives the first status and changes nothing; start() runs the update from it', async () => {
+    const { ota, changes, written } = simulator();
+    const planned = ota.plan('v1.1.0', 'cmd-9');
+    expect(planned).toMatchObject({
+      state: 'downloading',
+      progress: 0,
+      target_version: 'v1.1.0',
+      previous_version: 'v1.0.0',
+      command_id: 'cmd-9',
+    });
+    expect(ota.status.state).toBe('idle');
+    expect(changes).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    ota.start(planned);
+    expect(ota.status).toEqual(planned);
+    await vi.advanceTimersByTimeAsync(WHOLE_UPDATE_MS);
+    expect(ota.status.state).toBe('succeeded');
+    // start() does not write the first state again: the command wrote it.
+    expect(written[0]).toEqual(['verifying', 'v1.0.0']);
+  });
+
+  it('goes on when an intermediate state cannot be written, and says so once', async () => {
+    const { ota, at } = simulator({
+      persist: (status) => {
+        if (status.state !== 'succeeded') throw new Error('disk full');
+      },
+    });
+    ota.start(ota.plan('v1.1.0', null));
+    await vi.advanceTimersByTimeAsync(WHOLE_UPDATE_MS);
+    expect(ota.status.state).toBe('succeeded');
+    const warnings = at(LEVEL.warn);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.msg).toMatch(
+      /The OTA state verifying could not be saved \(disk full\); the update goes on/,
+    );
   });
 
   it('allows a new update once the last one finished', async () => {
@@ -144,7 +181,7 @@ describe('OtaSimulator success', () => {
 
 describe('OtaSimulator failure', () => {
   it('a "-fail" target fails its health check after reboot and rolls back', async () => {
-    const { ota, changes, installed } = simulator();
+    const { ota, changes, written } = simulator();
     ota.begin('v1.1.0-fail', 'cmd-2');
     await vi.advanceTimersByTimeAsync(WHOLE_UPDATE_MS);
     expect(statesOf(changes)).toEqual(['downloading', 'verifying', 'installing', 'rebooting', 'failed']);
@@ -155,15 +192,15 @@ describe('OtaSimulator failure', () => {
       error: 'v1.1.0-fail failed its health check after reboot; rolled back to v1.0.0.',
       command_id: 'cmd-2',
     });
-    expect(installed).toEqual([]);
+    expect(written.at(-1)).toEqual(['failed', 'v1.0.0']);
     expect(ota.currentVersion).toBe('v1.0.0');
     expect(ota.running).toBe(false);
   });
 
-  it('fails and rolls back when the new version cannot be persisted', async () => {
-    const { ota } = simulator({
-      onInstalled: async () => {
-        throw new Error('disk full');
+  it('fails and rolls back when succeeded and the new version cannot be written', async () => {
+    const { ota, changes } = simulator({
+      persist: (status) => {
+        if (status.state === 'succeeded') throw new Error('disk full');
       },
     });
     ota.begin('v1.2.0', null);
@@ -173,6 +210,7 @@ describe('OtaSimulator failure', () => {
       error: 'v1.2.0 could not be recorded as installed (disk full); rolled back to v1.0.0.',
     });
     expect(ota.currentVersion).toBe('v1.0.0');
+    expect(changes.some((change) => change.state === 'succeeded')).toBe(false);
   });
 
   it.each([

@@ -4,19 +4,19 @@ import { join } from 'node:path';
 import type { Clock, OtaStatus } from '@fleet/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadEdgeConfig } from '../../src/config.js';
-import { DeviceStateStore, type PersistedState } from '../../src/state/device-state.js';
+import type { DeviceFacts } from '../../src/state/device-state.js';
 import { resolveStartupState } from '../../src/state/startup-state.js';
+import { EdgeStore } from '../../src/storage/edge-store.js';
 import { captureLogger } from './capture-logger.js';
 
 const clock: Clock = { now: () => new Date('2024-06-01T12:00:00.000Z') };
 const config = (env: NodeJS.ProcessEnv = {}) => loadEdgeConfig(env, 'pi-test', '/tmp');
 
 /** What a device started with the default environment, then changed by commands and one OTA, persisted. */
-const persisted: PersistedState = {
+const persisted: DeviceFacts = {
   firmware: 'v1.1.0',
   settings: { mode: 'economie', intervalle: 20, seuil_alerte: 25, actif: false },
   envSnapshot: { firmware: 'v1.0.0', mode: 'auto', intervalle: 5, seuil_alerte: 30 },
-  seqNext: 4000,
   ota: null,
 };
 
@@ -36,7 +36,6 @@ describe('resolveStartupState', () => {
     expect(startup).toEqual({
       firmware: 'v1.0.0',
       settings: { mode: 'manuel', intervalle: 7, seuil_alerte: 30, actif: true },
-      seqNext: 0,
       ota: null,
       envSnapshot: { firmware: 'v1.0.0', mode: 'manuel', intervalle: 7, seuil_alerte: 30 },
       overriddenByEnv: [],
@@ -47,7 +46,6 @@ describe('resolveStartupState', () => {
     const startup = resolveStartupState(persisted, config(), { clock });
     expect(startup.firmware).toBe('v1.1.0');
     expect(startup.settings).toEqual(persisted.settings);
-    expect(startup.seqNext).toBe(4000);
     expect(startup.overriddenByEnv).toEqual([]);
   });
 
@@ -104,12 +102,6 @@ describe('resolveStartupState', () => {
     const startup = resolveStartupState({ ...persisted, ota: otaIn(state) }, config(), { clock });
     expect(startup.ota).toEqual(otaIn(state));
   });
-
-  it('never starts seq below a salvaged mark', () => {
-    expect(resolveStartupState(null, config(), { seqFloor: 9000 }).seqNext).toBe(9000);
-    expect(resolveStartupState(persisted, config(), { seqFloor: 9000 }).seqNext).toBe(9000);
-    expect(resolveStartupState(persisted, config(), { seqFloor: 10 }).seqNext).toBe(4000);
-  });
 });
 
 describe('state survives restarts', () => {
@@ -121,17 +113,22 @@ describe('state survives restarts', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function start(env: NodeJS.ProcessEnv) {
-    const store = new DeviceStateStore(dir, captureLogger().logger);
-    const startup = resolveStartupState(await store.load(), config(env), { clock, seqFloor: store.seqFloor });
-    const { overriddenByEnv: _, ...state } = startup;
-    await store.save(state);
-    return { store, startup };
+  /** A start and a clean stop of the real store, with `change` applied in between. */
+  async function start(env: NodeJS.ProcessEnv, change?: (store: EdgeStore) => void) {
+    const store = await EdgeStore.open({
+      config: { ...config(env), dataDir: dir },
+      clock,
+      logger: captureLogger().logger,
+    });
+    change?.(store);
+    expect(store.close()).toBe(true);
+    return { store, startup: store.startup };
   }
 
   it('a command survives a restart; a later edit of the variable in the dashboard wins over it', async () => {
-    const first = await start({ PUBLISH_INTERVAL: '5' });
-    await first.store.update({ settings: { ...first.startup.settings, intervalle: 42 } });
+    await start({ PUBLISH_INTERVAL: '5' }, (store) =>
+      store.applyCommand({ settings: { ...store.startup.settings, intervalle: 42 } }, null),
+    );
 
     const second = await start({ PUBLISH_INTERVAL: '5' });
     expect(second.startup.settings.intervalle).toBe(42);

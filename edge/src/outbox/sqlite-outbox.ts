@@ -1,0 +1,385 @@
+import type { Logger, Telemetry } from '@fleet/shared';
+import type Database from 'better-sqlite3';
+import { DegradedLog } from '../storage/degraded-log.js';
+import { storageFailure } from '../storage/storage-errors.js';
+import type { Transactor } from '../storage/transactor.js';
+
+/** A reading's identity: its epoch (none for readings of the previous release) and its seq. */
+export interface ReadingIdentity {
+  epoch?: string | undefined;
+  seq: number;
+}
+
+/** Builds the reading that gets this identity. */
+export type BuildReading = (identity: { epoch: string; seq: number }) => Telemetry;
+
+export interface SqliteOutboxOptions {
+  tx: Transactor;
+  logger: Logger;
+  /** Readings kept at most (OUTBOX_MAX); when full, the oldest is dropped to make room. */
+  max: number;
+  /** The epoch new readings are counted in, and the seq of the next one. */
+  epoch: string;
+  seqNext: number;
+  /** Writes the epoch's next seq (and that the run has not stopped cleanly) in the running transaction. */
+  saveSeqNext: (seqNext: number) => void;
+  /** Readings held in memory at most while the database refuses writes (default 10 000). */
+  memoryMax?: number;
+  /** Milliseconds, for rate-limiting the warnings about dropped readings (default Date.now). */
+  now?: () => number;
+}
+
+export const DEFAULT_MEMORY_MAX = 10_000;
+/** At most one warning per minute about dropped readings; it says how many since the last one. */
+const DROP_WARN_INTERVAL_MS = 60_000;
+
+const keyOf = (item: ReadingIdentity) => `${item.epoch ?? ''}\u0000${item.seq}`;
+
+interface Row {
+  id: number;
+  body: string;
+}
+
+/**
+ * The readings on their way to the broker, in the edge's SQLite database, oldest first.
+ *
+ * - `take()` numbers a reading (the next seq of the epoch) and inserts it in the same transaction as the new
+ *   seq counter: seq is contiguous, 0, 1, 2, …, and a committed reading survives a power cut.
+ * - When the database refuses the write (a full disk), the reading is held in memory instead (at most
+ *   `memoryMax`, the oldest dropped and counted beyond that), published live while the broker is up, and
+ *   written with the next write that succeeds.
+ * - `remove()` takes out what the broker acknowledged. A removal that cannot be written is kept in memory,
+ *   hidden from `peek()`, and retried with the next write; after a restart such a reading may go out twice
+ *   (receivers store each (device, epoch, seq) once), never zero times.
+ * - At `max` readings the oldest is dropped to make room, with a warning at most once a minute.
+ */
+export class SqliteOutbox {
+  private readonly tx: Transactor;
+  private readonly logger: Logger;
+  private readonly memoryMax: number;
+  private readonly now: () => number;
+  private readonly statements: ReturnType<typeof prepare>;
+  private next: number;
+  private rows = 0;
+  private memory: Telemetry[] = [];
+  /** Delivered rows whose removal is not written yet: all rows with id ≤ hiddenThrough, and these. */
+  private hiddenThrough = 0;
+  private hiddenCount = 0;
+  private readonly unremoved = new Map<number, ReadingIdentity>();
+  /** Rows added (+) or removed (−) and readings dropped by the transaction under way. */
+  private txRows = 0;
+  private txDropped = 0;
+  private droppedTotal = 0;
+  private droppedSinceWarn = 0;
+  private lastDropWarnAt = Number.NEGATIVE_INFINITY;
+  private readonly writeLog: DegradedLog;
+  private readonly removeLog: DegradedLog;
+
+  constructor(private readonly options: SqliteOutboxOptions) {
+    if (!Number.isInteger(options.max) || options.max < 1) {
+      throw new RangeError(`The outbox max must be a whole number ≥ 1, got ${options.max}.`);
+    }
+    this.tx = options.tx;
+    this.logger = options.logger;
+    this.memoryMax = options.memoryMax ?? DEFAULT_MEMORY_MAX;
+    this.now = options.now ?? Date.now;
+    this.next = options.seqNext;
+    this.statements = prepare(options.tx.db);
+    this.writeLog = new DegradedLog(options.logger, 'error');
+    this.removeLog = new DegradedLog(options.logger, 'warn');
+  }
+
+  /** Counts what is queued and trims an outbox that holds more than `max` (e.g. OUTBOX_MAX was lowered). */
+  open(): void {
+    this.rows = this.statements.count.get()?.n ?? 0;
+    const excess = this.rows - this.options.max;
+    if (excess <= 0) return;
+    try {
+      this.tx.run(() => this.statements.dropOldest.run(excess));
+    } catch (error) {
+      if (storageFailure(error) === null) throw error;
+      this.logger.warn(
+        { err: (error as Error).message, queued: this.rows, max: this.options.max },
+        'The outbox holds more than OUTBOX_MAX readings and cannot be trimmed now; they are all delivered.',
+      );
+      return;
+    }
+    this.rows -= excess;
+    this.droppedTotal += excess;
+    this.logger.warn(
+      { dropped: excess, max: this.options.max },
+      `The outbox held more than OUTBOX_MAX (${this.options.max}) readings; dropped the ${excess} oldest.`,
+    );
+  }
+
+  /** Readings waiting for the broker: in the database and held in memory. */
+  get size(): number {
+    return this.rows - this.hiddenCount - this.unremoved.size + this.memory.length;
+  }
+
+  /** Readings held in memory because the database refused them. */
+  get held(): number {
+    return this.memory.length;
+  }
+
+  /** Readings dropped since start: the outbox full (OUTBOX_MAX), or memory full while the disk was. */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  get epoch(): string {
+    return this.options.epoch;
+  }
+
+  /** The seq the next reading gets. */
+  get seqNext(): number {
+    return this.next;
+  }
+
+  /**
+   * Numbers and queues a reading. Never fails for a storage reason: when the database refuses it, the reading
+   * is held in memory (see the class comment). Gives the reading as queued.
+   */
+  take(build: BuildReading): Telemetry {
+    const seq = this.next;
+    const telemetry = build({ epoch: this.options.epoch, seq });
+    try {
+      this.write(telemetry);
+    } catch (error) {
+      if (storageFailure(error) === null) throw error;
+      this.next = seq + 1;
+      this.hold(telemetry, error);
+    }
+    return telemetry;
+  }
+
+  /**
+   * Numbers and writes a reading in the running transaction (or one of its own), e.g. with a command's other
+   * effects; throws, having queued nothing and used no seq, when it cannot be written.
+   */
+  add(build: BuildReading): Telemetry {
+    const telemetry = build({ epoch: this.options.epoch, seq: this.next });
+    this.write(telemetry);
+    return telemetry;
+  }
+
+  /** Up to `n` readings, oldest first. */
+  peek(n: number): Telemetry[] {
+    const out: Telemetry[] = [];
+    if (this.rows - this.hiddenCount - this.unremoved.size > 0) {
+      for (const row of this.statements.peek.all(this.hiddenThrough, n + this.unremoved.size)) {
+        if (out.length >= n) break;
+        if (!this.unremoved.has(row.id)) out.push(JSON.parse(row.body) as Telemetry);
+      }
+    }
+    for (const item of this.memory) {
+      if (out.length >= n) break;
+      out.push(item);
+    }
+    return out;
+  }
+
+  /** Takes out readings the broker acknowledged; unknown ones are ignored. Never fails for a storage reason. */
+  remove(items: readonly ReadingIdentity[]): void {
+    const onDisk: ReadingIdentity[] = [];
+    for (const item of items) {
+      const key = keyOf(item);
+      const index = this.memory.findIndex((held) => keyOf(held) === key);
+      if (index >= 0) this.memory.splice(index, 1);
+      else onDisk.push(item);
+    }
+    if (onDisk.length === 0) return;
+    try {
+      this.transaction(() => {
+        this.writeHeld();
+        for (const item of onDisk)
+          this.txRows -= this.statements.remove.run(item.epoch ?? null, item.seq).changes;
+        if (this.memory.length > 0) this.options.saveSeqNext(this.next);
+      });
+    } catch (error) {
+      if (storageFailure(error) === null) throw error;
+      this.hide(onDisk);
+      this.removeLog.fail(
+        error,
+        'delivered readings stay in the database, not sent again while the edge runs, and are removed once it accepts writes (after a restart they may be delivered twice)',
+        { pending: this.hiddenCount + this.unremoved.size },
+      );
+    }
+  }
+
+  /**
+   * In the running transaction: writes what is held in memory, the removals not written yet and the seq
+   * counter. For a clean stop, which must not claim a seq that is not on disk.
+   */
+  catchUp(): void {
+    this.transaction(() => {
+      this.writeHeld();
+      this.options.saveSeqNext(this.next);
+    });
+  }
+
+  /**
+   * Imports readings of the previous release as they were (no epoch), after what is queued; a reading already
+   * there (same seq, no epoch) is not added twice. In the running transaction; gives how many were added.
+   */
+  importLegacy(readings: ReadonlyArray<{ seq: number; line: string }>): number {
+    let added = 0;
+    this.transaction(() => {
+      for (const { seq, line } of readings) {
+        const changes = this.statements.insertLegacy.run(seq, line).changes;
+        added += changes;
+        this.txRows += changes;
+        this.trimToMax();
+      }
+    });
+    return added;
+  }
+
+  private write(telemetry: Telemetry): void {
+    const seq = telemetry.seq;
+    this.transaction(() => {
+      this.next = seq + 1;
+      this.tx.onRollback(() => {
+        this.next = seq;
+      });
+      this.writeHeld();
+      this.insert(telemetry);
+      this.options.saveSeqNext(seq + 1);
+    });
+  }
+
+  /** Runs `work` in the transaction; on commit counts its rows and drops, on rollback forgets them. */
+  private transaction(work: () => void): void {
+    this.tx.run(() => {
+      this.tx.onRollback(() => {
+        this.txRows = 0;
+        this.txDropped = 0;
+      });
+      work();
+      this.tx.onCommit(() => this.committed());
+    });
+  }
+
+  private committed(): void {
+    this.rows += this.txRows;
+    const dropped = this.txDropped;
+    this.txRows = 0;
+    this.txDropped = 0;
+    if (dropped > 0) {
+      this.noteDropped(
+        dropped,
+        `The outbox is full (OUTBOX_MAX=${this.options.max}); dropping the oldest readings to keep the newest.`,
+      );
+    }
+  }
+
+  /** Writes the readings held in memory and the pending removals (in the running transaction). */
+  private writeHeld(): void {
+    const held = this.memory;
+    const hidden = this.hiddenThrough;
+    const unremoved = [...this.unremoved.keys()];
+    for (const telemetry of held) this.insert(telemetry);
+    if (hidden > 0) this.txRows -= this.statements.removeThrough.run(hidden).changes;
+    for (const id of unremoved) this.txRows -= this.statements.removeId.run(id).changes;
+    if (held.length === 0 && hidden === 0 && unremoved.length === 0) return;
+    this.tx.onCommit(() => {
+      this.memory = this.memory.slice(held.length);
+      this.hiddenThrough = 0;
+      this.hiddenCount = 0;
+      for (const id of unremoved) this.unremoved.delete(id);
+      if (held.length > 0) {
+        this.writeLog.clear(
+          `The database accepts writes again; wrote the ${held.length} reading(s) held in memory.`,
+          { written: held.length },
+        );
+      }
+      if (hidden > 0 || unremoved.length > 0) {
+        this.removeLog.clear('The database accepts the removal of delivered readings again.');
+      }
+    });
+  }
+
+  /** Hides delivered rows whose removal could not be written; a prefix of the queue moves `hiddenThrough`. */
+  private hide(items: readonly ReadingIdentity[]): void {
+    for (const item of items) {
+      const id = this.statements.idOf.get(item.epoch ?? null, item.seq)?.id;
+      if (id !== undefined && id > this.hiddenThrough) this.unremoved.set(id, item);
+    }
+    for (;;) {
+      const first = this.statements.firstAfter.get(this.hiddenThrough)?.id;
+      if (first === undefined || first === null || !this.unremoved.has(first)) break;
+      this.unremoved.delete(first);
+      this.hiddenThrough = first;
+      this.hiddenCount += 1;
+    }
+  }
+
+  private insert(telemetry: Telemetry): void {
+    this.statements.insert.run(telemetry.epoch ?? null, telemetry.seq, JSON.stringify(telemetry));
+    this.txRows += 1;
+    this.trimToMax();
+  }
+
+  private trimToMax(): void {
+    const over = this.rows + this.txRows - this.options.max;
+    if (over <= 0) return;
+    this.txRows -= this.statements.dropOldest.run(over).changes;
+    this.txDropped += over;
+  }
+
+  private hold(telemetry: Telemetry, error: unknown): void {
+    this.writeLog.fail(
+      error,
+      `readings are held in memory (at most ${this.memoryMax}), published live while the broker is up, and written when the database accepts writes again`,
+      { seq: telemetry.seq, epoch: telemetry.epoch },
+    );
+    this.memory.push(telemetry);
+    if (this.memory.length <= this.memoryMax) return;
+    this.memory.shift();
+    this.noteDropped(
+      1,
+      `The disk is full and the broker out of reach: more than ${this.memoryMax} readings in memory; dropping the oldest.`,
+    );
+  }
+
+  private noteDropped(count: number, message: string): void {
+    this.droppedTotal += count;
+    this.droppedSinceWarn += count;
+    const now = this.now();
+    if (now - this.lastDropWarnAt < DROP_WARN_INTERVAL_MS) return;
+    this.logger.warn(
+      {
+        max: this.options.max,
+        memory_max: this.memoryMax,
+        dropped: this.droppedSinceWarn,
+        dropped_total: this.droppedTotal,
+      },
+      message,
+    );
+    this.lastDropWarnAt = now;
+    this.droppedSinceWarn = 0;
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
+    peek: db.prepare<[number, number], Row>('SELECT id, body FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
+    insert: db.prepare<[string | null, number, string]>(
+      'INSERT INTO outbox (epoch, seq, body) VALUES (?, ?, ?)',
+    ),
+    insertLegacy: db.prepare<[number, string]>(
+      'INSERT INTO outbox (epoch, seq, body) SELECT NULL, ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE epoch IS NULL AND seq = ?1)',
+    ),
+    remove: db.prepare<[string | null, number]>('DELETE FROM outbox WHERE epoch IS ? AND seq = ?'),
+    removeId: db.prepare<[number]>('DELETE FROM outbox WHERE id = ?'),
+    removeThrough: db.prepare<[number]>('DELETE FROM outbox WHERE id <= ?'),
+    idOf: db.prepare<[string | null, number], { id: number }>(
+      'SELECT id FROM outbox WHERE epoch IS ? AND seq = ?',
+    ),
+    firstAfter: db.prepare<[number], { id: number | null }>('SELECT min(id) AS id FROM outbox WHERE id > ?'),
+    dropOldest: db.prepare<[number]>(
+      'DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)',
+    ),
+  };
+}
