@@ -29,11 +29,30 @@ function readingValue(reading: StoredReading, metric: SeriesSpec['metric']): num
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/** A reading's identity: the device, its storage epoch (none before contract 2) and seq. */
+function readingKey(reading: StoredReading): string {
+  return `${reading.device_id}/${reading.epoch ?? ''}/${reading.seq}`;
+}
+
+/** Where a point at `x` goes to keep the series in time order: after the points at or before `x`. */
+function insertionIndex(series: readonly Point[], x: number): number {
+  let low = 0;
+  let high = series.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((series[middle]?.x ?? 0) <= x) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /** Four time-axis line charts (one per reading), drawn from points the history panel gives them. */
 export class HistoryCharts {
   private readonly charts = new Map<SeriesSpec['metric'], LineChart>();
   private readonly points = new Map<SeriesSpec['metric'], Point[]>();
   private readonly notes = new Map<SeriesSpec['metric'], HTMLElement>();
+  /** The readings drawn, by identity, with their time: a redelivered or already loaded one is not added. */
+  private readonly shown = new Map<string, number>();
   private threshold: number | null = null;
   private window: { from: number; to: number } = { from: 0, to: 0 };
   private frame: number | null = null;
@@ -119,6 +138,11 @@ export class HistoryCharts {
 
   private fill(readings: StoredReading[]): void {
     const { from } = this.window;
+    this.shown.clear();
+    for (const reading of readings) {
+      const x = Date.parse(reading.trusted_at);
+      if (x >= from) this.shown.set(readingKey(reading), x);
+    }
     for (const spec of SERIES) {
       const series: Point[] = [];
       for (const reading of readings) {
@@ -137,22 +161,30 @@ export class HistoryCharts {
     note.hidden = text === '';
   }
 
-  /** Adds one live reading at the right end and slides the window to keep its width. */
+  /**
+   * Adds a live reading where its time puts it (one delivered late, from a device's outbox, goes among the
+   * others; several filed under the same time all count) and slides the window to keep its width when it
+   * is the newest. A reading already drawn is left out.
+   */
   append(reading: StoredReading): void {
     const x = Date.parse(reading.trusted_at);
+    const key = readingKey(reading);
+    if (Number.isNaN(x) || this.shown.has(key)) return;
     const width = this.window.to - this.window.from;
     this.window = { from: Math.max(this.window.from, x - width), to: Math.max(this.window.to, x) };
+    const { from } = this.window;
+    if (x < from) return;
+    this.shown.set(key, x);
     for (const spec of SERIES) {
       const series = this.points.get(spec.metric);
       const y = readingValue(reading, spec.metric);
       if (!series || y === null) continue;
-      const last = series[series.length - 1];
-      if (last && last.x >= x) continue;
-      series.push({ x, y });
+      series.splice(insertionIndex(series, x), 0, { x, y });
       if (series.length === 1) this.setNote(spec.metric, '');
-      const firstKept = series.findIndex((point) => point.x >= this.window.from);
+      const firstKept = series.findIndex((point) => point.x >= from);
       if (firstKept > 0) series.splice(0, firstKept);
     }
+    for (const [shownKey, shownX] of this.shown) if (shownX < from) this.shown.delete(shownKey);
     this.redraw();
   }
 

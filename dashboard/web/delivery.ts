@@ -10,12 +10,13 @@ const LOST_MEANING =
 export const CONFLICT_MEANING =
   'a reading sent again under the same number with other values; the first one received is kept.';
 
-function count(n: number, one: string, many: string): string {
+/** "1 conflict", "3 conflicts", "12,480 readings". */
+export function count(n: number, one: string, many: string): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
 
 /** The tooltip of a delivery figure: the figure in words, then what its terms mean. */
-export function deliveryTitle(figures: DeliveryFigures): string {
+function deliveryTitle(figures: DeliveryFigures): string {
   const lines = [
     `${count(figures.received, 'reading', 'readings')} received, ${figures.lost.toLocaleString()} lost.`,
     LOST_MEANING,

@@ -103,7 +103,7 @@ export class FleetList {
         { class: 'device-text' },
         h(d, 'span', { class: 'device-name' }, device.device_id),
         h(d, 'span', { class: 'device-seen' }, this.seenText(device)),
-        h(d, 'span', { class: 'device-delivery' }),
+        h(d, 'span', { class: 'device-delivery delivery' }),
       ),
       h(d, 'span', { class: 'device-chips' }, ...chips),
     );

@@ -1,4 +1,4 @@
-import { CONFLICT_MEANING, showDelivery } from './delivery.js';
+import { CONFLICT_MEANING, count, showDelivery } from './delivery.js';
 import { byId, setText } from './dom.js';
 import { fullTime, relativeTime } from './format.js';
 import type { DeviceSummary, EpochReason, StoredReading } from './types.js';
@@ -12,10 +12,6 @@ const EPOCH_NOTES: Record<EpochReason, string | null> = {
   state_lost:
     'Its saved state was lost (a purged or new data volume): the device began a new count of its readings.',
 };
-
-function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
-}
 
 /**
  * How far the selected device's readings can be trusted: the age of its latest reading (by the time the
@@ -62,13 +58,13 @@ export class ReadingTrust {
     if (lost > 0) {
       setText(
         this.lostText,
-        `${plural(lost, 'reading', 'readings')} the device took never reached the dashboard (found as gaps ` +
+        `${count(lost, 'reading', 'readings')} the device took never reached the dashboard (found as gaps ` +
           'in the numbers it gives its readings).',
       );
     }
     this.conflictNote.hidden = conflicts === 0;
     if (conflicts > 0) {
-      setText(this.conflictText, `${plural(conflicts, 'conflict', 'conflicts')}: ${CONFLICT_MEANING}`);
+      setText(this.conflictText, `${count(conflicts, 'conflict', 'conflicts')}: ${CONFLICT_MEANING}`);
     }
     this.clockNote.hidden = device.clock_synced !== false;
     const epochNote = device.epoch_reason ? EPOCH_NOTES[device.epoch_reason] : null;

@@ -43,12 +43,17 @@ export function readGauges(page: Page): Promise<Record<string, GaugeReading>> {
     );
 }
 
-/** The temperature chart as Chart.js holds it (the page's global `Chart`; nothing else is exposed). */
-export function readTemperatureChart(page: Page): Promise<{ count: number; lastX: number; axis?: string }> {
+/**
+ * The temperature chart as Chart.js holds it (the page's global `Chart`; nothing else is exposed): how many
+ * points, their times in order, the last one's, and the axis type.
+ */
+export function readTemperatureChart(
+  page: Page,
+): Promise<{ count: number; xs: number[]; lastX: number; axis?: string }> {
   return page.locator('canvas[data-metric="temperature"]').evaluate((canvas: unknown) => {
     const chart = (globalThis as unknown as ChartGlobal).Chart.getChart(canvas);
-    const data = chart?.data.datasets[0]?.data ?? [];
-    return { count: data.length, lastX: data[data.length - 1]?.x ?? 0, axis: chart?.options.scales?.x?.type };
+    const xs = (chart?.data.datasets[0]?.data ?? []).map((point) => point.x);
+    return { count: xs.length, xs, lastX: xs[xs.length - 1] ?? 0, axis: chart?.options.scales?.x?.type };
   });
 }
 
