@@ -171,14 +171,16 @@ describe.skipIf(!hasChromium)(
       expect(await page.locator('#fact-latest').getAttribute('title')).toMatch(/The device's clock said/);
     });
 
-    it('updates live: new gaps, a conflicting redelivery, then the clock set', async () => {
-      // seq 11 never arrives; seq 12 comes again with another temperature (the first one is kept).
+    it('updates the figures live when a new gap appears', async () => {
+      // seq 11 does not arrive (yet).
       await lossy.publishReadings([10, 12, 13]);
       await serverFigures(LOSSY_ID, { received: 10, lost: 4, conflicts: 0 });
       await expect.poll(() => text('#fact-delivery'), { timeout: 10_000 }).toBe('10 received · 4 lost');
       expect(await text(`${row(LOSSY_ID)} .device-delivery`)).toBe('10 received · 4 lost');
       expect(await text('#note-lost-text')).toMatch(/^4 readings the device took/);
+    });
 
+    it('shows a conflict live when a reading comes again with other values', async () => {
       await lossy.publishReadings([12], { temperature: 35.5 });
       await serverFigures(LOSSY_ID, { received: 10, lost: 4, conflicts: 1 });
       await expect
@@ -188,7 +190,9 @@ describe.skipIf(!hasChromium)(
       expect(await text('#note-conflicts-text')).toBe(
         '1 conflict: a reading sent again under the same number with other values; the first one received is kept.',
       );
+    });
 
+    it('drops the clock note once the clock is set, and charts a late reading at its own time', async () => {
       await lossy.clockSet();
       await expect.poll(() => visible('#note-clock'), { timeout: 10_000 }).toBe(false);
 
