@@ -117,6 +117,18 @@ export function configFor(
       pointHitRadius: 8,
       cubicInterpolationMode: 'monotone',
     },
+    // The readings no line reaches (see HistoryCharts), as dots; the tooltip reads the first dataset.
+    {
+      label: spec.label,
+      data: [],
+      showLine: false,
+      fill: false,
+      pointRadius: 3,
+      pointHoverRadius: 0,
+      pointHitRadius: 0,
+      pointBorderWidth: 0,
+      pointBackgroundColor: spec.color,
+    },
   ];
   return {
     type: 'line',
@@ -157,6 +169,7 @@ export function configFor(
           titleColor: '#e6ebf5',
           bodyColor: '#c7d0e0',
           displayColors: false,
+          filter: (item) => item.datasetIndex === 0,
           callbacks: {
             label: (item) =>
               `${item.dataset.label}: ${(item.parsed.y ?? 0).toFixed(spec.digits)} ${spec.unit}`,

@@ -8,6 +8,7 @@ import {
   THRESHOLD_NEAR_C,
 } from './chart-config.js';
 import { h } from './dom.js';
+import { gapLimit, lonePoints } from './series-gaps.js';
 import type { StoredReading } from './types.js';
 
 type LineChart = ChartJs<'line', Point[]>;
@@ -218,8 +219,6 @@ export class HistoryCharts {
 
   private draw(): void {
     const { from, to } = this.window;
-    // Break the line where readings stop for a while, instead of drawing across the gap.
-    const maxGap = Math.max(60_000, (to - from) / 120);
     const firsts = [...this.points.values()].flatMap((series) => (series[0] ? [series[0].x] : []));
     const first = firsts.length > 0 ? Math.min(...firsts) : from;
     const start = Math.max(from, first - Math.max(1000, (to - first) * LEAD_SHARE));
@@ -227,11 +226,15 @@ export class HistoryCharts {
       const chart = this.charts.get(spec.metric);
       const series = this.points.get(spec.metric) ?? [];
       if (!chart) continue;
-      const main = chart.data.datasets[0];
+      // Break the line where readings stop for a while, instead of drawing across the gap; a reading
+      // that no line reaches (alone between two silences) is drawn as a dot.
+      const maxGap = gapLimit(series, to - from);
+      const [main, lone] = chart.data.datasets;
       if (main) {
         main.data = [...series];
         main.spanGaps = maxGap;
       }
+      if (lone) lone.data = lonePoints(series, maxGap);
       const x = chart.options.scales?.x;
       if (x) {
         x.min = start;

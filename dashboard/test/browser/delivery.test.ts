@@ -192,7 +192,7 @@ describe.skipIf(!hasChromium)(
       );
     });
 
-    it('drops the clock note once the clock is set, and charts a late reading at its own time', async () => {
+    it('drops the clock note once the clock is set, and charts a late reading at its own time, visibly', async () => {
       await lossy.clockSet();
       await expect.poll(() => visible('#note-clock'), { timeout: 10_000 }).toBe(false);
 
@@ -210,6 +210,9 @@ describe.skipIf(!hasChromium)(
       expect(after.xs).toContain(takenAt);
       expect(after.xs).toEqual([...after.xs].sort((a, b) => a - b));
       expect(after.lastX).toBe(before.lastX);
+      // Ten minutes from any other reading, no line reaches it: it is drawn as a dot.
+      await expect.poll(async () => (await readTemperatureChart(page)).lone).toContain(takenAt);
+      await page.locator('.history').screenshot({ path: join(SCREENSHOTS, 'delivery-history.png') });
     });
 
     it('shows no loss and no note for a device of contract 1', async () => {

@@ -45,15 +45,22 @@ export function readGauges(page: Page): Promise<Record<string, GaugeReading>> {
 
 /**
  * The temperature chart as Chart.js holds it (the page's global `Chart`; nothing else is exposed): how many
- * points, their times in order, the last one's, and the axis type.
+ * points, their times in order, the last one's, the times of those drawn as lone dots, and the axis type.
  */
 export function readTemperatureChart(
   page: Page,
-): Promise<{ count: number; xs: number[]; lastX: number; axis?: string }> {
+): Promise<{ count: number; xs: number[]; lastX: number; lone: number[]; axis?: string }> {
   return page.locator('canvas[data-metric="temperature"]').evaluate((canvas: unknown) => {
     const chart = (globalThis as unknown as ChartGlobal).Chart.getChart(canvas);
-    const xs = (chart?.data.datasets[0]?.data ?? []).map((point) => point.x);
-    return { count: xs.length, xs, lastX: xs[xs.length - 1] ?? 0, axis: chart?.options.scales?.x?.type };
+    const [main, lone] = chart?.data.datasets ?? [];
+    const xs = (main?.data ?? []).map((point) => point.x);
+    return {
+      count: xs.length,
+      xs,
+      lastX: xs[xs.length - 1] ?? 0,
+      lone: (lone?.data ?? []).map((point) => point.x),
+      axis: chart?.options.scales?.x?.type,
+    };
   });
 }
 
