@@ -3,12 +3,12 @@ import type { DeviceClock } from '../clock/types.js';
 import type { AlertLed } from '../gpio/types.js';
 import type { MessageLink } from '../mqtt/types.js';
 import { OtaSimulator } from '../ota/ota-simulator.js';
-import type { Reading } from '../sensor/types.js';
 import type { RememberedAck } from '../storage/edge-store.js';
 import { AlertIndicator } from './alert-indicator.js';
 import { BatteryModel } from './battery-model.js';
 import { CommandHandler, type CommandPlan, CommandRefusal, type CommandTarget } from './command-handler.js';
-import { buildOnlineStatus, buildTelemetry, isFiniteReading } from './message-builders.js';
+import { type Measurement, Measurements } from './measurement.js';
+import { buildOnlineStatus } from './message-builders.js';
 import type { DeviceStorage, HealthySensor } from './ports.js';
 import { ReadingScheduler } from './reading-scheduler.js';
 import { TelemetryPublisher } from './telemetry-publisher.js';
@@ -45,15 +45,6 @@ export interface DeviceOptions {
   stopPublishTimeoutMs?: number;
 }
 
-/** One measurement, before it is numbered. */
-interface Measurement {
-  reading: Reading;
-  takenAt: Date;
-  takenAtMs: number;
-  clockSynced: boolean;
-  alerte: boolean;
-}
-
 /**
  * One sensor device: takes readings on schedule, queues each in the database before publishing it, answers
  * commands (each once, its effect written before it is acknowledged), runs simulated OTA updates, and keeps
@@ -70,9 +61,9 @@ export class Device implements CommandTarget {
   private readonly ota: OtaSimulator;
   private readonly alert: AlertIndicator;
   private readonly battery: BatteryModel;
+  private readonly measurements: Measurements;
   private readonly statusTopic: string;
   private currentSettings: DeviceSettings;
-  private startedAtMs: number;
   private phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | null = null;
   private removeSensorListener: (() => void) | null = null;
@@ -84,14 +75,13 @@ export class Device implements CommandTarget {
     this.storage = storage;
     this.statusTopic = options.topics.status(deviceId);
     this.currentSettings = { ...startup.settings };
-    this.startedAtMs = clock.monotonicMs();
     this.alert = new AlertIndicator({
       led: options.led,
       logger: this.log,
       onChange: () => this.publishStatus(),
       ...(options.alertHysteresis !== undefined ? { hysteresis: options.alertHysteresis } : {}),
     });
-    this.battery = new BatteryModel(this.startedAtMs, startup.settings.mode);
+    this.battery = new BatteryModel(clock.monotonicMs(), startup.settings.mode);
     this.scheduler = new ReadingScheduler({ takeReading: () => this.takeReading(), logger: this.log });
     this.publisher = new TelemetryPublisher({
       outbox: storage.outbox,
@@ -109,6 +99,15 @@ export class Device implements CommandTarget {
       logger: this.log,
       clock,
       topics: options.topics,
+    });
+    this.measurements = new Measurements({
+      deviceId,
+      sensor: options.sensor,
+      clock,
+      alert: this.alert,
+      battery: this.battery,
+      logger: this.log,
+      firmware: () => this.firmware,
     });
     this.ota = new OtaSimulator({
       currentVersion: startup.firmware,
@@ -159,7 +158,7 @@ export class Device implements CommandTarget {
     if (this.phase !== 'new') return;
     this.phase = 'running';
     const { link, sensor } = this.options;
-    this.startedAtMs = this.clock.monotonicMs();
+    this.measurements.restart();
     sensor.start();
     this.removeSensorListener = sensor.onChange(() => this.publishStatus());
     link.setOnlineStatus(() => JSON.stringify(this.status()));
@@ -195,7 +194,7 @@ export class Device implements CommandTarget {
 
   apply(plan: CommandPlan, remembered: RememberedAck | null): Promise<void> {
     const work = async () => {
-      const measured = plan.readNow ? await this.measure() : null;
+      const measured = plan.readNow ? await this.measurements.take(this.currentSettings.seuil_alerte) : null;
       if (typeof measured === 'string') throw new CommandRefusal(measured);
       const ota = plan.update ? this.ota.plan(plan.update.target, plan.update.commandId) : null;
       const settings = plan.settings ?? this.currentSettings;
@@ -203,7 +202,9 @@ export class Device implements CommandTarget {
         {
           ...(plan.settings ? { settings: plan.settings } : {}),
           ...(ota ? { ota } : {}),
-          ...(measured ? { reading: (identity) => this.telemetryOf(measured, identity, settings) } : {}),
+          ...(measured
+            ? { reading: (identity) => this.measurements.telemetry(measured, identity, settings) }
+            : {}),
         },
         remembered,
       );
@@ -230,55 +231,15 @@ export class Device implements CommandTarget {
 
   /** A scheduled reading: sensor → alert → numbered and queued → publish. Nothing happens while the sensor fails. */
   private async takeReading(): Promise<void> {
-    const measured = await this.measure();
+    const measured = await this.measurements.take(this.currentSettings.seuil_alerte);
     if (typeof measured === 'string') {
       this.log.debug({ reason: measured }, 'no reading taken');
       return;
     }
     const telemetry = this.storage.takeReading((identity) =>
-      this.telemetryOf(measured, identity, this.currentSettings),
+      this.measurements.telemetry(measured, identity, this.currentSettings),
     );
     this.queued(telemetry, measured);
-  }
-
-  /** Reads the sensor and updates the alert; gives the sentence saying why there is no reading otherwise. */
-  private async measure(): Promise<Measurement | string> {
-    const reading = await this.options.sensor.read();
-    if (!reading) {
-      return `The sensor could not be read (${this.options.sensor.status().error ?? 'it is failing'}), so no reading was taken and nothing was changed.`;
-    }
-    if (!isFiniteReading(reading)) {
-      this.log.error({ reading }, 'the sensor gave a value that is not a number; reading skipped');
-      return 'The sensor gave a value that is not a number, so no reading was taken and nothing was changed.';
-    }
-    return {
-      reading,
-      takenAt: this.clock.now(),
-      takenAtMs: this.clock.monotonicMs(),
-      clockSynced: this.clock.synced(),
-      alerte: this.alert.update(reading.temperature, this.currentSettings.seuil_alerte),
-    };
-  }
-
-  private telemetryOf(
-    measured: Measurement,
-    identity: { epoch: string; seq: number },
-    settings: DeviceSettings,
-  ): Telemetry {
-    return buildTelemetry({
-      deviceId: this.options.deviceId,
-      reading: measured.reading,
-      takenAt: measured.takenAt,
-      clockSynced: measured.clockSynced,
-      uptime: Math.max(0, Math.floor((measured.takenAtMs - this.startedAtMs) / 1000)),
-      epoch: identity.epoch,
-      seq: identity.seq,
-      source: this.options.sensor.status().source,
-      batterie: this.battery.level(measured.takenAtMs),
-      settings,
-      firmware: this.firmware,
-      alerte: measured.alerte,
-    });
   }
 
   private queued(telemetry: Telemetry, measured: Measurement): void {

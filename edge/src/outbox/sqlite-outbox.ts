@@ -226,7 +226,7 @@ export class SqliteOutbox {
     let added = 0;
     this.transaction(() => {
       for (const { seq, line } of readings) {
-        const changes = this.statements.insertLegacy.run(seq, line).changes;
+        const changes = this.statements.insertLegacy.run({ seq, line }).changes;
         added += changes;
         this.txRows += changes;
         this.trimToMax();
@@ -368,8 +368,8 @@ function prepare(db: Database.Database) {
     insert: db.prepare<[string | null, number, string]>(
       'INSERT INTO outbox (epoch, seq, body) VALUES (?, ?, ?)',
     ),
-    insertLegacy: db.prepare<[number, string]>(
-      'INSERT INTO outbox (epoch, seq, body) SELECT NULL, ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE epoch IS NULL AND seq = ?1)',
+    insertLegacy: db.prepare<[{ seq: number; line: string }]>(
+      'INSERT INTO outbox (epoch, seq, body) SELECT NULL, @seq, @line WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE epoch IS NULL AND seq = @seq)',
     ),
     remove: db.prepare<[string | null, number]>('DELETE FROM outbox WHERE epoch IS ? AND seq = ?'),
     removeId: db.prepare<[number]>('DELETE FROM outbox WHERE id = ?'),
