@@ -94,11 +94,13 @@ describe('dashboard configuration', () => {
         MQTT_TLS: 'on',
         FLEET_ROLE: 'hub',
         ENV_FILE: '/broker/dashboard.env',
+        MQTT_TOPIC_ROOT: 'home/sensors',
       },
       cwd,
     );
     expect(config).toMatchObject({
       port: 80,
+      topicRoot: 'home/sensors',
       host: '127.0.0.1',
       mqtt: { host: 'broker.local', port: 8883, tls: true, username: 'dash', password: 's3cret' },
       mqttClientId: 'dashboard-main',
@@ -113,6 +115,11 @@ describe('dashboard configuration', () => {
 
   it.each([
     ['PORT', 'http', 'Environment variable PORT received "http"; accepted: a port number from 1 to 65535.'],
+    [
+      'MQTT_TOPIC_ROOT',
+      'devices/+',
+      'Environment variable MQTT_TOPIC_ROOT received "devices/+"; accepted: one or more levels of letters, digits, "_", "." or "-" separated by "/", such as devices or home/sensors (no "+", "#" or "$").',
+    ],
     [
       'MQTT_PORT',
       '0',
