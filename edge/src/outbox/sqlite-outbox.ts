@@ -25,7 +25,10 @@ export interface SqliteOutboxOptions {
   saveSeqNext: (seqNext: number) => void;
   /** Readings held in memory at most while the database refuses writes (default 10 000). */
   memoryMax?: number;
-  /** Milliseconds, for rate-limiting the warnings about dropped readings (default Date.now). */
+  /**
+   * Milliseconds from a monotonic clock, for rate-limiting the warnings about dropped readings (default
+   * performance.now: a wall clock set back would silence them until it caught up).
+   */
   now?: () => number;
 }
 
@@ -82,7 +85,7 @@ export class SqliteOutbox {
     this.tx = options.tx;
     this.logger = options.logger;
     this.memoryMax = options.memoryMax ?? DEFAULT_MEMORY_MAX;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => performance.now());
     this.next = options.seqNext;
     this.statements = prepare(options.tx.db);
     this.writeLog = new DegradedLog(options.logger, 'error');
