@@ -62,8 +62,9 @@ export async function startDashboard(
 
   const stop = async () => {
     await dashboard?.app.close();
-    // What waits for its group's commit is committed (and its PUBACK sent) before the connection closes.
+    // What waits for its group's commit is committed, and its PUBACK released, before the connection closes.
     dashboard?.ingest.flush();
+    await new Promise((resolve) => setImmediate(resolve));
     await broker.stop();
     await retention.stop();
     dashboard?.dispose();

@@ -76,8 +76,9 @@ export class Fleet {
     }
     for (const [id, figures] of delivery) this.delivery.set(id, figures);
     for (const event of draft.events) this.deps.events.emit(event.name, event.payload as never);
-    for (const record of records) {
-      const summary = this.summary(record.device_id);
+    // The changed devices, and those whose figures alone changed (a conflicting redelivery).
+    for (const id of new Set([...records.map((record) => record.device_id), ...delivery.keys()])) {
+      const summary = this.summary(id);
       if (summary) this.deps.events.emit('device', summary);
     }
   }

@@ -83,7 +83,10 @@ describe('Ingest: identity, delivery and time', () => {
   it('keeps the first of two readings that differ under one identity, counts it and logs it at warn with the fields', async () => {
     const first = c2({ seq: 9, temperature: 20.5 });
     await send([first]);
+    const announced: number[] = [];
+    p.events.on('device', (summary) => announced.push(summary.delivery.conflicts));
     await send([{ ...first, temperature: 21.5, batterie: 80 }, first]);
+    expect(announced).toEqual([1]); // the page hears of it
     expect(p.store.recent({ limit: 10 })).toEqual([stored(first)]);
     expect(p.fleet.summary('pi-1')?.delivery).toEqual({ received: 1, lost: 0, conflicts: 1 });
     const warnings = p.log.lines.filter((line) => line.level === 40);
