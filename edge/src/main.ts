@@ -76,6 +76,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, hostname = osHo
     const opened = await openDevice({ config, logger, clock, reader, led });
     device = opened.device;
     logStartup(logger, config, opened, reader, led.description);
+    // The retained status says whether the clock is synchronised: published again when that changes.
+    clock.onChange(() => opened.device.publishStatus());
     await clock.start();
   } catch (error) {
     startupFailure(error, config.logLevel);

@@ -151,4 +151,37 @@ describe.skipIf(LIBFAKETIME === null)('clock drill (needs libfaketime: apt-get i
       expect(start + reading.uptime * 1000).toBeLessThan(downAt + 1_000);
     }
   }, 60_000);
+
+  it('with the broker up, the status says clock_synced true as soon as the clock is set, and so do the next readings', async () => {
+    const id = 'drill-clock-live';
+    const timeFile = join(dir, 'faketime');
+    await setFakeClock(timeFile, '-365d');
+    watcher = await MqttWatcher.connect(broker.url, `devices/${id}/#`);
+    const edge = spawnEdge({
+      MQTT_BROKER: broker.host,
+      MQTT_PORT: String(broker.port),
+      DEVICE_ID: id,
+      SENSOR: 'synthetic',
+      DATA_DIR: join(dir, 'data'),
+      PUBLISH_INTERVAL: '1',
+      CLOCK_SYNC_SOURCE: 'floor',
+      ...faketimeEnv(LIBFAKETIME as string, timeFile),
+    });
+    processes.push(edge);
+    expect(statusOf(await watcher.waitFor(topics.status(id), undefined, 20_000))?.clock_synced).toBe(false);
+    await watcher.waitFor(topics.data(id), undefined, 20_000);
+
+    await setFakeClock(timeFile, '+0');
+    const setAt = Date.now();
+    // Noticed by the next reading or by the check every 10 s, whichever comes first; no reconnect needed.
+    const status = statusOf(
+      await watcher.waitFor(topics.status(id), (message) => statusOf(message)?.clock_synced === true, 15_000),
+    );
+    expect(Math.abs(Date.parse(status?.timestamp ?? '') - Date.now())).toBeLessThan(15_000);
+    const next = telemetryOf(
+      await watcher.waitFor(topics.data(id), (message) => telemetryOf(message).clock_synced === true),
+    );
+    expect(Math.abs(Date.parse(next.timestamp) - setAt)).toBeLessThan(5_000);
+    expect(edge.lines.filter((line) => line.includes('lost the connection'))).toEqual([]);
+  }, 45_000);
 });
