@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/**
+ * The power-cut drill's driver: the edge's real store code (edge/dist/storage, the modules the edge runs) in a
+ * tight loop of what the edge writes, until it is SIGKILLed. Usage: node power-cut-driver.mjs DATA_DIR [drain]
+ *
+ * Each line on stdout is written after the fact it reports is committed (stdout is a pipe: synchronous):
+ *   E <epoch> <reason> <seqNext>      the store is open (the start of the run is written)
+ *   C <epoch> <seq> <temperature>     a reading committed
+ *   D <epoch|-> <seq> <temperature>   a reading delivered (written before its removal, as a PUBACK would come)
+ *   S <k>                             command c-<k> (intervalle from k) committed with its ack
+ *   O <version>                       the OTA status `succeeded` and the firmware <version>, in one write
+ * With `drain`, it delivers everything queued, stops cleanly and exits 0.
+ */
+import { createLogger } from '@fleet/shared';
+
+const [dataDir, mode] = process.argv.slice(2);
+const { EdgeStore } = await import(new URL('../../../dist/storage/edge-store.js', import.meta.url).href);
+
+const out = (line) => process.stdout.write(`${line}\n`);
+const clock = { now: () => new Date(), monotonicMs: () => performance.now(), synced: () => true };
+const config = {
+  dataDir,
+  outboxMax: 1_000_000,
+  firmwareVersion: 'v1.0.0',
+  mode: 'auto',
+  publishInterval: 5,
+  alertThreshold: 30,
+};
+const store = await EdgeStore.open({ config, clock, logger: createLogger('power-cut-driver', 'silent') });
+out(`E ${store.epoch.epoch} ${store.epoch.reason} ${store.epoch.seqNext}`);
+
+const intervalOf = (k) => (k % 60) + 1;
+const versionOf = (k) => `v2.0.${k % 1000}`;
+
+function build({ epoch, seq }) {
+  return {
+    v: 2,
+    device_id: 'drill',
+    timestamp: new Date().toISOString(),
+    temperature: Math.round(Math.random() * 1e9),
+    humidite: 50,
+    pression: 1013,
+    batterie: 90,
+    mode: 'auto',
+    firmware: 'v1.0.0',
+    alerte: false,
+    uptime: 0,
+    seq,
+    source: 'synthetic',
+    epoch,
+    clock_synced: true,
+  };
+}
+
+function deliver(count) {
+  const items = store.outbox.peek(count);
+  for (const item of items) out(`D ${item.epoch ?? '-'} ${item.seq} ${item.temperature}`);
+  store.outbox.remove(items);
+  return items.length;
+}
+
+if (mode === 'drain') {
+  while (deliver(100) > 0);
+  if (!store.close()) process.exit(3);
+  process.exit(0);
+}
+
+const settings = { mode: 'auto', intervalle: 5, seuil_alerte: 30, actif: true };
+for (let step = 0; ; step++) {
+  const r = Math.random();
+  if (r < 0.55) {
+    const reading = store.takeReading(build);
+    out(`C ${reading.epoch} ${reading.seq} ${reading.temperature}`);
+  } else if (r < 0.75) {
+    deliver(1 + Math.floor(Math.random() * 8));
+  } else if (r < 0.95) {
+    const k = step;
+    const next = { ...settings, intervalle: intervalOf(k) };
+    const ack = {
+      v: 2,
+      device_id: 'drill',
+      command_id: `c-${store.epoch.epoch}-${k}`,
+      status: 'applied',
+      error: null,
+      settings: next,
+      firmware: 'v1.0.0',
+      timestamp: new Date().toISOString(),
+    };
+    const withReading = Math.random() < 0.3;
+    const reading = store.applyCommand(
+      { settings: next, ...(withReading ? { reading: build } : {}) },
+      { commandId: `c-${store.epoch.epoch}-${k}`, ack, receivedAt: new Date() },
+    );
+    if (reading) out(`C ${reading.epoch} ${reading.seq} ${reading.temperature}`);
+    out(`S ${k}`);
+  } else {
+    const version = versionOf(step);
+    store.saveOta(
+      {
+        state: 'succeeded',
+        progress: 100,
+        target_version: version,
+        previous_version: 'v1.0.0',
+        error: null,
+        command_id: null,
+        updated_at: new Date().toISOString(),
+      },
+      version,
+    );
+    out(`O ${version}`);
+  }
+}
