@@ -218,6 +218,10 @@ export class DeviceLink implements MessageLink {
   }
 
   private async handleConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
+    // No Nagle: an ack and the PUBACK behind it are small writes a few microseconds apart, and Nagle holds
+    // the second until the broker's delayed ACK of the first (40 ms on Linux) on every command.
+    const socket = client.stream as { setNoDelay?: (noDelay: boolean) => unknown };
+    socket.setNoDelay?.(true);
     if (this.everConnected) this.counters.reconnects += 1;
     this.everConnected = true;
     this.backoff.connected();
