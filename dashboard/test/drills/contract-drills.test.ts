@@ -1,34 +1,27 @@
-import { type BrokerHandle, startTestBroker } from '@fleet/cloud';
 import type { DeviceSummary, HistoryResponse, StoredReading } from '@fleet/dashboard';
 import mqtt from 'mqtt';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_ENTRY, dashboardBuilt } from '../integration/processes.js';
-import { eventually, onlineStatus, tempDir } from '../server/fixtures.js';
-import { DashboardProcess, deviceClient, publishReadings, reading } from './drill-kit.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually, onlineStatus } from '../server/fixtures.js';
+import {
+  type DashboardProcess,
+  deviceClient,
+  drillSkipReason,
+  drillStack,
+  publishReadings,
+  reading,
+} from './drill-kit.js';
 
-const built = dashboardBuilt();
-if (!built)
-  console.warn(`Skipping the contract drills: ${DASHBOARD_ENTRY} is missing; run \`npx tsc -b dashboard\`.`);
+const skip = drillSkipReason('the contract drills') !== null;
 
 const DAY = 24 * 60 * 60 * 1000;
 
 // One real dashboard process (debug logs) and one real Mosquitto; each drill uses its own devices.
-describe.skipIf(!built)('drills: devices of other contract versions, lost state and wrong clocks', () => {
-  let broker: BrokerHandle;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
+describe.skipIf(skip)('drills: devices of other contract versions, lost state and wrong clocks', () => {
+  const stack = drillStack({ extraEnv: { LOG_LEVEL: 'debug' } });
   let dashboard: DashboardProcess;
-
   beforeAll(async () => {
-    broker = await startTestBroker({ logger: pino({ level: 'silent' }) });
-    dir = await tempDir();
-    dashboard = new DashboardProcess(broker, `${dir.path}/dashboard`, { LOG_LEVEL: 'debug' });
+    dashboard = stack.dashboard;
     await dashboard.start();
-  });
-  afterAll(async () => {
-    await dashboard?.kill();
-    await broker?.stop();
-    await dir?.remove();
   });
 
   const summary = async (id: string) => (await dashboard.devices()).find((d) => d.device_id === id);
@@ -38,7 +31,7 @@ describe.skipIf(!built)('drills: devices of other contract versions, lost state 
     eventually(check, 20_000, what);
 
   it('rolling update: a device on a newer contract (v 3, a field this dashboard does not know) has its readings stored and shown; the field is counted at debug', async () => {
-    const client = await deviceClient(broker, 'newer-1');
+    const client = await deviceClient(stack.broker, 'newer-1');
     await client.publishAsync(
       'devices/newer-1/status',
       JSON.stringify({
@@ -93,7 +86,7 @@ describe.skipIf(!built)('drills: devices of other contract versions, lost state 
       qos: 1 as const,
       retain: true,
     };
-    const client = await mqtt.connectAsync(broker.url, { clientId: 'edge-old-1', will });
+    const client = await mqtt.connectAsync(stack.broker.url, { clientId: 'edge-old-1', will });
     await client.publishAsync('devices/old-1/status', JSON.stringify(onlineStatus('old-1')), {
       qos: 1,
       retain: true,
@@ -130,7 +123,7 @@ describe.skipIf(!built)('drills: devices of other contract versions, lost state 
   });
 
   it("state lost on the device: a new epoch's readings with seq from 0 again are stored, become latest, and are counted apart", async () => {
-    const client = await deviceClient(broker, 'reset-1');
+    const client = await deviceClient(stack.broker, 'reset-1');
     const status = (epoch: string, reason: 'first_start' | 'state_lost') =>
       JSON.stringify({ ...onlineStatus('reset-1'), v: 2, epoch, epoch_reason: reason, clock_synced: true });
     await client.publishAsync('devices/reset-1/status', status('before', 'first_start'), {
@@ -171,7 +164,7 @@ describe.skipIf(!built)('drills: devices of other contract versions, lost state 
   });
 
   it('time: a reading a year old from an unsynced clock and one from tomorrow are stored, filed when they arrived, kept by retention, and the future one does not stay latest', async () => {
-    const client = await deviceClient(broker, 'clock-1');
+    const client = await deviceClient(stack.broker, 'clock-1');
     const yearOld = reading('clock-1', 0, {
       timestamp: new Date(Date.now() - 365 * DAY).toISOString(),
       clock_synced: false,

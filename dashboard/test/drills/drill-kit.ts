@@ -1,12 +1,63 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { type BrokerHandle, freePort } from '@fleet/cloud';
+import { type BrokerHandle, freePort, startTestBroker } from '@fleet/cloud';
 import type { DevicesResponse, HealthResponse } from '@fleet/dashboard';
 import type { Telemetry } from '@fleet/shared';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import { DASHBOARD_ENTRY, runService, type Service } from '../integration/processes.js';
-import { eventually } from '../server/fixtures.js';
+import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
+import { DASHBOARD_ENTRY, dashboardBuilt, runService, type Service } from '../integration/processes.js';
+import { eventually, tempDir } from '../server/fixtures.js';
+
+/** Why a drill cannot run on this machine, said once on the console; null when it can. */
+export function drillSkipReason(drill: string, needs: { root?: boolean } = {}): string | null {
+  const reason =
+    needs.root && process.getuid?.() !== 0
+      ? 'it mounts a size-limited tmpfs, which needs root (CI runs as root)'
+      : !dashboardBuilt()
+        ? `${DASHBOARD_ENTRY} is missing; run \`npx tsc -b dashboard\``
+        : null;
+  if (reason) console.warn(`Skipping ${drill}: ${reason}.`);
+  return reason;
+}
+
+export interface DrillStack {
+  broker: BrokerHandle;
+  dashboard: DashboardProcess;
+  /** The temporary folder of the file's drills. */
+  tmp: string;
+}
+
+/**
+ * A real Mosquitto (the test broker), a temporary folder and a dashboard process on it, for the drills of
+ * one file: made in beforeAll, killed and removed in afterAll (`beforeRemove` runs between, e.g. an unmount).
+ */
+export function drillStack(
+  options: {
+    extraEnv?: Record<string, string>;
+    /** The dashboard's DATA_DIR; default `<tmp>/dashboard`. */
+    dataDir?: (tmp: string) => Promise<string>;
+    beforeRemove?: () => Promise<unknown>;
+  } = {},
+): DrillStack {
+  const stack = {} as DrillStack;
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  beforeAll(async () => {
+    stack.broker = await startTestBroker({ logger: pino({ level: 'silent' }) });
+    dir = await tempDir();
+    stack.tmp = dir.path;
+    const dataDir = options.dataDir ? await options.dataDir(dir.path) : join(dir.path, 'dashboard');
+    stack.dashboard = new DashboardProcess(stack.broker, dataDir, options.extraEnv);
+  });
+  afterAll(async () => {
+    await stack.dashboard?.kill();
+    await options.beforeRemove?.();
+    await stack.broker?.stop();
+    await dir?.remove();
+  });
+  return stack;
+}
 
 /** A contract 2 reading, taken now unless told otherwise. */
 export function reading(deviceId: string, seq: number, overrides: Partial<Telemetry> = {}): Telemetry {

@@ -1,11 +1,9 @@
-import { type BrokerHandle, startTestBroker } from '@fleet/cloud';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_ENTRY, dashboardBuilt } from '../integration/processes.js';
-import { eventually, tempDir } from '../server/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../server/fixtures.js';
 import {
-  DashboardProcess,
   deviceClient,
+  drillSkipReason,
+  drillStack,
   perDevice,
   publishReadings,
   reading,
@@ -18,27 +16,13 @@ const TOTAL = DEVICES * PER_DEVICE;
 /** The dashboard is killed (SIGKILL) when this many readings are committed, and started again at once. */
 const KILL_AT = [8_000, 25_000];
 
-const built = dashboardBuilt();
-if (!built)
-  console.warn(`Skipping the power-cut drill: ${DASHBOARD_ENTRY} is missing; run \`npx tsc -b dashboard\`.`);
+const skip = drillSkipReason('the power-cut drill') !== null;
 
-describe.skipIf(!built)('drill: the dashboard killed (SIGKILL) during ingest', () => {
-  let broker: BrokerHandle;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let dashboard: DashboardProcess;
-
-  beforeAll(async () => {
-    broker = await startTestBroker({ logger: pino({ level: 'silent' }) });
-    dir = await tempDir();
-    dashboard = new DashboardProcess(broker, `${dir.path}/dashboard`);
-  });
-  afterAll(async () => {
-    await dashboard?.kill();
-    await broker?.stop();
-    await dir?.remove();
-  });
+describe.skipIf(skip)('drill: the dashboard killed (SIGKILL) during ingest', () => {
+  const stack = drillStack();
 
   it(`stores each of ${TOTAL} readings from ${DEVICES} devices exactly once across ${KILL_AT.length} kills: a reading is acknowledged only once committed`, async () => {
+    const { broker, dashboard } = stack;
     await dashboard.start();
     const devices = await Promise.all(
       Array.from({ length: DEVICES }, (_, i) => deviceClient(broker, `cut-${i}`)),
