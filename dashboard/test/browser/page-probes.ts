@@ -21,7 +21,12 @@ interface ChartGlobal {
 }
 
 interface StyleGlobal {
-  getComputedStyle(element: unknown): { outlineStyle: string; outlineWidth: string; boxShadow: string };
+  getComputedStyle(element: unknown): {
+    outlineStyle: string;
+    outlineWidth: string;
+    boxShadow: string;
+    color: string;
+  };
 }
 
 export interface GaugeReading {
@@ -112,4 +117,15 @@ export function readNewestCommand(
       outcome: item.querySelector('.command-outcome')?.textContent,
       when: item.querySelector('time')?.getAttribute('title'),
     }));
+}
+
+/**
+ * The computed text colour of the element at `selector`, or null while it is being replaced (a list
+ * re-rendered between finding the element and reading its style): poll it.
+ */
+export function textColour(page: Page, selector: string): Promise<string | null> {
+  return page.locator(selector).evaluate((element: { isConnected: boolean }) => {
+    if (!element.isConnected) return null;
+    return (globalThis as unknown as StyleGlobal).getComputedStyle(element).color;
+  });
 }
