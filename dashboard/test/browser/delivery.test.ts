@@ -107,9 +107,11 @@ describe.skipIf(!hasChromium)(
       await expect
         .poll(() => text(`${row(LOSSY_ID)} .device-delivery`), { timeout: 10_000 })
         .toBe(figureText(lossyFigures));
-      await expect.poll(() => text(`${row(LEGACY_ID)} .device-delivery`)).toBe(figureText(legacyFigures));
-      await expect.poll(() => colourOf(`${row(LOSSY_ID)} .delivery-lost`)).toBe(WARN);
-      await expect.poll(() => colourOf(`${row(LEGACY_ID)} .delivery-lost`)).toBe(MUTED);
+      await expect
+        .poll(() => text(`${row(LEGACY_ID)} .device-delivery`), { timeout: 10_000 })
+        .toBe(figureText(legacyFigures));
+      await expect.poll(() => colourOf(`${row(LOSSY_ID)} .delivery-lost`), { timeout: 10_000 }).toBe(WARN);
+      await expect.poll(() => colourOf(`${row(LEGACY_ID)} .delivery-lost`), { timeout: 10_000 }).toBe(MUTED);
       expect(await page.locator(`${row(LOSSY_ID)} .device-delivery`).getAttribute('title')).toMatch(
         /never reached the dashboard, found as gaps in the numbers \(seq\)/,
       );
@@ -126,14 +128,16 @@ describe.skipIf(!hasChromium)(
         stack.explain(`The fleet list never showed the server's figures for ${EDGE_ID}.`),
       );
       expect(edge.delivery.lost, 'a healthy edge loses nothing').toBe(0);
-      await expect.poll(() => text('#fleet-summary')).toBe('3 devices · 3 online · 1 with lost readings');
+      await expect
+        .poll(() => text('#fleet-summary'), { timeout: 10_000 })
+        .toBe('3 devices · 3 online · 1 with lost readings');
     });
 
     it("shows the selected device's figures, what lost means, its clock not set and its new count", async () => {
       await page.locator(row(LOSSY_ID)).click();
-      await expect.poll(() => text('#device-title')).toBe(LOSSY_ID);
+      await expect.poll(() => text('#device-title'), { timeout: 10_000 }).toBe(LOSSY_ID);
       expect(await text('#fact-delivery')).toBe('7 received · 3 lost');
-      await expect.poll(() => colourOf('#fact-delivery .delivery-lost')).toBe(WARN);
+      await expect.poll(() => colourOf('#fact-delivery .delivery-lost'), { timeout: 10_000 }).toBe(WARN);
       expect(await visible('#note-lost')).toBe(true);
       expect(await text('#note-lost-text')).toBe(
         '3 readings the device took never reached the dashboard (found as gaps in the numbers it gives its readings).',
@@ -198,19 +202,23 @@ describe.skipIf(!hasChromium)(
       await expect
         .poll(() => text('#fact-delivery'), { timeout: 10_000 })
         .toBe('11 received · 3 lost · 1 conflict');
-      await expect.poll(async () => (await readTemperatureChart(page)).count).toBe(before.count + 1);
+      await expect
+        .poll(async () => (await readTemperatureChart(page)).count, { timeout: 10_000 })
+        .toBe(before.count + 1);
       const after = await readTemperatureChart(page);
       expect(after.xs).toContain(takenAt);
       expect(after.xs).toEqual([...after.xs].sort((a, b) => a - b));
       expect(after.lastX).toBe(before.lastX);
       // Ten minutes from any other reading, no line reaches it: it is drawn as a dot.
-      await expect.poll(async () => (await readTemperatureChart(page)).lone).toContain(takenAt);
+      await expect
+        .poll(async () => (await readTemperatureChart(page)).lone, { timeout: 10_000 })
+        .toContain(takenAt);
       await page.locator('.history').screenshot({ path: join(SCREENSHOTS, 'delivery-history.png') });
     });
 
     it('shows no loss and no note for a device of contract 1', async () => {
       await page.locator(row(LEGACY_ID)).click();
-      await expect.poll(() => text('#device-title')).toBe(LEGACY_ID);
+      await expect.poll(() => text('#device-title'), { timeout: 10_000 }).toBe(LEGACY_ID);
       expect(await text('#fact-delivery')).toBe('3 received · 0 lost');
       expect(await visible('#device-notes')).toBe(false);
     });
