@@ -33,7 +33,7 @@ export interface CommandServiceDeps {
   topics: Topics;
   /** Stamps `issued_at` on every command. */
   clock: Clock;
-  fleet: Pick<Fleet, 'has'>;
+  fleet: Pick<Fleet, 'has' | 'contract'>;
   events: DashboardEvents;
   /** Where each command is recorded with who sent it and, later, the device's answer. */
   trail: CommandTrail;
@@ -51,7 +51,9 @@ const SET_BY_DASHBOARD = {
 
 /**
  * Sends commands to devices: validated whole before anything is published (a bad command never reaches the
- * broker), only to a device the dashboard has seen, and, when asked, waits for the device's ack.
+ * broker), only to a device the dashboard has seen, and, when asked, waits for the device's ack. A device of
+ * contract 2 gets `v` and `issued_at` (and `ttl_s` when given); one of contract 1 gets neither, since its
+ * strict command schema would refuse them.
  */
 export class CommandService {
   private readonly waiters = new AckWaiters();
@@ -104,15 +106,24 @@ export class CommandService {
         `Field "command_id" received ${JSON.stringify(command.command_id)}, the id of a command sent before; accepted: an id not used yet, or none (the dashboard makes one).`,
       );
     }
+    // A device of the previous release (contract 1) refuses a command with fields it does not know.
+    const contract1 = this.deps.fleet.contract(deviceId) < 2;
+    if (contract1 && command.ttl_s !== undefined) {
+      throw new ValidationError(
+        `Field "ttl_s" received ${command.ttl_s}; accepted: nothing for device ${JSON.stringify(deviceId)}, which runs a release of contract 1 that cannot expire commands (update its firmware first).`,
+      );
+    }
     const commandId = command.command_id ?? (this.deps.newCommandId ?? randomUUID)();
     const { device_id: _device, command_id: _id, ...fields } = command;
-    const payload: Command = {
-      v: SCHEMA_VERSION,
-      ...fields,
-      device_id: deviceId,
-      command_id: commandId,
-      issued_at: this.deps.clock.now().toISOString(),
-    };
+    const payload: Command = contract1
+      ? { ...fields, device_id: deviceId, command_id: commandId }
+      : {
+          v: SCHEMA_VERSION,
+          ...fields,
+          device_id: deviceId,
+          command_id: commandId,
+          issued_at: this.deps.clock.now().toISOString(),
+        };
     const record = (outcome: 'no_answer' | 'not_sent', error: string | null = null) => {
       try {
         this.deps.trail.record({

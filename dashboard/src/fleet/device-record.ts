@@ -53,6 +53,15 @@ export function isOnline(record: DeviceRecord): boolean {
 }
 
 /**
+ * The contract version the device speaks, from its last online status or else its latest reading; 1 when
+ * neither says (a device of the previous release never does). Commands to a contract 1 device leave out the
+ * fields its strict command schema would refuse.
+ */
+export function contractOf(record: DeviceRecord): number {
+  return record.online_status?.v ?? record.latest?.v ?? 1;
+}
+
+/**
  * A reading just stored. Only a reading filed later (trusted_at) than the latest one replaces it: one that
  * waited in a device's outbox arrives late, and one from the future is filed when it arrived.
  */

@@ -2,7 +2,7 @@ import type { Logger } from '@fleet/shared';
 import type { DeliveryFigures, DeviceSummary, StoredReading } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
-import { type DeviceRecord, isOnline, toSummary } from './device-record.js';
+import { contractOf, type DeviceRecord, isOnline, toSummary } from './device-record.js';
 import { FleetDraft } from './fleet-draft.js';
 
 export interface FleetDeps {
@@ -33,6 +33,12 @@ export class Fleet {
 
   has(deviceId: string): boolean {
     return this.records.has(deviceId);
+  }
+
+  /** The contract version a known device speaks (1 when it never said; see contractOf). */
+  contract(deviceId: string): number {
+    const record = this.records.get(deviceId);
+    return record ? contractOf(record) : 1;
   }
 
   /** Device ids, sorted. */

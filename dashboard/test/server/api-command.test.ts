@@ -54,7 +54,8 @@ describe('HTTP API: POST /api/command', () => {
     spied = [];
     h = await startHarness({ broker, connect: true });
     device = await fakeDevice(broker, 'pi-1');
-    h.deliver('devices/pi-1/status', onlineStatus('pi-1'));
+    // A device of contract 2 (its status says v 2).
+    h.deliver('devices/pi-1/status', onlineStatus('pi-1', { v: 2 }));
   });
   afterEach(async () => {
     await device.client.endAsync();
@@ -84,6 +85,19 @@ describe('HTTP API: POST /api/command', () => {
       command_id: body.command_id,
       issued_at: '2025-03-01T12:00:00.000Z',
     });
+  });
+
+  it('sends a device of contract 1 (no v in its status) neither v nor issued_at, which it would refuse, and refuses a ttl_s for it', async () => {
+    await h.deliver('devices/pi-1/status', onlineStatus('pi-1'));
+    const response = await post({ device_id: 'pi-1', mode: 'auto', command_id: 'old' });
+    expect(response.statusCode).toBe(200);
+    await eventually(() => device.received.length === 1, 5000, 'the command at the device');
+    expect(device.received[0]).toEqual({ device_id: 'pi-1', mode: 'auto', command_id: 'old' });
+    const refused = await post({ device_id: 'pi-1', read_now: true, ttl_s: 60 });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toBe(
+      'Field "ttl_s" received 60; accepted: nothing for device "pi-1", which runs a release of contract 1 that cannot expire commands (update its firmware first).',
+    );
   });
 
   it('passes a ttl_s on to the device and keeps it in the trail', async () => {
