@@ -1,6 +1,7 @@
 import type { Logger } from '@fleet/shared';
 import type { ClockFloor } from './clock-floor.js';
 import { type KernelTimeState, readKernelTimeState } from './kernel-time.js';
+import { monotonicNowMs } from './monotonic.js';
 import type { DeviceClock } from './types.js';
 
 export const CLOCK_SYNC_SOURCES = ['auto', 'kernel', 'floor'] as const;
@@ -27,8 +28,6 @@ export interface SystemDeviceClockOptions {
   recordEveryMs?: number;
 }
 
-const hrtimeMs = () => Number(process.hrtime.bigint()) / 1e6;
-
 /**
  * The edge's clock. `now()` is the wall clock, `monotonicMs()` CLOCK_MONOTONIC (durations never jump when the
  * wall clock is set), and `synced()` says whether the wall clock can be trusted, judged by CLOCK_SYNC_SOURCE:
@@ -52,7 +51,9 @@ export class SystemDeviceClock implements DeviceClock {
   private readonly monotonic: () => number;
   private readonly readKernel: () => Promise<KernelTimeState>;
   private via: ClockSyncVia;
-  private kernel: { state: KernelTimeState; atMs: number } | null = null;
+  private kernel: KernelTimeState | null = null;
+  /** When the kernel was last asked (answered or not), on the monotonic clock. */
+  private kernelAskedAtMs: number | null = null;
   private kernelFailure: string | null = null;
   private refreshing: Promise<void> | null = null;
   private current: boolean | null = null;
@@ -63,7 +64,7 @@ export class SystemDeviceClock implements DeviceClock {
   constructor(private readonly options: SystemDeviceClockOptions) {
     this.log = options.logger.child({ component: 'clock' });
     this.wall = options.wall ?? (() => new Date());
-    this.monotonic = options.monotonic ?? hrtimeMs;
+    this.monotonic = options.monotonic ?? monotonicNowMs;
     this.readKernel = options.readKernel ?? (() => readKernelTimeState());
     this.via = options.source === 'floor' ? 'floor' : 'kernel';
   }
@@ -83,8 +84,8 @@ export class SystemDeviceClock implements DeviceClock {
 
   synced(): boolean {
     if (this.via === 'kernel') {
-      const stale =
-        !this.kernel || this.monotonic() - this.kernel.atMs > (this.options.kernelMaxAgeMs ?? 2_000);
+      const asked = this.kernelAskedAtMs;
+      const stale = asked === null || this.monotonic() - asked > (this.options.kernelMaxAgeMs ?? 2_000);
       if (stale) void this.refresh();
       return this.current ?? false;
     }
@@ -114,9 +115,7 @@ export class SystemDeviceClock implements DeviceClock {
         synced,
         now: this.wall().toISOString(),
         floor: this.options.floor.value.toISOString(),
-        kernel: this.kernel
-          ? { status: this.kernel.state.status, maxerror_us: this.kernel.state.maxerrorUs }
-          : null,
+        kernel: this.kernel ? { status: this.kernel.status, maxerror_us: this.kernel.maxerrorUs } : null,
       },
       `clock: ${synced ? 'synchronised' : 'not synchronised'}, judged by ${this.via === 'kernel' ? "the kernel's NTP state (adjtimex)" : 'the floor'} (CLOCK_SYNC_SOURCE=${this.options.source})`,
     );
@@ -148,8 +147,10 @@ export class SystemDeviceClock implements DeviceClock {
   private async askKernel(): Promise<void> {
     if (this.options.source === 'floor') return;
     try {
-      const state = await this.readKernel();
-      this.kernel = { state, atMs: this.monotonic() };
+      const state = await this.readKernel().finally(() => {
+        this.kernelAskedAtMs = this.monotonic();
+      });
+      this.kernel = state;
       if (this.kernelFailure !== null && this.current !== null) {
         this.log.info(
           { status: state.status, maxerror_us: state.maxerrorUs },

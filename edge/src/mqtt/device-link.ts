@@ -11,6 +11,7 @@ import {
   type Topics,
 } from '@fleet/shared';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { monotonicNowMs } from '../clock/monotonic.js';
 import type { DeviceClock } from '../clock/types.js';
 import { CommandDispatch } from './command-dispatch.js';
 import type { LinkStats, MessageLink, PublishOptions } from './types.js';
@@ -38,15 +39,13 @@ export interface DeviceLinkOptions {
 
 type Pending = { reject: (error: Error) => void };
 
-const monotonicNow = () => Number(process.hrtime.bigint()) / 1e6;
-
 /**
  * The device's only MQTT connection: persistent session (`clean: false`, client id `edge-<deviceId>`), QoS 1,
  * reconnects with a growing back-off, and a broker that is not up yet is waited for. Presence is on
  * `{root}/{id}/availability` (retained text): `online` after the retained status on every (re)connect,
  * `offline` on a clean stop and as the last will. The retained status is never replaced by either, so it
  * keeps the device's last known state while it is away. A command is acknowledged to the broker (PUBACK)
- * only once its handler's promise has settled (see CommandDispatch).
+ * only once its handler's promise has resolved (see CommandDispatch).
  */
 export class DeviceLink implements MessageLink {
   private client: MqttClient | null = null;
@@ -72,7 +71,7 @@ export class DeviceLink implements MessageLink {
   constructor(private readonly options: DeviceLinkOptions) {
     this.log = options.logger.child({ component: 'mqtt' });
     const clock = options.clock;
-    this.monotonicMs = clock ? () => clock.monotonicMs() : monotonicNow;
+    this.monotonicMs = clock ? () => clock.monotonicMs() : monotonicNowMs;
     this.backoff = new Backoff({
       initialMs: options.initialReconnectMs ?? 1_000,
       maxMs: options.maxReconnectMs ?? 30_000,
