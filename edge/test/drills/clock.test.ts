@@ -63,13 +63,10 @@ describe.skipIf(LIBFAKETIME === null)('clock drill (needs libfaketime: apt-get i
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('a device started a year behind says clock_synced false; once its clock is set, readings carry the right time, and readings queued meanwhile are re-stamped', async () => {
-    const id = 'drill-clock';
+  /** The compiled edge, its wall clock a year behind (set it with `setFakeClock(timeFile, '+0')`). */
+  const startBehind = async (id: string) => {
     const timeFile = join(dir, 'faketime');
     await setFakeClock(timeFile, '-365d');
-    // A persistent session: the watcher gets what is published while it reconnects after the outage.
-    watcher = await MqttWatcher.connect(broker.url, `devices/${id}/#`, `drill-watcher-${id}`);
-    const spawnedAt = Date.now();
     const edge = spawnEdge({
       MQTT_BROKER: broker.host,
       MQTT_PORT: String(broker.port),
@@ -81,6 +78,15 @@ describe.skipIf(LIBFAKETIME === null)('clock drill (needs libfaketime: apt-get i
       ...faketimeEnv(LIBFAKETIME as string, timeFile),
     });
     processes.push(edge);
+    return { edge, timeFile };
+  };
+
+  it('a device started a year behind says clock_synced false; once its clock is set, readings carry the right time, and readings queued meanwhile are re-stamped', async () => {
+    const id = 'drill-clock';
+    // A persistent session: the watcher gets what is published while it reconnects after the outage.
+    watcher = await MqttWatcher.connect(broker.url, `devices/${id}/#`, `drill-watcher-${id}`);
+    const spawnedAt = Date.now();
+    const { edge, timeFile } = await startBehind(id);
 
     // 1. A year behind: the edge knows its clock is not set, and says so in its readings and status.
     await edge.waitForLog(/^clock: not synchronised, judged by the floor/);
@@ -154,20 +160,8 @@ describe.skipIf(LIBFAKETIME === null)('clock drill (needs libfaketime: apt-get i
 
   it('with the broker up, the status says clock_synced true as soon as the clock is set, and so do the next readings', async () => {
     const id = 'drill-clock-live';
-    const timeFile = join(dir, 'faketime');
-    await setFakeClock(timeFile, '-365d');
     watcher = await MqttWatcher.connect(broker.url, `devices/${id}/#`);
-    const edge = spawnEdge({
-      MQTT_BROKER: broker.host,
-      MQTT_PORT: String(broker.port),
-      DEVICE_ID: id,
-      SENSOR: 'synthetic',
-      DATA_DIR: join(dir, 'data'),
-      PUBLISH_INTERVAL: '1',
-      CLOCK_SYNC_SOURCE: 'floor',
-      ...faketimeEnv(LIBFAKETIME as string, timeFile),
-    });
-    processes.push(edge);
+    const { edge, timeFile } = await startBehind(id);
     expect(statusOf(await watcher.waitFor(topics.status(id), undefined, 20_000))?.clock_synced).toBe(false);
     await watcher.waitFor(topics.data(id), undefined, 20_000);
 
