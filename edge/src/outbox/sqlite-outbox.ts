@@ -284,18 +284,19 @@ export class SqliteOutbox {
     for (const telemetry of held) this.insert(telemetry);
     if (hidden > 0) this.txRows -= this.statements.removeThrough.run(hidden).changes;
     for (const id of unremoved) this.txRows -= this.statements.removeId.run(id).changes;
+    this.tx.onCommit(() => {
+      // Any write that commits ends a period of refused writes, whether or not readings were still held.
+      this.writeLog.clear(
+        `The database accepts writes again; the ${held.length} reading(s) still held in memory are written to it.`,
+        { written: held.length },
+      );
+    });
     if (held.length === 0 && hidden === 0 && unremoved.length === 0) return;
     this.tx.onCommit(() => {
       this.memory = this.memory.slice(held.length);
       this.hiddenThrough = 0;
       this.hiddenCount = 0;
       for (const id of unremoved) this.unremoved.delete(id);
-      if (held.length > 0) {
-        this.writeLog.clear(
-          `The database accepts writes again; wrote the ${held.length} reading(s) held in memory.`,
-          { written: held.length },
-        );
-      }
       if (hidden > 0 || unremoved.length > 0) {
         this.removeLog.clear('The database accepts the removal of delivered readings again.');
       }

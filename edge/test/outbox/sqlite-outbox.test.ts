@@ -128,7 +128,20 @@ describe('SqliteOutbox', () => {
     expect(seqs(outbox.peek(10))).toEqual([0, 2, 3]);
     expect(savedSeqNext(db)).toBe(4);
     expect(at(LEVEL.info).map((line) => line.msg)).toEqual([
-      'The database accepts writes again; wrote the 1 reading(s) held in memory.',
+      'The database accepts writes again; the 1 reading(s) still held in memory are written to it.',
+    ]);
+  });
+
+  it('says once that writes are accepted again, also when every held reading was delivered meanwhile', () => {
+    const { outbox, refuse, at } = make();
+    refuse(true);
+    outbox.take(build);
+    outbox.remove([{ epoch: EPOCH, seq: 0 }]);
+    refuse(false);
+    outbox.take(build);
+    outbox.take(build);
+    expect(at(LEVEL.info).map((line) => line.msg)).toEqual([
+      'The database accepts writes again; the 0 reading(s) still held in memory are written to it.',
     ]);
   });
 
