@@ -81,7 +81,7 @@ describe.skipIf(LIBFAKETIME === null)('clock drill (needs libfaketime: apt-get i
     return { edge, timeFile };
   };
 
-  it('a device started a year behind says clock_synced false; once its clock is set, readings carry the right time, and readings queued meanwhile are re-stamped', async () => {
+  it('a device started a year behind says clock_synced false; once its clock is set, readings carry the right time, readings queued meanwhile are re-stamped, and uptime and battery do not jump', async () => {
     const id = 'drill-clock';
     // A persistent session: the watcher gets what is published while it reconnects after the outage.
     watcher = await MqttWatcher.connect(broker.url, `devices/${id}/#`, `drill-watcher-${id}`);
@@ -132,6 +132,13 @@ describe.skipIf(LIBFAKETIME === null)('clock drill (needs libfaketime: apt-get i
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, seq) => seq));
 
     const all = [...bySeq.values()];
+    // Durations follow the monotonic clock: setting the wall clock a year forward moved neither the uptime
+    // (it only grows, by about a second a reading) nor the battery model (0.01 % a second).
+    const uptimes = all.map((reading) => reading.uptime);
+    expect(uptimes).toEqual([...uptimes].sort((a, b) => a - b));
+    expect((uptimes.at(-1) ?? 0) - (uptimes[0] ?? 0)).toBeLessThan(all.length + 5);
+    const levels = all.map((reading) => reading.batterie);
+    expect(Math.max(...levels) - Math.min(...levels)).toBeLessThanOrEqual(0.5);
     const synced = all.filter((reading) => reading.clock_synced === true);
     const unsynced = all.filter((reading) => reading.clock_synced === false);
     expect(synced.length + unsynced.length).toBe(all.length);
