@@ -1,8 +1,10 @@
 import type { Logger, Telemetry } from '@fleet/shared';
-import type Database from 'better-sqlite3';
 import { DegradedLog } from '../storage/degraded-log.js';
 import { storageFailure } from '../storage/storage-errors.js';
 import type { Transactor } from '../storage/transactor.js';
+import { DropWarning } from './drop-warning.js';
+import { HiddenRows } from './hidden-rows.js';
+import { type OutboxStatements, prepareOutboxStatements } from './outbox-statements.js';
 
 /** A reading's identity: its epoch (none for readings of the previous release) and its seq. */
 export interface ReadingIdentity {
@@ -33,15 +35,8 @@ export interface SqliteOutboxOptions {
 }
 
 export const DEFAULT_MEMORY_MAX = 10_000;
-/** At most one warning per minute about dropped readings; it says how many since the last one. */
-const DROP_WARN_INTERVAL_MS = 60_000;
 
 const keyOf = (item: ReadingIdentity) => `${item.epoch ?? ''}\u0000${item.seq}`;
-
-interface Row {
-  id: number;
-  body: string;
-}
 
 /**
  * The readings on their way to the broker, in the edge's SQLite database, oldest first.
@@ -60,21 +55,15 @@ export class SqliteOutbox {
   private readonly tx: Transactor;
   private readonly logger: Logger;
   private readonly memoryMax: number;
-  private readonly now: () => number;
-  private readonly statements: ReturnType<typeof prepare>;
+  private readonly statements: OutboxStatements;
+  private readonly hidden: HiddenRows;
+  private readonly drops: DropWarning;
   private next: number;
   private rows = 0;
   private memory: Telemetry[] = [];
-  /** Delivered rows whose removal is not written yet: all rows with id ≤ hiddenThrough, and these. */
-  private hiddenThrough = 0;
-  private hiddenCount = 0;
-  private readonly unremoved = new Map<number, ReadingIdentity>();
   /** Rows added (+) or removed (−) and readings dropped by the transaction under way. */
   private txRows = 0;
   private txDropped = 0;
-  private droppedTotal = 0;
-  private droppedSinceWarn = 0;
-  private lastDropWarnAt = Number.NEGATIVE_INFINITY;
   private readonly writeLog: DegradedLog;
   private readonly removeLog: DegradedLog;
 
@@ -85,9 +74,13 @@ export class SqliteOutbox {
     this.tx = options.tx;
     this.logger = options.logger;
     this.memoryMax = options.memoryMax ?? DEFAULT_MEMORY_MAX;
-    this.now = options.now ?? (() => performance.now());
     this.next = options.seqNext;
-    this.statements = prepare(options.tx.db);
+    this.statements = prepareOutboxStatements(options.tx.db);
+    this.hidden = new HiddenRows(this.statements);
+    this.drops = new DropWarning(options.logger, options.now ?? (() => performance.now()), {
+      max: options.max,
+      memory_max: this.memoryMax,
+    });
     this.writeLog = new DegradedLog(options.logger, 'error');
     this.removeLog = new DegradedLog(options.logger, 'warn');
   }
@@ -108,7 +101,7 @@ export class SqliteOutbox {
       return;
     }
     this.rows -= excess;
-    this.droppedTotal += excess;
+    this.drops.count(excess);
     this.logger.warn(
       { dropped: excess, max: this.options.max },
       `The outbox held more than OUTBOX_MAX (${this.options.max}) readings; dropped the ${excess} oldest.`,
@@ -117,7 +110,7 @@ export class SqliteOutbox {
 
   /** Readings waiting for the broker: in the database and held in memory. */
   get size(): number {
-    return this.rows - this.hiddenCount - this.unremoved.size + this.memory.length;
+    return this.rows - this.hidden.size + this.memory.length;
   }
 
   /** Readings held in memory because the database refused them. */
@@ -127,7 +120,7 @@ export class SqliteOutbox {
 
   /** Readings dropped since start: the outbox full (OUTBOX_MAX), or memory full while the disk was. */
   get dropped(): number {
-    return this.droppedTotal;
+    return this.drops.dropped;
   }
 
   get epoch(): string {
@@ -169,10 +162,10 @@ export class SqliteOutbox {
   /** Up to `n` readings, oldest first. */
   peek(n: number): Telemetry[] {
     const out: Telemetry[] = [];
-    if (this.rows - this.hiddenCount - this.unremoved.size > 0) {
-      for (const row of this.statements.peek.all(this.hiddenThrough, n + this.unremoved.size)) {
+    if (this.rows - this.hidden.size > 0) {
+      for (const row of this.statements.peek.all(this.hidden.cursor, n + this.hidden.scattered)) {
         if (out.length >= n) break;
-        if (!this.unremoved.has(row.id)) out.push(JSON.parse(row.body) as Telemetry);
+        if (!this.hidden.has(row.id)) out.push(JSON.parse(row.body) as Telemetry);
       }
     }
     for (const item of this.memory) {
@@ -201,11 +194,11 @@ export class SqliteOutbox {
       });
     } catch (error) {
       if (storageFailure(error) === null) throw error;
-      this.hide(onDisk);
+      this.hidden.hide(onDisk);
       this.removeLog.fail(
         error,
         'delivered readings stay in the database, not sent again while the edge runs, and are removed once it accepts writes (after a restart they may be delivered twice)',
-        { pending: this.hiddenCount + this.unremoved.size },
+        { pending: this.hidden.size },
       );
     }
   }
@@ -269,7 +262,7 @@ export class SqliteOutbox {
     this.txRows = 0;
     this.txDropped = 0;
     if (dropped > 0) {
-      this.noteDropped(
+      this.drops.note(
         dropped,
         `The outbox is full (OUTBOX_MAX=${this.options.max}); dropping the oldest readings to keep the newest.`,
       );
@@ -279,11 +272,9 @@ export class SqliteOutbox {
   /** Writes the readings held in memory and the pending removals (in the running transaction). */
   private writeHeld(): void {
     const held = this.memory;
-    const hidden = this.hiddenThrough;
-    const unremoved = [...this.unremoved.keys()];
+    const hidden = this.hidden.size;
     for (const telemetry of held) this.insert(telemetry);
-    if (hidden > 0) this.txRows -= this.statements.removeThrough.run(hidden).changes;
-    for (const id of unremoved) this.txRows -= this.statements.removeId.run(id).changes;
+    if (hidden > 0) this.txRows -= this.hidden.deleteAll();
     this.tx.onCommit(() => {
       // Any write that commits ends a period of refused writes, whether or not readings were still held.
       this.writeLog.clear(
@@ -291,31 +282,14 @@ export class SqliteOutbox {
         { written: held.length },
       );
     });
-    if (held.length === 0 && hidden === 0 && unremoved.length === 0) return;
+    if (held.length === 0 && hidden === 0) return;
     this.tx.onCommit(() => {
       this.memory = this.memory.slice(held.length);
-      this.hiddenThrough = 0;
-      this.hiddenCount = 0;
-      for (const id of unremoved) this.unremoved.delete(id);
-      if (hidden > 0 || unremoved.length > 0) {
+      if (hidden > 0) {
+        this.hidden.clear();
         this.removeLog.clear('The database accepts the removal of delivered readings again.');
       }
     });
-  }
-
-  /** Hides delivered rows whose removal could not be written; a prefix of the queue moves `hiddenThrough`. */
-  private hide(items: readonly ReadingIdentity[]): void {
-    for (const item of items) {
-      const id = this.statements.idOf.get(item.epoch ?? null, item.seq)?.id;
-      if (id !== undefined && id > this.hiddenThrough) this.unremoved.set(id, item);
-    }
-    for (;;) {
-      const first = this.statements.firstAfter.get(this.hiddenThrough)?.id;
-      if (first === undefined || first === null || !this.unremoved.has(first)) break;
-      this.unremoved.delete(first);
-      this.hiddenThrough = first;
-      this.hiddenCount += 1;
-    }
   }
 
   private insert(telemetry: Telemetry): void {
@@ -340,50 +314,9 @@ export class SqliteOutbox {
     this.memory.push(telemetry);
     if (this.memory.length <= this.memoryMax) return;
     this.memory.shift();
-    this.noteDropped(
+    this.drops.note(
       1,
       `The disk is full and the broker out of reach: more than ${this.memoryMax} readings in memory; dropping the oldest.`,
     );
   }
-
-  private noteDropped(count: number, message: string): void {
-    this.droppedTotal += count;
-    this.droppedSinceWarn += count;
-    const now = this.now();
-    if (now - this.lastDropWarnAt < DROP_WARN_INTERVAL_MS) return;
-    this.logger.warn(
-      {
-        max: this.options.max,
-        memory_max: this.memoryMax,
-        dropped: this.droppedSinceWarn,
-        dropped_total: this.droppedTotal,
-      },
-      message,
-    );
-    this.lastDropWarnAt = now;
-    this.droppedSinceWarn = 0;
-  }
-}
-
-function prepare(db: Database.Database) {
-  return {
-    count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
-    peek: db.prepare<[number, number], Row>('SELECT id, body FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
-    insert: db.prepare<[string | null, number, string]>(
-      'INSERT INTO outbox (epoch, seq, body) VALUES (?, ?, ?)',
-    ),
-    insertLegacy: db.prepare<[{ seq: number; line: string }]>(
-      'INSERT INTO outbox (epoch, seq, body) SELECT NULL, @seq, @line WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE epoch IS NULL AND seq = @seq)',
-    ),
-    remove: db.prepare<[string | null, number]>('DELETE FROM outbox WHERE epoch IS ? AND seq = ?'),
-    removeId: db.prepare<[number]>('DELETE FROM outbox WHERE id = ?'),
-    removeThrough: db.prepare<[number]>('DELETE FROM outbox WHERE id <= ?'),
-    idOf: db.prepare<[string | null, number], { id: number }>(
-      'SELECT id FROM outbox WHERE epoch IS ? AND seq = ?',
-    ),
-    firstAfter: db.prepare<[number], { id: number | null }>('SELECT min(id) AS id FROM outbox WHERE id > ?'),
-    dropOldest: db.prepare<[number]>(
-      'DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)',
-    ),
-  };
 }
