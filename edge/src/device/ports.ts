@@ -1,4 +1,4 @@
-import type { EpochReason, SensorStatus, Telemetry } from '@fleet/shared';
+import type { Ack, EpochReason, OtaStatus, SensorStatus, Telemetry } from '@fleet/shared';
 import type { ReadingIdentity } from '../outbox/sqlite-outbox.js';
 import type { Reading } from '../sensor/types.js';
 import type { CommandChange, RememberedAck } from '../storage/edge-store.js';
@@ -38,9 +38,9 @@ export interface DeviceStorage {
   /** A command's effect and its ack in one write; throws, having changed nothing, when it cannot be written. */
   applyCommand(change: CommandChange, remembered: RememberedAck | null): Telemetry | null;
   /** An OTA status with the firmware version running with it, in one write; throws when it cannot. */
-  saveOta(ota: CommandChange['ota'] & object, firmware: string): void;
+  saveOta(ota: OtaStatus, firmware: string): void;
   /** The ack already given to this command id, or null. */
-  recall(commandId: string): RememberedAck['ack'] | null;
+  recall(commandId: string): Ack | null;
   /** Remembers a rejection's ack; false when it cannot be written. */
   rememberRejection(remembered: RememberedAck): boolean;
   /** Records the clean stop (last) and closes; gives whether it is recorded. */
