@@ -80,6 +80,11 @@ export async function openStorage(options: EdgeStoreOptions): Promise<EdgeStoreP
   };
   let outbox = begin(epoch);
   let imported = 0;
+  const finish = (): EdgeStoreParts => {
+    logEpoch(logger, epoch, opened.path);
+    const { condition, path } = opened;
+    return { tx, state, outbox, commands, condition, path, startup, epoch, logger };
+  };
   try {
     tx.run(() => {
       state.write({
@@ -103,26 +108,15 @@ export async function openStorage(options: EdgeStoreOptions): Promise<EdgeStoreP
     }
     logger.error(
       { err: describeStorageError(error), epoch: epoch.epoch },
-      `The start of this run could not be written (${describeStorageError(error)}): a new epoch ${epoch.epoch} is used (state_lost) and readings are held in memory until the database accepts writes; the previous release's files, if any, are imported at a later start.`,
+      `The start of this run could not be written (${describeStorageError(error)}): epoch ${epoch.epoch} (${epoch.reason}) is used, its readings held in memory until the database accepts writes; the previous release's files, if any, are imported at a later start.`,
     );
-    logEpoch(logger, epoch, opened.path);
-    return {
-      tx,
-      state,
-      outbox,
-      commands,
-      condition: opened.condition,
-      path: opened.path,
-      startup,
-      epoch,
-      logger,
-    };
+    return finish();
   }
   if (legacy.state.found || legacy.outbox.found) {
     await removeLegacyFiles(dir).catch((error: unknown) => {
       logger.warn(
         { err: (error as Error).message },
-        "The previous release's files could not be removed; they are not imported twice.",
+        "The previous release's files could not be removed; they are read again at the next start (their readings may then be delivered twice).",
       );
     });
     if (legacyState) {
@@ -137,18 +131,7 @@ export async function openStorage(options: EdgeStoreOptions): Promise<EdgeStoreP
       );
     }
   }
-  logEpoch(logger, epoch, opened.path);
-  return {
-    tx,
-    state,
-    outbox,
-    commands,
-    condition: opened.condition,
-    path: opened.path,
-    startup,
-    epoch,
-    logger,
-  };
+  return finish();
 }
 
 interface Legacy {

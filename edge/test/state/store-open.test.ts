@@ -122,6 +122,31 @@ describe('EdgeStore start: the epoch', () => {
 });
 
 describe('EdgeStore start: a damaged or unusable database never stops the edge', () => {
+  it('a start that cannot write (the database locked by another process) does not continue the epoch: a new one, readings held in memory until writes pass', async () => {
+    const first = await open();
+    first.store.takeReading(build);
+    stop(first.store);
+    const blocker = new Database(join(dir, EDGE_DB_FILE));
+    blocker.exec('BEGIN EXCLUSIVE');
+    const { store, at } = await open();
+    expect(store.epoch).toMatchObject({ reason: 'state_lost', seqNext: 0, continued: false });
+    expect(store.epoch.epoch).not.toBe(first.store.epoch.epoch);
+    expect(at(LEVEL.error)[0]?.msg).toMatch(
+      new RegExp(
+        `^The start of this run could not be written \\(.*locked.*\\): epoch ${store.epoch.epoch} \\(state_lost\\) is used`,
+      ),
+    );
+    blocker.exec('COMMIT');
+    blocker.close();
+    expect(store.takeReading(build)).toMatchObject({ epoch: store.epoch.epoch, seq: 0 });
+    expect(readPersisted(dir)).toMatchObject({
+      epoch: store.epoch.epoch,
+      epochReason: 'state_lost',
+      seqNext: 1,
+      cleanStop: false,
+    });
+  });
+
   const movedAside = () => readdirSync(dir).filter((name) => name.startsWith(`${EDGE_DB_FILE}.corrupt-`));
 
   it('a file that is not a database is moved aside, and a new epoch begins (state_lost)', async () => {
