@@ -146,7 +146,13 @@ export function configFor(
           type: 'time',
           time: {
             tooltipFormat: 'MMM d, HH:mm:ss',
-            displayFormats: { second: 'HH:mm:ss', minute: 'HH:mm', hour: 'HH:mm', day: 'MMM d' },
+            displayFormats: {
+              millisecond: 'HH:mm:ss.SSS',
+              second: 'HH:mm:ss',
+              minute: 'HH:mm',
+              hour: 'HH:mm',
+              day: 'MMM d',
+            },
           },
           grid: { color: GRID },
           border: { display: false },
