@@ -68,7 +68,9 @@ export function contractOf(record: DeviceRecord): number {
 export function applyTelemetry(record: DeviceRecord, reading: StoredReading, now: number): DeviceRecord {
   const next = { ...record, last_seen: now };
   const latestTime = time(record.latest?.trusted_at) ?? Number.NEGATIVE_INFINITY;
-  if ((time(reading.trusted_at) ?? 0) >= latestTime) {
+  // The same reading re-stamped by its device (its clock set meanwhile) replaces itself.
+  const same = record.latest?.epoch === reading.epoch && record.latest?.seq === reading.seq;
+  if (same || (time(reading.trusted_at) ?? 0) >= latestTime) {
     next.latest = reading;
     next.alerte = reading.alerte;
     next.firmware = reading.firmware;

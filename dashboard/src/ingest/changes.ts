@@ -57,7 +57,8 @@ export function writeChanges(deps: ChangeWriterDeps, changes: readonly IngestCha
           const outcome = deps.store.writeReading(reading);
           if (outcome.kind === 'duplicate') break;
           readers.add(reading.device_id);
-          if (outcome.kind === 'stored') draft.telemetry(reading, change.receivedAt);
+          if (outcome.kind === 'stored' || outcome.kind === 'restamped')
+            draft.telemetry(reading, change.receivedAt);
           else conflicts.push({ reading, stored: outcome.stored, fields: outcome.fields });
           break;
         }

@@ -8,6 +8,11 @@ export type WriteOutcome =
   | { kind: 'stored' }
   /** The same reading again (a QoS 1 redelivery, a device's outbox sent twice): nothing changed. */
   | { kind: 'duplicate' }
+  /**
+   * The device's own correction of a reading it sent before its clock was set: the same reading, re-stamped
+   * once the clock was synchronised (its first copy's PUBACK was lost). Its time replaces the first copy's.
+   */
+  | { kind: 'restamped' }
   /** Another reading under the same (device, epoch, seq): counted; the first one is kept. */
   | { kind: 'conflict'; stored: StoredReading; fields: string[] };
 
@@ -21,6 +26,10 @@ export class ReadingWriter {
   constructor(db: Database.Database) {
     this.statements = {
       insert: db.prepare(INSERT_TELEMETRY_SQL),
+      restamp: db.prepare(
+        `UPDATE telemetry SET timestamp = @timestamp, clock_synced = 1, trusted_at = @trusted_at
+         WHERE device_id = @device_id AND epoch = @epoch AND seq = @seq`,
+      ),
       find: db.prepare(
         `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? AND epoch = ? AND seq = ?`,
       ),
@@ -32,7 +41,7 @@ export class ReadingWriter {
   }
 
   write(reading: StoredReading): WriteOutcome {
-    const { insert, find, countReceived, countConflict } = this.statements;
+    const { insert, find, restamp, countReceived, countConflict } = this.statements;
     const params = telemetryParams(reading);
     if (insert.run(params).changes > 0) {
       countReceived.run(params.device_id, params.epoch, params.seq, params.seq);
@@ -42,6 +51,11 @@ export class ReadingWriter {
     const stored = telemetryFromRow(row);
     const fields = differingFields(stored, reading);
     if (fields.length === 0) return { kind: 'duplicate' };
+    if (isRestamp(stored, reading, fields)) {
+      const { device_id, epoch, seq, timestamp, trusted_at } = params;
+      restamp.run({ device_id, epoch, seq, timestamp, trusted_at });
+      return { kind: 'restamped' };
+    }
     countConflict.run(params.device_id, params.epoch);
     return { kind: 'conflict', stored, fields };
   }
@@ -57,6 +71,15 @@ export class ReadingWriter {
     const rows = this.statements.figuresAll.all() as FiguresRow[];
     return new Map(rows.map((row) => [row.device_id, toFigures(row)]));
   }
+}
+
+/** Only the time differs, and the new copy's clock was synchronised where the first copy's was not. */
+function isRestamp(stored: StoredReading, received: StoredReading, fields: readonly string[]): boolean {
+  return (
+    stored.clock_synced === false &&
+    received.clock_synced === true &&
+    fields.every((field) => field === 'timestamp' || field === 'clock_synced')
+  );
 }
 
 interface FiguresRow {

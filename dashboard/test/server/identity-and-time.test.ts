@@ -103,6 +103,27 @@ describe('Ingest: identity, delivery and time', () => {
     ]);
   });
 
+  it('takes a reading re-stamped by its device (sent before its clock was set, again after) as a correction, not a conflict', async () => {
+    const unsynced = c2({ seq: 4, timestamp: '2024-03-01T12:00:00.000Z', clock_synced: false });
+    await send([unsynced]);
+    expect(p.fleet.summary('pi-1')?.latest?.trusted_at).toBe('2025-03-01T12:00:00.000Z');
+    p.clock.advance(30_000);
+    const restamped = { ...unsynced, timestamp: '2025-03-01T11:59:58.000Z', clock_synced: true };
+    await send([restamped]);
+    const [row] = p.store.recent({ limit: 10 });
+    expect([row?.timestamp, row?.clock_synced, row?.trusted_at, row?.received_at]).toEqual([
+      '2025-03-01T11:59:58.000Z',
+      true,
+      '2025-03-01T11:59:58.000Z',
+      '2025-03-01T12:00:00.000Z',
+    ]);
+    expect(p.fleet.summary('pi-1')?.latest?.timestamp).toBe('2025-03-01T11:59:58.000Z');
+    expect(p.fleet.summary('pi-1')?.delivery).toEqual({ received: 1, lost: 0, conflicts: 0 });
+    // Not the other way round: an unsynced copy after a synced one, or other content, is a conflict.
+    await send([{ ...unsynced, temperature: 99 }]);
+    expect(p.fleet.summary('pi-1')?.delivery.conflicts).toBe(1);
+  });
+
   it('files an unsynced year-old reading and one from tomorrow when they arrive: both kept by retention, neither latest forever', async () => {
     const yearOld = c2({ seq: 0, timestamp: '2024-03-01T12:00:00.000Z', clock_synced: false });
     const tomorrow = c2({ seq: 1, timestamp: '2025-03-02T12:00:00.000Z' });
