@@ -36,8 +36,6 @@ export interface SqliteOutboxOptions {
 
 export const DEFAULT_MEMORY_MAX = 10_000;
 
-const keyOf = (item: ReadingIdentity) => `${item.epoch ?? ''}\u0000${item.seq}`;
-
 /**
  * The readings on their way to the broker, in the edge's SQLite database, oldest first.
  *
@@ -179,8 +177,7 @@ export class SqliteOutbox {
   remove(items: readonly ReadingIdentity[]): void {
     const onDisk: ReadingIdentity[] = [];
     for (const item of items) {
-      const key = keyOf(item);
-      const index = this.memory.findIndex((held) => keyOf(held) === key);
+      const index = this.memory.findIndex((held) => held.seq === item.seq && held.epoch === item.epoch);
       if (index >= 0) this.memory.splice(index, 1);
       else onDisk.push(item);
     }
@@ -273,8 +270,9 @@ export class SqliteOutbox {
   private writeHeld(): void {
     const held = this.memory;
     const hidden = this.hidden.size;
-    for (const telemetry of held) this.insert(telemetry);
+    // Removals first, so that OUTBOX_MAX counts only readings still to deliver.
     if (hidden > 0) this.txRows -= this.hidden.deleteAll();
+    for (const telemetry of held) this.insert(telemetry);
     this.tx.onCommit(() => {
       // Any write that commits ends a period of refused writes, whether or not readings were still held.
       this.writeLog.clear(
