@@ -14,6 +14,7 @@
  * Used by edge/test/drills/power-cut.test.ts (200 cycles) and edge/bench/power-cut-drill.mjs (more).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -26,37 +27,54 @@ const stepOfVersion = (version) => {
   return Number(minor) * 1000 + Number(patch);
 };
 
-/** Runs the driver once: until killed after `killAfterMs` (from its start, or from its E line), or to its end. */
-function runDriver(dataDir, options) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DRIVER, dataDir, ...(options.drain ? ['drain'] : [])], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    let stderr = '';
+/**
+ * Starts a driver, which loads its code and waits. `run()` lets it go and resolves with what it reported once
+ * it ends: killed `killAfterMs` after the go (or after its E line, with `fromReady`), or at its own end.
+ */
+function loadDriver(dataDir, drain = false) {
+  const child = spawn(process.execPath, [DRIVER, dataDir, ...(drain ? ['drain'] : [])], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let text = '';
+  let stderr = '';
+  let onText = () => undefined;
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => {
+    text += chunk;
+    onText();
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const ended = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  const loaded = new Promise((resolve) => {
+    onText = () => {
+      if (text.startsWith('R\n')) resolve();
+    };
+  });
+  const run = async (options = {}) => {
+    await Promise.race([loaded, ended]);
     let timer = null;
     const kill = () => child.kill('SIGKILL');
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-      if (options.killAfterMs !== undefined && options.fromReady && timer === null && text.includes('\n')) {
-        timer = setTimeout(kill, options.killAfterMs);
-      }
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    if (options.killAfterMs !== undefined && !options.fromReady)
+    if (options.killAfterMs !== undefined && options.fromReady) {
+      onText = () => {
+        if (timer === null && /\nE /.test(text)) timer = setTimeout(kill, options.killAfterMs);
+      };
+    } else if (options.killAfterMs !== undefined) {
       timer = setTimeout(kill, options.killAfterMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const lines = text.split('\n');
-      // A line cut by the kill is not a report.
-      lines.pop();
-      resolve({ lines, code, signal, stderr });
-    });
-  });
+    }
+    child.stdin.end('go\n');
+    const { code, signal } = await ended;
+    clearTimeout(timer);
+    // The R line is no report; a last line cut by the kill is none either.
+    const lines = text.split('\n').slice(1);
+    lines.pop();
+    return { lines, code, signal, stderr };
+  };
+  return { run, kill: () => child.kill('SIGKILL') };
 }
 
 export async function runPowerCutCycles({ dataDir, cycles, maxKillMs = 60, startKillShare = 0.15, onCycle }) {
@@ -69,7 +87,15 @@ export async function runPowerCutCycles({ dataDir, cycles, maxKillMs = 60, start
   const epochs = new Set();
   const problems = [];
   let started = false;
-  const stats = { cycles: 0, killedDuringStart: 0, committed: 0, delivered: 0, commands: 0, ota: 0 };
+  const stats = {
+    cycles: 0,
+    killedDuringStart: 0,
+    startsCut: 0,
+    committed: 0,
+    delivered: 0,
+    commands: 0,
+    ota: 0,
+  };
 
   const see = (epoch, seq, temperature, where) => {
     const key = keyOf(epoch, seq);
@@ -98,6 +124,9 @@ export async function runPowerCutCycles({ dataDir, cycles, maxKillMs = 60, start
       } else if (kind === 'C') {
         committed.add(see(a, Number(b), c, `cycle ${cycle}`));
         stats.committed += 1;
+      } else if (kind === 'H') {
+        see(a, Number(b), c, `cycle ${cycle}`);
+        stats.held += 1;
       } else if (kind === 'D') {
         delivered.add(see(a, Number(b), c, `cycle ${cycle}`));
         stats.delivered += 1;
@@ -116,10 +145,19 @@ export async function runPowerCutCycles({ dataDir, cycles, maxKillMs = 60, start
 
   /** Opens the database as the next start would (a connection of its own) and checks it. */
   const inspect = (cycle, last) => {
+    if (!existsSync(dbPath)) {
+      if (started) problems.push(`cycle ${cycle}: the database is gone`);
+      return;
+    }
     const db = new Database(dbPath);
     try {
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') problems.push(`cycle ${cycle}: quick_check said ${check}`);
+      if (db.pragma('user_version', { simple: true }) === 0) {
+        // Killed before the first start created the tables: nothing to check yet.
+        if (started) problems.push(`cycle ${cycle}: the database has lost its tables`);
+        return;
+      }
       const rows = db.prepare('SELECT epoch, seq, body FROM outbox ORDER BY id').all();
       const queued = new Set();
       for (const row of rows) {
@@ -165,24 +203,40 @@ export async function runPowerCutCycles({ dataDir, cycles, maxKillMs = 60, start
     }
   };
 
+  // The next driver loads its code while the current one runs: a cycle costs one load, not a load and a run.
+  let next = loadDriver(dataDir, cycles === 0);
+  let nextDrains = cycles === 0;
   for (let cycle = 1; cycle <= cycles; cycle++) {
     const duringStart = Math.random() < startKillShare;
-    const run = await runDriver(dataDir, {
-      killAfterMs: Math.floor(Math.random() * (duringStart ? 250 : maxKillMs)),
+    const current = next;
+    const running = current.run({
+      // The start (open, quick_check, the first write) takes a few milliseconds once the code is loaded.
+      killAfterMs: duringStart ? Math.random() * 10 : Math.floor(Math.random() * maxKillMs),
       fromReady: !duringStart,
     });
+    next = loadDriver(dataDir, cycle === cycles);
+    nextDrains = cycle === cycles;
+    const run = await running;
     if (run.signal !== 'SIGKILL') {
       problems.push(`cycle ${cycle}: the driver ended by itself (${run.code}): ${run.stderr.slice(0, 500)}`);
     }
     if (duringStart) stats.killedDuringStart += 1;
+    if (!run.lines.some((line) => line.startsWith('E '))) stats.startsCut += 1;
     const last = absorb(run.lines, cycle);
+    if (run.stderr.trim() !== '')
+      problems.push(`cycle ${cycle}: the driver said ${run.stderr.trim().slice(0, 500)}`);
     inspect(cycle, last);
     stats.cycles = cycle;
     onCycle?.(cycle, stats, problems);
     if (problems.length > 20) break;
   }
 
-  const final = await runDriver(dataDir, { drain: true });
+  if (!nextDrains) {
+    // Stopped early: the loaded driver would write, not drain.
+    next.kill();
+    next = loadDriver(dataDir, true);
+  }
+  const final = await next.run();
   if (final.code !== 0)
     problems.push(`the final clean run failed (${final.code}): ${final.stderr.slice(0, 500)}`);
   absorb(final.lines, 'final');

@@ -3,21 +3,28 @@
  * The power-cut drill's driver: the edge's real store code (edge/dist/storage, the modules the edge runs) in a
  * tight loop of what the edge writes, until it is SIGKILLed. Usage: node power-cut-driver.mjs DATA_DIR [drain]
  *
- * Each line on stdout is written after the fact it reports is committed (stdout is a pipe: synchronous):
+ * It loads its code, says `R`, and waits for a line on stdin before it opens the store (so the drill can load
+ * the next driver while the current one runs). Each line on stdout is written after the fact it reports is
+ * committed (stdout is a pipe: synchronous):
+ *   R                                 loaded, waiting for the go
  *   E <epoch> <reason> <seqNext>      the store is open (the start of the run is written)
  *   C <epoch> <seq> <temperature>     a reading committed
+ *   H <epoch> <seq> <temperature>     a reading the database refused, held in memory (the drill counts it)
  *   D <epoch|-> <seq> <temperature>   a reading delivered (written before its removal, as a PUBACK would come)
  *   S <k>                             command c-<k> (intervalle from k) committed with its ack
  *   O <version>                       the OTA status `succeeded` and the firmware <version>, in one write
  * With `drain`, it delivers everything queued, stops cleanly and exits 0.
  */
-import { createLogger } from '@fleet/shared';
+import { pino } from 'pino';
 
 const [dataDir, mode] = process.argv.slice(2);
 const { EdgeStore } = await import(new URL('../../../dist/storage/edge-store.js', import.meta.url).href);
 
 const out = (line) => process.stdout.write(`${line}\n`);
 const clock = { now: () => new Date(), monotonicMs: () => performance.now(), synced: () => true };
+out('R');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+process.stdin.pause();
 const config = {
   dataDir,
   outboxMax: 1_000_000,
@@ -26,7 +33,7 @@ const config = {
   publishInterval: 5,
   alertThreshold: 30,
 };
-const store = await EdgeStore.open({ config, clock, logger: createLogger('power-cut-driver', 'silent') });
+const store = await EdgeStore.open({ config, clock, logger: pino({ level: 'error' }, pino.destination(2)) });
 out(`E ${store.epoch.epoch} ${store.epoch.reason} ${store.epoch.seqNext}`);
 
 const intervalOf = (k) => (k % 60) + 1;
@@ -69,8 +76,10 @@ const settings = { mode: 'auto', intervalle: 5, seuil_alerte: 30, actif: true };
 for (let step = 0; ; step++) {
   const r = Math.random();
   if (r < 0.55) {
+    const held = store.outbox.held;
     const reading = store.takeReading(build);
-    out(`C ${reading.epoch} ${reading.seq} ${reading.temperature}`);
+    // A reading the database refused is held in memory: not committed, so not reported as such.
+    out(`${store.outbox.held > held ? 'H' : 'C'} ${reading.epoch} ${reading.seq} ${reading.temperature}`);
   } else if (r < 0.75) {
     deliver(1 + Math.floor(Math.random() * 8));
   } else if (r < 0.95) {
