@@ -40,7 +40,7 @@ try {
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
-    `\n${stats.cycles} cycles in ${seconds} s (${stats.killedDuringStart} killed during the start)`,
+    `\n${stats.cycles} cycles in ${seconds} s (${stats.killedDuringStart} kills aimed at the start, ${stats.startsCut} before it was written)`,
   );
   console.log(`  readings committed:      ${stats.committed}`);
   console.log(
