@@ -6,6 +6,7 @@ import { drillSkipReason, drillStack } from '../../dashboard/test/drills/drill-k
 import { eventually } from '../../dashboard/test/server/fixtures.js';
 import { faketimeEnv, findLibfaketime, setFakeClock } from '../../edge/test/drills/support/clock-faketime.js';
 import { spawnDrillEdge, stopGracefully } from '../../edge/test/drills/support/edge-drill.js';
+import { TcpGate } from '../../edge/test/drills/support/tcp-gate.js';
 import { assertBuilt, type EdgeProcess } from '../../edge/test/integration/support/edge-process.js';
 
 /**
@@ -128,4 +129,30 @@ describe.skipIf(skip !== null)('device to dashboard drills', () => {
     expect(device?.delivery).toMatchObject({ lost: 0, conflicts: 0 });
     expect(device?.delivery.received).toBe(all.length);
   }, 60_000);
+
+  it('presence: a device that goes silent without a goodbye (a power cut, a lost network) is shown offline once the keep-alive expires, about 45 s later', async () => {
+    const id = 'e2e-silent';
+    // The edge reaches the broker through a relay that can swallow everything the edge sends, as a dead
+    // network does: no FIN, no RST, the TCP connection simply goes quiet.
+    const gate = await TcpGate.start({ host: stack.broker.host, port: stack.broker.port });
+    try {
+      const edge = spawnDrillEdge(stack.broker, id, join(stack.tmp, id), {
+        MQTT_BROKER: '127.0.0.1',
+        MQTT_PORT: String(gate.port),
+        PUBLISH_INTERVAL: '1',
+      });
+      edges.push(edge);
+      await eventually(async () => (await summary(id))?.online === true, 20_000, `${id} online`);
+      gate.holdUpstream(true);
+      const silentAt = Date.now();
+      // The broker waits 1.5 × the edge's keep-alive of 30 s without a packet, then publishes its last will.
+      await eventually(async () => (await summary(id))?.online === false, 60_000, `${id} offline`);
+      const after = (Date.now() - silentAt) / 1000;
+      expect(after).toBeGreaterThan(30);
+      expect(after).toBeLessThan(55); // 45 s, and the broker's periodic check of keep-alives on a busy machine
+      expect(edge.child.exitCode).toBeNull(); // the edge itself never stopped
+    } finally {
+      await gate.close();
+    }
+  }, 90_000);
 });
