@@ -141,7 +141,7 @@ export const edgeEnvSpec = {
   }),
   dataDir: envVar<string | null>({
     env: 'DATA_DIR',
-    doc: 'Directory of the device\'s database, edge.db: its state, the outbox of readings not yet delivered and the acks of recent commands (default: .data/edge-<device id> in the working directory; the Docker image uses /data).',
+    doc: "Directory of the device's database, edge.db: its state, the outbox of readings not yet delivered and the acks of recent commands (default: .data/edge-<device id> in the working directory; the Docker image uses /data).",
     default: null,
     accepted: 'a directory path',
     parse: envParsers.text,
