@@ -95,8 +95,11 @@ export class DashboardPage {
       device: (device) => this.store.upsert(device),
       command: (entry) => this.commands.onCommand(entry),
       connection: (state) => this.connection.show(state),
+      // Once the stream is open, every change after the list's answer comes as an event: fetch it again
+      // then (also the first time), as what changed between the first fetch and the stream's opening
+      // would otherwise wait for the device's next event.
+      opened: () => void this.loadDevices(),
       reconnected: () => {
-        void this.loadDevices();
         void this.checkBroker();
         this.history.reload();
         this.commands.reload();
@@ -171,12 +174,17 @@ export class DashboardPage {
 
   private async loadDevices(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.store.beginLoad();
     try {
       const devices = await this.api.devices();
-      if (!this.running) return;
+      if (!this.running) {
+        this.store.abortLoad();
+        return;
+      }
       this.store.replaceAll(devices);
       this.loadError = null;
     } catch (error) {
+      this.store.abortLoad();
       if (!this.running) return;
       this.loadError = (error as Error).message;
       this.render();

@@ -10,6 +10,8 @@ export interface LiveHandlers {
   /** A command of the trail: when it is sent, and again when the device answers. */
   command(entry: CommandLogEntry): void;
   connection(state: ConnectionState): void;
+  /** Called on every opening of the stream, the first included. */
+  opened(): void;
   /** Called on every (re)opening after the first, to fetch what was missed while disconnected. */
   reconnected(): void;
   /**
@@ -43,6 +45,7 @@ export class LiveEvents {
     this.source = source;
     source.onopen = () => {
       this.handlers.connection('live');
+      this.handlers.opened();
       if (this.openedBefore) this.handlers.reconnected();
       this.openedBefore = true;
     };

@@ -38,6 +38,13 @@ export class DeviceStore {
   private readonly devices = new Map<string, DeviceSummary>();
   private readonly listeners = new Set<StoreListener>();
   private loaded = false;
+  /**
+   * The summaries that came as events while a fetch of the list was under way. The list the server answers
+   * may be older than an event the page already has (two connections, no order between them): the events
+   * are applied again over it, so that an older list never hides a newer figure.
+   */
+  private sinceLoad: DeviceSummary[] | null = null;
+  private loading = 0;
 
   /** True once the list has been fetched at least once (before that, "no devices" means "not known yet"). */
   get isLoaded(): boolean {
@@ -57,9 +64,23 @@ export class DeviceStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** A fetch of the whole list starts: keep the events that come meanwhile (see `replaceAll`). */
+  beginLoad(): void {
+    this.loading += 1;
+    this.sinceLoad ??= [];
+  }
+
+  /** A fetch begun with `beginLoad` failed. */
+  abortLoad(): void {
+    this.endLoad();
+  }
+
+  /** The list as the server answered a fetch begun with `beginLoad`; the events since are applied over it. */
   replaceAll(summaries: DeviceSummary[]): void {
     this.devices.clear();
     for (const summary of summaries) this.devices.set(summary.device_id, summary);
+    for (const summary of this.sinceLoad ?? []) this.devices.set(summary.device_id, summary);
+    this.endLoad();
     this.loaded = true;
     this.emit(null);
   }
@@ -71,8 +92,14 @@ export class DeviceStore {
     this.emit(null);
   }
 
+  private endLoad(): void {
+    this.loading = Math.max(0, this.loading - 1);
+    if (this.loading === 0) this.sinceLoad = null;
+  }
+
   upsert(summary: DeviceSummary): void {
     this.devices.set(summary.device_id, summary);
+    this.sinceLoad?.push(summary);
     this.emit(summary.device_id);
   }
 

@@ -62,12 +62,18 @@ describe.skipIf(skip)('drills: devices of other contract versions, lost state an
       delivery: { received: 3, lost: 0, conflicts: 0 },
       latest: { seq: 2, v: 3 },
     });
-    const debug = dashboard.lines
-      .filter((line) => line.includes('Ignored fields this release does not know'))
-      .map(
-        (line) =>
-          JSON.parse(line) as { level: number; fields: string[]; ignored_total: Record<string, number> },
-      );
+    // The log lines come through the process's stdout, which may lag behind its HTTP answers.
+    const ignoredLines = () =>
+      dashboard.lines
+        .filter((line) => line.includes('Ignored fields this release does not know'))
+        .map(
+          (line) =>
+            JSON.parse(line) as { level: number; fields: string[]; ignored_total: Record<string, number> },
+        );
+    const debug = await until('the debug lines of the ignored fields', async () => {
+      const lines = ignoredLines();
+      return lines.length >= 4 ? lines : undefined;
+    });
     expect(debug.every((line) => line.level === 20)).toBe(true);
     expect(debug.map((line) => line.fields)).toEqual([
       ['radio'],

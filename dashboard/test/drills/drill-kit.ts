@@ -7,7 +7,13 @@ import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import { DASHBOARD_ENTRY, dashboardBuilt, runService, type Service } from '../integration/processes.js';
+import {
+  DASHBOARD_ENTRY,
+  dashboardBuilt,
+  eachLine,
+  runService,
+  type Service,
+} from '../integration/processes.js';
 import { eventually, tempDir } from '../server/fixtures.js';
 
 /** Why a drill cannot run on this machine, said once on the console; null when it can. */
@@ -120,7 +126,7 @@ export class DashboardProcess {
       ...this.extraEnv,
     });
     this.service = service;
-    service.child.stdout?.on('data', (chunk: Buffer) => this.lines.push(...chunk.toString().split('\n')));
+    eachLine(service.child.stdout, (line) => this.lines.push(line));
     await eventually(
       async () => {
         const response = await fetch(`${this.base}/healthz`).catch(() => null);

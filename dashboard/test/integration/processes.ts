@@ -19,6 +19,23 @@ export interface Service {
   stop(): Promise<number | string>;
 }
 
+/** Calls `onLine` with each whole line of a stream (a chunk may end in the middle of one). */
+export function eachLine(
+  stream: NodeJS.ReadableStream | null | undefined,
+  onLine: (line: string) => void,
+): void {
+  let rest = '';
+  stream?.on('data', (chunk: Buffer | string) => {
+    const parts = (rest + chunk.toString()).split('\n');
+    rest = parts.pop() ?? '';
+    for (const line of parts) if (line.trim()) onLine(line);
+  });
+  stream?.on('end', () => {
+    if (rest.trim()) onLine(rest);
+    rest = '';
+  });
+}
+
 /**
  * Runs a compiled entry point with only `env` (plus PATH and HOME): the test runner's own environment is not
  * passed on, since vitest sets variables such as MODE=test that the services would read as their settings.
@@ -30,11 +47,8 @@ export function runService(entry: string, env: Record<string, string>): Service 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(line);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  eachLine(child.stdout, (line) => lines.push(line));
+  eachLine(child.stderr, (line) => lines.push(line));
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
