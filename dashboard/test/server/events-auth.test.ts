@@ -55,7 +55,8 @@ describe('GET /api/events behind the login', () => {
   it('ends the stream at once on logout', async () => {
     const cookie = await loggedIn(h, 'alice', 'viewer');
     const state = open({ cookie });
-    await eventually(() => h.dashboard.hub.size === 1, 5000, 'the stream');
+    // The server counts the stream before its answer's headers reach the client: wait for both.
+    await eventually(() => h.dashboard.hub.size === 1 && state.status !== 0, 5000, 'the stream');
     expect(state.status).toBe(200);
     await call(h.dashboard.app, 'POST', '/api/logout', { cookie });
     await eventually(() => state.ended, 2000, 'the stream to end');
