@@ -182,7 +182,10 @@ export interface TokenCreatedResponse {
   info: TokenSummary;
 }
 
-/** The events of `GET /api/events` (Server-Sent Events), by event name. */
+/**
+ * What happens to one device, by event name: the dashboard's own events, and on `GET /api/events?device=ID`
+ * the events of the watched device.
+ */
 export interface DashboardEventMap {
   telemetry: StoredReading;
   status: DeviceStatus;
@@ -190,5 +193,53 @@ export interface DashboardEventMap {
   device: DeviceSummary;
   /** A command of the trail, when it is sent and again when the device answers. */
   command: CommandLogEntry;
+  /** The device was forgotten (`DELETE /api/devices/:id`). */
+  forgotten: ForgottenEvent;
 }
 export type DashboardEventName = keyof DashboardEventMap;
+
+/** The `forgotten` event. */
+export interface ForgottenEvent {
+  device_id: string;
+}
+
+/** `GET /api/events?fleet=…`: whole rows of the fleet (default), only its counts, or nothing of the fleet. */
+export type FleetMode = 'rows' | 'counts' | 'none';
+
+/** The fleet at a glance; `alerting` counts the devices whose `alerte` is on. */
+export interface FleetCounts {
+  devices: number;
+  online: number;
+  offline: number;
+  alerting: number;
+}
+
+/** One device in the fleet list: its latest reading's values (null before any), and `lost` from its delivery figures. */
+export interface FleetRow {
+  device_id: string;
+  online: boolean;
+  alerte: boolean;
+  /** When the dashboard last received a message from the device (ISO 8601, UTC). */
+  last_seen: string | null;
+  firmware: string | null;
+  temperature: number | null;
+  humidite: number | null;
+  pression: number | null;
+  lost: number;
+}
+
+/**
+ * The `fleet` event. The first, sent at once on open, is full: a row for every known device (`rows` only with
+ * fleet=rows). Then at most about once a second, and only when something changed, `full` is false: `rows`
+ * holds the changed devices' rows (fleet=rows) and `removed` the ids forgotten since the previous event.
+ */
+export interface FleetEventData {
+  full: boolean;
+  counts: FleetCounts;
+  rows?: FleetRow[];
+  removed?: string[];
+}
+
+/** The events of `GET /api/events`, by event name: the watched device's, and the fleet's. */
+export type StreamEventMap = DashboardEventMap & { fleet: FleetEventData };
+export type StreamEventName = keyof StreamEventMap;

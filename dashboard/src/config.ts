@@ -76,6 +76,20 @@ export const dashboardEnvSpec = {
     accepted: 'a whole number of days from 1 to 3650',
     parse: envParsers.integer(1, 3650),
   },
+  maxDevices: {
+    env: 'MAX_DEVICES',
+    doc: 'Devices the dashboard keeps at most; a message from a new device beyond it is not stored (forget one with DELETE /api/devices/:id or npm run fleet -- device forget ID).',
+    default: 20_000,
+    accepted: 'a whole number from 1 to 1000000',
+    parse: envParsers.integer(1, 1_000_000),
+  },
+  eventStreamMaxClients: {
+    env: 'EVENT_STREAM_MAX_CLIENTS',
+    doc: 'Event streams (GET /api/events, one per open page) served at once; one more is answered 503.',
+    default: 2000,
+    accepted: 'a whole number from 1 to 100000',
+    parse: envParsers.integer(1, 100_000),
+  },
   auth: {
     env: 'AUTH',
     doc: 'Logins. "on": every API request needs a login session or an API token (the page shows a login screen); "off": everyone gets in (a warning at every start); "auto": on once a user exists or when HOST is not a loopback address (the first admin is then made), off on a loopback HOST with no user.',
