@@ -3,6 +3,7 @@ export * from './ca-cert.js';
 export * from './cli-args.js';
 export * from './clock.js';
 export * from './command-expiry.js';
+export * from './device-credentials.js';
 export * from './device-id.js';
 export * from './env-config.js';
 export * from './env-file.js';

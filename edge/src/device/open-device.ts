@@ -3,11 +3,11 @@ import { ReadingRestamper } from '../clock/reading-restamper.js';
 import type { DeviceClock } from '../clock/types.js';
 import type { EdgeConfig } from '../config.js';
 import type { AlertLed } from '../gpio/types.js';
-import { DeviceLink, type DeviceLinkOptions } from '../mqtt/device-link.js';
-import { GuardedSensor } from '../sensor/sensor-health.js';
+import type { DeviceLink } from '../mqtt/device-link.js';
 import type { SensorReader } from '../sensor/types.js';
 import { EdgeStore } from '../storage/edge-store.js';
-import { Device, type DeviceOptions } from './device.js';
+import { composeDevice, type DevicePorts } from './compose-device.js';
+import type { Device } from './device.js';
 
 export interface OpenDeviceOptions {
   config: EdgeConfig;
@@ -19,9 +19,9 @@ export interface OpenDeviceOptions {
   /** From createAlertLed(). */
   led: AlertLed;
   /** Overrides for the MQTT link (e.g. shorter reconnect delays in tests). */
-  link?: Partial<Pick<DeviceLinkOptions, 'initialReconnectMs' | 'maxReconnectMs' | 'stopTimeoutMs'>>;
+  link?: DevicePorts['link'];
   /** Overrides for the device (e.g. a faster simulated OTA in tests). */
-  device?: Partial<Pick<DeviceOptions, 'otaStepMs' | 'alertHysteresis' | 'publishWindow'>>;
+  device?: DevicePorts['device'];
 }
 
 export interface OpenedDevice {
@@ -43,28 +43,19 @@ export async function openDevice(options: OpenDeviceOptions): Promise<OpenedDevi
   // First, so that an unreadable MQTT_CA_CERT file stops the start before anything is opened.
   const transport = await mqttTransportOptions(config.mqtt);
   const store = await EdgeStore.open({ config, clock, logger });
-  const topics = new Topics(config.topicRoot);
-  const link = new DeviceLink({
+  const { device, link } = composeDevice({
     deviceId: config.deviceId,
-    topics,
+    topics: new Topics(config.topicRoot),
     transport,
     logger,
     clock,
-    ...options.link,
-  });
-  const sensor = new GuardedSensor(options.reader, { logger: logger.child({ component: 'sensor' }) });
-  const device = new Device({
-    deviceId: config.deviceId,
-    logger,
-    clock,
-    topics,
-    link,
-    sensor,
+    reader: options.reader,
     led: options.led,
     storage: store,
     startup: store.startup,
     stamps: new ReadingRestamper(clock, config.outboxMax),
-    ...options.device,
+    ...(options.link ? { link: options.link } : {}),
+    ...(options.device ? { device: options.device } : {}),
   });
   return { device, link, store, outbox: store.outbox };
 }

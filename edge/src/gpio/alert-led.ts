@@ -15,7 +15,8 @@ export interface AlertLedOptions {
   logger: Logger;
 }
 
-const NO_LED: AlertLed = { description: 'none', set: async () => {}, close: async () => {} };
+/** The LED of a device without one. */
+export const NO_LED: AlertLed = { description: 'none', set: async () => {}, close: async () => {} };
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
