@@ -73,3 +73,23 @@ export function parseDeviceCredentials(text: string, path: string): Map<string, 
 function cut(text: string): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
+
+/** A numbered fleet of device ids: `sim-00001`, `sim-00002`, … (`npm run simulate`, `fleet device add-many`). */
+export interface NumberedIds {
+  prefix: string;
+  /** How many. */
+  devices: number;
+  /** The number of the first. */
+  first: number;
+}
+
+/** The id of device `number`: padded to at least five digits, more when the fleet's last number needs them. */
+export function numberedDeviceId(fleet: NumberedIds, number: number): string {
+  const width = Math.max(5, String(fleet.first + fleet.devices - 1).length);
+  return `${fleet.prefix}${String(number).padStart(width, '0')}`;
+}
+
+/** The ids of a numbered fleet, in order. */
+export function numberedDeviceIds(fleet: NumberedIds): string[] {
+  return Array.from({ length: fleet.devices }, (_, index) => numberedDeviceId(fleet, fleet.first + index));
+}

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { describeArgsError } from '@fleet/shared';
 import { accessArguments, runAccessCommand } from './access-commands.js';
+import { BULK_USAGE, bulkArguments, runBulkCommand } from './bulk-commands.js';
 import { adminConnection, type EnvConnection } from './connect-options.js';
 import { clientVariables, deviceEnvText, loopbackNote } from './device-env.js';
 import { DynsecAdmin } from './dynsec-admin.js';
@@ -9,6 +10,7 @@ import { DynsecAdmin } from './dynsec-admin.js';
 export const FLEET_USAGE = `Usage: npm run fleet -- [--data-dir DIR] device add ID [ID…]
        npm run fleet -- [--data-dir DIR] device remove ID [ID…]
        npm run fleet -- [--data-dir DIR] device list
+${BULK_USAGE}
        npm run fleet -- [--data-dir DIR] user|token …   (the dashboard's users and API tokens: user --help)
        (in the broker's container: fleet device add ID …)
 
@@ -19,6 +21,7 @@ npm start -- --secure), as its administrator, over MQTT with TLS.
                      prints the NAME=value lines to set on that device (its edge service's variables on balena)
   device remove ID…  revokes them at once: a connected device is disconnected and its next login refused
   device list        the devices that have a credential
+  device add-many, device remove-many: see above
 
 Options:
   --data-dir DIR     the broker's data folder (default .data; /mosquitto/data in its container): the command
@@ -57,7 +60,7 @@ export function parseFleetArgs(argv: readonly string[]): Parsed {
   if (noun !== 'device') {
     return {
       kind: 'error',
-      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list, user …, token … (see --help).`,
+      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, user …, token … (see --help).`,
     };
   }
   if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) {
@@ -97,6 +100,12 @@ function parse(argv: readonly string[]) {
 export async function runFleet(argv: readonly string[], io: FleetIo): Promise<number> {
   const access = accessArguments(argv, DEFAULT_FLEET_DATA_DIR);
   if (access) return runAccessCommand(access, io.stdout, io.stderr);
+  const bulk = bulkArguments(argv, DEFAULT_FLEET_DATA_DIR);
+  if (bulk?.kind === 'error') {
+    io.stderr.write(`${bulk.error}\n`);
+    return 1;
+  }
+  if (bulk) return withAdmin(bulk.dataDir, io, (admin) => runBulkCommand(bulk, admin, io));
   const parsed = parseFleetArgs(argv);
   if (parsed.kind === 'help') {
     io.stdout.write(`${FLEET_USAGE}\n`);
@@ -106,17 +115,29 @@ export async function runFleet(argv: readonly string[], io: FleetIo): Promise<nu
     io.stderr.write(`${parsed.error}\n`);
     return 1;
   }
+  return withAdmin(parsed.dataDir, io, (admin, connection) => runAction(parsed, admin, connection, io));
+}
+
+/** Connects as the broker's administrator, runs `work`, and closes; a failure is one line and exit code 1. */
+async function withAdmin(
+  dataDir: string,
+  io: FleetIo,
+  work: (admin: DynsecAdmin, connection: EnvConnection) => Promise<number>,
+): Promise<number> {
   let connection: EnvConnection;
   let admin: DynsecAdmin;
   try {
-    connection = await adminConnection(parsed.dataDir, io.env);
+    connection = await adminConnection(dataDir, io.env);
     admin = await DynsecAdmin.connect({ ...connection.options, topics: connection.topics });
   } catch (error) {
     io.stderr.write(`The broker's administrator could not connect: ${sentence(error)}\n`);
     return 1;
   }
   try {
-    return await runAction(parsed, admin, connection, io);
+    return await work(admin, connection);
+  } catch (error) {
+    io.stderr.write(`${sentence(error)}\n`);
+    return 1;
   } finally {
     await admin.close();
   }

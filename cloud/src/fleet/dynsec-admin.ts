@@ -104,6 +104,70 @@ export class DynsecAdmin {
   }
 
   /**
+   * Credentials for many devices, `createRole` and `createClient` for all of them in one message (the plugin
+   * then saves its file once, not once per device). Gives a credential, or the sentence why not, per id.
+   */
+  async addDevices(ids: readonly string[]): Promise<Array<DeviceCredential | Error>> {
+    for (const id of ids) assertDeviceId(id);
+    const credentials = ids.map((id) => ({ id, clientId: deviceClientId(id), password: newPassword() }));
+    const answers = await this.send(
+      credentials.flatMap(({ id, clientId, password }) => {
+        const role = deviceRole(id, this.topics);
+        return [
+          { command: 'createRole', rolename: role.rolename, acls: role.acls, textname: `Device ${id}` },
+          {
+            command: 'createClient',
+            username: id,
+            password,
+            clientid: clientId,
+            textname: `Device ${id}`,
+            roles: [{ rolename: role.rolename }],
+          },
+        ];
+      }),
+    );
+    return credentials.map((credential, index) => {
+      const client = answers[2 * index + 1];
+      if (client?.error === 'Client already exists') {
+        return new Error(`Device "${credential.id}" already exists on the broker; remove it first.`);
+      }
+      for (const answer of [answers[2 * index], client]) {
+        if (!answer) return new Error(`The broker did not answer for device "${credential.id}".`);
+        if (answer.error && answer.error !== 'Role already exists') {
+          return new Error(
+            `The broker refused ${answer.command} for device "${credential.id}": ${answer.error}.`,
+          );
+        }
+      }
+      return credential;
+    });
+  }
+
+  /**
+   * Revokes many devices in one message (clients, then roles); their retained availability becomes `offline`.
+   * Gives how many had a credential.
+   */
+  async removeDevices(ids: readonly string[]): Promise<number> {
+    for (const id of ids) assertDeviceId(id);
+    const answers = await this.send(
+      ids.flatMap((id) => [
+        { command: 'deleteClient', username: id },
+        { command: 'deleteRole', rolename: deviceRoleName(id) },
+      ]),
+    );
+    for (const answer of answers) {
+      if (answer?.error && !/not found$/.test(answer.error)) refused(answer);
+    }
+    const removed = ids.filter((_, index) => !answers[2 * index]?.error);
+    await Promise.all(
+      removed.map((id) =>
+        this.client.publishAsync(this.topics.availability(id), 'offline', { qos: 1, retain: true }),
+      ),
+    );
+    return removed.length;
+  }
+
+  /**
    * Revokes a device: its client is deleted (the broker disconnects it at once and refuses its next
    * CONNECT), then its role, then its retained availability becomes `offline` so the dashboard shows it so.
    */

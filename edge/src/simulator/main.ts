@@ -6,12 +6,15 @@ import {
   type DeviceCredentialLine,
   DeviceCredentialsError,
   describeEnvConfig,
+  EnvFileError,
+  environmentWithFile,
   exitOnStopSignals,
   exitOnUncaughtErrors,
   exitWithOneLine,
   isEntryPoint,
   type MqttTransportOptions,
   mqttTransportOptions,
+  numberedDeviceIds,
   parseDeviceCredentials,
   Topics,
 } from '@fleet/shared';
@@ -19,7 +22,7 @@ import { DEFAULT_FIRMWARE_VERSION } from '../config.js';
 import { DeviceLogs } from './device-logs.js';
 import { fdLimitAdvice, fitsUnder, openFileLimit } from './fd-limit.js';
 import { FleetSimulator } from './fleet-simulator.js';
-import { deviceIds, parseSimulatorArgs, SIMULATOR_USAGE, type SimulatorOptions } from './options.js';
+import { parseSimulatorArgs, SIMULATOR_USAGE, type SimulatorOptions } from './options.js';
 import { ProgressReport } from './progress-report.js';
 import { loadSimulatorEnv, type SimulatorEnv, simulatorEnvSpec } from './simulator-env.js';
 
@@ -47,10 +50,18 @@ export async function main(
   let config: SimulatorEnv;
   let transportFor: (deviceId: string) => MqttTransportOptions;
   try {
-    config = loadSimulatorEnv(env);
+    config = loadSimulatorEnv(
+      await environmentWithFile(env, {
+        onWaiting: (path) => createLogger(SERVICE, 'info').warn(`waiting for ENV_FILE ${path} to exist`),
+      }),
+    );
     transportFor = await deviceTransports(options, config);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DeviceCredentialsError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof DeviceCredentialsError ||
+      error instanceof EnvFileError
+    ) {
       exitWithOneLine(SERVICE, error.message);
     }
     exitWithOneLine(SERVICE, `The simulator could not start: ${(error as Error).message}`);
@@ -65,7 +76,7 @@ export async function main(
       logger.error({ open_files_limit: limit }, `A device ran out of file descriptors (EMFILE). ${advice()}`),
   });
   const fleet = new FleetSimulator({
-    ids: deviceIds(options),
+    ids: numberedDeviceIds(options),
     topics: new Topics(config.topicRoot),
     transportFor,
     settings: { mode: 'auto', intervalle: options.interval, seuil_alerte: 30, actif: true },
@@ -85,7 +96,7 @@ export async function main(
       open_files_limit: limit,
       env: describeEnvConfig(simulatorEnvSpec, config),
     },
-    `simulating ${options.devices} devices (${deviceIds({ ...options, devices: 1 })[0]}…) against ${brokerLabel(config.mqtt)}, a reading every ${options.interval} s each`,
+    `simulating ${options.devices} devices (${numberedDeviceIds(options)[0]}…) against ${brokerLabel(config.mqtt)}, a reading every ${options.interval} s each`,
   );
   exitOnStopSignals(
     logger,
@@ -116,10 +127,10 @@ async function deviceTransports(
     );
   }
   const credentials = parseDeviceCredentials(text, path);
-  const missing = deviceIds(options).filter((id) => !credentials.has(id));
+  const missing = numberedDeviceIds(options).filter((id) => !credentials.has(id));
   if (missing.length > 0) {
     throw new DeviceCredentialsError(
-      `${path} has no credential for device ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} other simulated devices` : ''}; accepted: a line for each of ${deviceIds(options)[0]}…${deviceIds(options).at(-1)} (npm run fleet -- device add-many makes them).`,
+      `${path} has no credential for device ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} other simulated devices` : ''}; accepted: a line for each of ${numberedDeviceIds(options)[0]}…${numberedDeviceIds(options).at(-1)} (npm run fleet -- device add-many makes them).`,
     );
   }
   return (deviceId) => {

@@ -5,6 +5,7 @@ import {
   INTERVAL_MAX_S,
   INTERVAL_MIN_S,
   isValidDeviceId,
+  numberedDeviceId,
 } from '@fleet/shared';
 
 export interface SimulatorOptions {
@@ -84,7 +85,7 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorArgs {
     const first = integer('--first', values.first, SIMULATOR_DEFAULTS.first, 0, 99_999_999);
     const prefix = values.prefix ?? SIMULATOR_DEFAULTS.prefix;
     for (const number of [first, first + devices - 1]) {
-      const id = deviceId(prefix, number, devices, first);
+      const id = numberedDeviceId({ prefix, devices, first }, number);
       if (!isValidDeviceId(id)) {
         throw new OptionError(
           `Option --prefix received ${JSON.stringify(prefix)}, which makes device id ${JSON.stringify(id)}; accepted: a prefix that makes ${DEVICE_ID_ACCEPTED}.`,
@@ -117,18 +118,6 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorArgs {
     if (error instanceof OptionError) return { kind: 'error', error: error.message };
     throw error;
   }
-}
-
-/** `sim-00042`: the number padded to at least five digits, more when the fleet's last number needs them. */
-export function deviceId(prefix: string, number: number, devices: number, first: number): string {
-  const width = Math.max(5, String(first + devices - 1).length);
-  return `${prefix}${String(number).padStart(width, '0')}`;
-}
-
-/** The ids of the simulated fleet, in order. */
-export function deviceIds(options: Pick<SimulatorOptions, 'devices' | 'prefix' | 'first'>): string[] {
-  const { devices, prefix, first } = options;
-  return Array.from({ length: devices }, (_, index) => deviceId(prefix, first + index, devices, first));
 }
 
 class OptionError extends Error {}

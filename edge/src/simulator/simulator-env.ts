@@ -1,5 +1,6 @@
 import {
   type EnvValues,
+  envFileVar,
   loadEnvConfig,
   logLevelVar,
   type MqttSettings,
@@ -21,6 +22,7 @@ export const simulatorEnvSpec = {
   },
   topicRoot: topicRootVar,
   logLevel: logLevelVar,
+  envFile: envFileVar,
 };
 
 export interface SimulatorEnv extends EnvValues<typeof simulatorEnvSpec> {
