@@ -46,6 +46,14 @@ export class BrokerUnavailableError extends HttpError {
   }
 }
 
+/** 503: a bound is reached (event stream clients, command waits); the sentence names it. */
+export class ServiceUnavailableError extends HttpError {
+  override name = 'ServiceUnavailableError';
+  constructor(message: string) {
+    super(503, message);
+  }
+}
+
 /** 504: the command was sent but the device did not answer in time. */
 export class AckTimeoutError extends HttpError {
   override name = 'AckTimeoutError';

@@ -2,19 +2,31 @@ import type { Ack } from '@fleet/shared';
 
 type Settle = (ack: Ack | null) => void;
 
-/** Commands waiting for their ack, by device and command id. */
+/** Commands that may wait for their ack at once (`POST /api/command?wait=N`); one more is answered 503. */
+export const COMMAND_WAITS_MAX = 1000;
+
+/** Commands waiting for their ack, by device and command id; at most `max` at once. */
 export class AckWaiters {
   private readonly waiters = new Map<string, Set<Settle>>();
+  private count = 0;
+
+  constructor(readonly max = COMMAND_WAITS_MAX) {}
+
+  /** True when no more command may wait now. */
+  get full(): boolean {
+    return this.count >= this.max;
+  }
 
   /**
    * Starts waiting; call it before the command is published, so a fast ack is not missed. Resolves to the
-   * ack, or to null after `timeoutMs` or on `cancel()`.
+   * ack, or to null after `timeoutMs` or on `cancel()`. The caller checks `full` first: past `max` this throws.
    */
   wait(
     deviceId: string,
     commandId: string,
     timeoutMs: number,
   ): { ack: Promise<Ack | null>; cancel: () => void } {
+    if (this.full) throw new Error(`${this.max} commands are waiting for their ack already.`);
     const key = keyOf(deviceId, commandId);
     let settle: Settle = () => {};
     const ack = new Promise<Ack | null>((resolve) => {
@@ -22,12 +34,13 @@ export class AckWaiters {
       settle = (value) => {
         clearTimeout(timer);
         const set = this.waiters.get(key);
-        set?.delete(settle);
+        if (set?.delete(settle)) this.count -= 1;
         if (set?.size === 0) this.waiters.delete(key);
         resolve(value);
       };
       const set = this.waiters.get(key) ?? new Set<Settle>();
       set.add(settle);
+      this.count += 1;
       this.waiters.set(key, set);
     });
     return { ack, cancel: () => settle(null) };
@@ -42,9 +55,7 @@ export class AckWaiters {
 
   /** Commands waiting now. */
   get size(): number {
-    let size = 0;
-    for (const set of this.waiters.values()) size += set.size;
-    return size;
+    return this.count;
   }
 
   /** Ends every wait with null (shutting down). */

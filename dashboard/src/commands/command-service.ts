@@ -19,6 +19,7 @@ import {
   CommandRejectedError,
   ConflictError,
   NotFoundError,
+  ServiceUnavailableError,
   ValidationError,
 } from '../errors.js';
 import type { DashboardEvents } from '../events.js';
@@ -39,6 +40,8 @@ export interface CommandServiceDeps {
   trail: CommandTrail;
   logger: Logger;
   newCommandId?: () => string;
+  /** Commands waiting for their ack at most (default COMMAND_WAITS_MAX). */
+  maxWaits?: number;
 }
 
 export const WAIT_MAX_S = 30;
@@ -56,7 +59,7 @@ const SET_BY_DASHBOARD = {
  * strict command schema would refuse them.
  */
 export class CommandService {
-  private readonly waiters = new AckWaiters();
+  private readonly waiters: AckWaiters;
   /**
    * Commands being published, by id, with an ack that arrived before the broker's PUBACK was handled (both
    * can come in one read from the socket): it is applied to the trail once the command is recorded.
@@ -64,7 +67,9 @@ export class CommandService {
   private readonly publishing = new Map<string, Ack | null>();
   private unsubscribe: (() => void) | null = null;
 
-  constructor(private readonly deps: CommandServiceDeps) {}
+  constructor(private readonly deps: CommandServiceDeps) {
+    this.waiters = new AckWaiters(deps.maxWaits);
+  }
 
   start(): void {
     // The ingest has answered the trail in the ack's own transaction; an ack for a command still being
@@ -104,6 +109,11 @@ export class CommandService {
     if (command.command_id !== undefined && this.deps.trail.has(command.command_id)) {
       throw new ConflictError(
         `Field "command_id" received ${JSON.stringify(command.command_id)}, the id of a command sent before; accepted: an id not used yet, or none (the dashboard makes one).`,
+      );
+    }
+    if (waitSeconds > 0 && this.waiters.full) {
+      throw new ServiceUnavailableError(
+        `Query parameter "wait" received ${waitSeconds}, but ${this.waiters.max} commands are waiting for their ack already, the most at once; nothing was sent: send it without "wait" (then read its outcome in GET /api/devices/:id/commands) or try again shortly.`,
       );
     }
     // A device of the previous release (contract 1) refuses a command with fields it does not know.

@@ -1,14 +1,22 @@
-import type { Logger } from '@fleet/shared';
-import type { DeliveryFigures, DeviceSummary, StoredReading } from '../api-types.js';
+import { type Clock, type Logger, systemClock } from '@fleet/shared';
+import type { DeliveryFigures, DeviceSummary, FleetCounts, FleetRow, StoredReading } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
+import type { DeviceRemoval } from '../storage/device-removal.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
 import { contractOf, type DeviceRecord, isOnline, toSummary } from './device-record.js';
 import { FleetDraft } from './fleet-draft.js';
+import { countsOf, toRow } from './fleet-row.js';
+import type { Tombstones } from './tombstones.js';
 
 export interface FleetDeps {
   store: Pick<TelemetryStore, 'loadDevices' | 'allDelivery'>;
+  /** Where a forgotten device's data is removed. */
+  removal?: Pick<DeviceRemoval, 'forgetDevice' | 'deleteReadings'>;
   events: DashboardEvents;
   logger: Logger;
+  /** The devices forgotten; `forget()` adds to it. */
+  tombstones?: Pick<Tombstones, 'add'>;
+  clock?: Clock;
 }
 
 /**
@@ -53,6 +61,40 @@ export class Fleet {
   summary(deviceId: string): DeviceSummary | null {
     const record = this.records.get(deviceId);
     return record ? toSummary(record, this.delivery.get(deviceId)) : null;
+  }
+
+  /** One device's row in the fleet list; null for an unknown device. */
+  row(deviceId: string): FleetRow | null {
+    const record = this.records.get(deviceId);
+    return record ? toRow(record, this.delivery.get(deviceId)?.lost ?? 0) : null;
+  }
+
+  /** Every device's row, sorted by id. */
+  rows(): FleetRow[] {
+    return this.ids().map((id) => this.row(id) as FleetRow);
+  }
+
+  counts(): FleetCounts {
+    return countsOf(this.records.values());
+  }
+
+  /**
+   * Forgets a device: its registry entry and delivery figures at once (it leaves the fleet and a `forgotten`
+   * event is announced), then its readings. The command trail keeps its commands. False for an unknown device.
+   */
+  async forget(deviceId: string): Promise<boolean> {
+    const { removal } = this.deps;
+    if (!this.records.has(deviceId) || !removal) return false;
+    const at = (this.deps.clock ?? systemClock).now().getTime();
+    removal.forgetDevice(deviceId, at);
+    this.records.delete(deviceId);
+    this.delivery.delete(deviceId);
+    this.deps.tombstones?.add(deviceId);
+    this.deps.logger.info({ device_id: deviceId }, 'Device forgotten');
+    this.deps.events.emit('forgotten', { device_id: deviceId });
+    const readings = await removal.deleteReadings(deviceId, at);
+    this.deps.logger.info({ device_id: deviceId, readings }, "A forgotten device's readings are removed");
+    return true;
   }
 
   /** The latest reading (by trusted_at) of each device that has sent one. */

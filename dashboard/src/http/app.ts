@@ -7,9 +7,11 @@ import { CommandTrail } from '../commands/command-trail.js';
 import type { TrustProxy } from '../config-values.js';
 import { DashboardEvents } from '../events.js';
 import { Fleet } from '../fleet/fleet.js';
+import { Tombstones } from '../fleet/tombstones.js';
 import { Ingest } from '../ingest/ingest.js';
 import type { BrokerConnection } from '../mqtt/broker-connection.js';
 import { defaultWebPaths, type WebPaths } from '../paths.js';
+import { DeviceRemoval } from '../storage/device-removal.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
 import { type Access, type AccessOptions, installAccess } from './access/install.js';
 import { streamOwner } from './access/stream-owner.js';
@@ -18,6 +20,7 @@ import { commandRoutes } from './routes/command.js';
 import { dataRoutes } from './routes/data.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
+import { forgetRoutes } from './routes/forget.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/page.js';
 import { trailRoutes } from './routes/trail.js';
@@ -41,6 +44,12 @@ export interface DashboardDeps {
   webPaths?: WebPaths;
   /** Heartbeat comment of the event stream (default 15 s); streams whose login ended close then. */
   heartbeatMs?: number;
+  /** Event stream clients at most (EVENT_STREAM_MAX_CLIENTS, default 2000). */
+  eventStreamMaxClients?: number;
+  /** Least time between two `fleet` events of the event stream (default 1 s). */
+  fleetIntervalMs?: number;
+  /** Commands waiting for their ack at most (default COMMAND_WAITS_MAX, 1000). */
+  commandWaitsMax?: number;
   newCommandId?: () => string;
   /** Messages per transaction at most (default 1000; 1: a commit per message, for the benchmark). */
   maxGroup?: number;
@@ -91,7 +100,10 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const clock = deps.clock ?? systemClock;
   const database = store.database;
   const events = new DashboardEvents();
-  const fleet = new Fleet({ store, events, logger });
+  const removal = new DeviceRemoval(() => store.database);
+  const tombstones = new Tombstones({ store: removal, logger });
+  tombstones.load();
+  const fleet = new Fleet({ store, removal, events, logger, clock, tombstones });
   fleet.load();
   const trail = new CommandTrail(database, clock, events);
   const ingest = new Ingest({
@@ -101,6 +113,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     topics: deps.topics,
     clock,
     logger,
+    tombstones,
     ...(deps.maxGroup ? { maxGroup: deps.maxGroup } : {}),
     ...(deps.retryInitialMs ? { retryInitialMs: deps.retryInitialMs } : {}),
   });
@@ -115,8 +128,16 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     trail,
     logger,
     ...(deps.newCommandId ? { newCommandId: deps.newCommandId } : {}),
+    ...(deps.commandWaitsMax ? { maxWaits: deps.commandWaitsMax } : {}),
   });
-  const hub = new SseHub({ events, logger, ...(deps.heartbeatMs ? { heartbeatMs: deps.heartbeatMs } : {}) });
+  const hub = new SseHub({
+    events,
+    fleet,
+    logger,
+    ...(deps.heartbeatMs ? { heartbeatMs: deps.heartbeatMs } : {}),
+    ...(deps.eventStreamMaxClients ? { maxClients: deps.eventStreamMaxClients } : {}),
+    ...(deps.fleetIntervalMs ? { fleetIntervalMs: deps.fleetIntervalMs } : {}),
+  });
 
   const detachBroker = broker.onMessage((message) => ingest.handle(message));
   commands.start();
@@ -158,9 +179,9 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   deviceRoutes(app, { fleet, store });
   trailRoutes(app, { fleet, trail });
   commandRoutes(app, { commands });
+  forgetRoutes(app, { fleet });
   eventRoutes(app, {
     hub,
-    fleet,
     ownerOf: (principal) => streamOwner(principal, { sessions: access.sessions, users, tokens }),
   });
   healthRoutes(app, { broker, store, ingest });

@@ -1,52 +1,100 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '@fleet/shared';
-import type { DashboardEventMap, DashboardEventName } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
+import type { Fleet } from '../fleet/fleet.js';
+import { DEVICE_EVENT_NAMES, DeviceFeed } from './stream/device-feed.js';
+import { FleetFeed, type FleetFeedMode } from './stream/fleet-feed.js';
+import { Frames } from './stream/frames.js';
+import { ANYONE, StreamClient, type StreamOwner, type StreamRequest } from './stream/stream-client.js';
 
-const EVENT_NAMES: DashboardEventName[] = ['telemetry', 'status', 'ack', 'device', 'command'];
+export type { StreamOwner, StreamRequest } from './stream/stream-client.js';
+
 /** A client that does not read what it is sent is dropped past this much unsent data. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+export const EVENT_STREAM_MAX_CLIENTS_DEFAULT = 2000;
 
 export interface SseHubOptions {
   events: DashboardEvents;
+  fleet: Pick<Fleet, 'counts' | 'rows' | 'row' | 'summary'>;
   logger: Logger;
   /** A comment line is sent this often so proxies and browsers keep the stream open (default 15 s). */
   heartbeatMs?: number;
+  /** Least time between two `fleet` events (default 1 s). */
+  fleetIntervalMs?: number;
+  /** Clients at most (EVENT_STREAM_MAX_CLIENTS, default 2000). */
+  maxClients?: number;
+  /** Unsent data past which a client is dropped (default 1 MiB, plus what it was sent at open). */
+  maxBufferedBytes?: number;
 }
-
-/** Whose stream it is: checked at every heartbeat, and ended at once when its login session ends. */
-export interface StreamOwner {
-  /** The login session behind the stream, if any. */
-  sessionId: string | null;
-  /** False once the session or token behind the stream is no longer valid. */
-  stillValid(): boolean;
-}
-
-const ANYONE: StreamOwner = { sessionId: null, stillValid: () => true };
 
 /**
- * The Server-Sent Events clients of `GET /api/events`, and what is broadcast to them. A stream whose login
- * ends is closed: at once on logout (`endSession`), else at the next heartbeat.
+ * The Server-Sent Events clients of `GET /api/events`: each gets the fleet feed of its mode (FleetFeed) and
+ * the events of the device it watches (DeviceFeed), each event serialised once for all its clients. A client
+ * that does not keep up is dropped; their number is bounded (`isFull`). A stream whose login ends is closed:
+ * at once on logout (`endSession`), else at the next heartbeat.
  */
 export class SseHub {
-  private readonly clients = new Map<ServerResponse, StreamOwner>();
+  readonly frames = new Frames();
+  private readonly clients = new Set<StreamClient>();
+  private readonly fleetClients = { rows: new Set<StreamClient>(), counts: new Set<StreamClient>() };
+  private readonly fleetFeed: FleetFeed;
+  private readonly deviceFeed: DeviceFeed;
   private unsubscribers: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | null = null;
+  private refusing = false;
 
-  constructor(private readonly options: SseHubOptions) {}
+  constructor(private readonly options: SseHubOptions) {
+    this.fleetFeed = new FleetFeed({
+      fleet: options.fleet,
+      frames: this.frames,
+      intervalMs: options.fleetIntervalMs ?? 1000,
+      wanted: (mode) => this.fleetClients[mode].size > 0,
+      send: (mode, text) => {
+        for (const client of [...this.fleetClients[mode]]) this.send(client, text);
+      },
+    });
+    this.deviceFeed = new DeviceFeed({
+      frames: this.frames,
+      send: (client, text) => this.send(client, text),
+    });
+  }
 
   get size(): number {
     return this.clients.size;
   }
 
+  /** The most clients served at once. */
+  get maxClients(): number {
+    return this.options.maxClients ?? EVENT_STREAM_MAX_CLIENTS_DEFAULT;
+  }
+
+  /** True when one more client would be over the bound (logged once each time the bound is reached). */
+  isFull(): boolean {
+    const full = this.clients.size >= this.maxClients;
+    if (full && !this.refusing) {
+      this.options.logger.warn(
+        { clients: this.clients.size, max: this.maxClients },
+        'Event stream clients at their bound (EVENT_STREAM_MAX_CLIENTS): new ones are refused with 503',
+      );
+    }
+    this.refusing = full;
+    return full;
+  }
+
   start(): void {
     if (this.heartbeat) return;
-    this.unsubscribers = EVENT_NAMES.map((name) =>
-      this.options.events.on(name, (payload) => this.broadcast(name, payload)),
-    );
+    const { events } = this.options;
+    this.unsubscribers = [
+      ...DEVICE_EVENT_NAMES.map((name) =>
+        events.on(name, (payload) => this.deviceFeed.publish(name, payload as never)),
+      ),
+      events.on('device', (summary) => this.fleetFeed.deviceChanged(summary.device_id)),
+      events.on('forgotten', ({ device_id }) => this.fleetFeed.deviceForgotten(device_id)),
+    ];
+    this.fleetFeed.start();
     this.heartbeat = setInterval(() => {
       this.endInvalid();
-      this.writeAll(': heartbeat\n\n');
+      for (const client of [...this.clients]) this.send(client, ': heartbeat\n\n');
     }, this.options.heartbeatMs ?? 15_000);
   }
 
@@ -54,25 +102,33 @@ export class SseHub {
   stop(): void {
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
+    this.fleetFeed.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
-    for (const client of this.clients.keys()) client.end();
-    this.clients.clear();
+    for (const client of [...this.clients]) {
+      this.forget(client);
+      client.response.end();
+    }
+  }
+
+  /** Sends the `fleet` events due now, without waiting for the interval (tests, benchmarks). */
+  flushFleet(): void {
+    this.fleetFeed.update();
   }
 
   /** Ends at once the streams of a login session (logout). */
   endSession(sessionId: string): void {
-    for (const [client, owner] of this.clients) {
-      if (owner.sessionId === sessionId) this.end(client, 'its login session ended');
+    for (const client of [...this.clients]) {
+      if (client.owner.sessionId === sessionId) this.end(client, 'its login session ended');
     }
   }
 
   /** Ends the streams whose session or token is no longer valid. */
   endInvalid(): void {
-    for (const [client, owner] of this.clients) {
+    for (const client of [...this.clients]) {
       let valid = false;
       try {
-        valid = owner.stillValid();
+        valid = client.owner.stillValid();
       } catch (error) {
         this.options.logger.error({ err: error }, "Could not check an event stream's login");
       }
@@ -80,51 +136,66 @@ export class SseHub {
     }
   }
 
-  private end(client: ServerResponse, why: string): void {
-    this.clients.delete(client);
-    client.end();
-    this.options.logger.debug({ clients: this.clients.size, why }, 'Event stream ended');
-  }
-
-  /** Takes over a response: headers, then the events to come; `initial` are sent first, to this client only. */
-  add(
-    response: ServerResponse,
-    initial: Array<[DashboardEventName, unknown]> = [],
-    owner: StreamOwner = ANYONE,
-  ): void {
+  /**
+   * Takes over a response: headers, the first events (the fleet's in full, then the watched device's
+   * summary when it is known), then the events to come. The caller checks `isFull()` first.
+   */
+  add(response: ServerResponse, request: StreamRequest, owner: StreamOwner = ANYONE): void {
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    response.write('retry: 3000\n\n');
-    for (const [name, payload] of initial) response.write(frame(name, payload));
-    this.clients.set(response, owner);
-    this.options.logger.debug({ clients: this.clients.size }, 'Event stream opened');
+    const client = new StreamClient(
+      response,
+      request,
+      owner,
+      this.options.maxBufferedBytes ?? MAX_BUFFERED_BYTES,
+    );
+    const first = ['retry: 3000\n\n'];
+    if (request.fleet !== 'none') first.push(this.fleetFeed.fullFrame(request.fleet));
+    const summary = request.device === null ? null : this.options.fleet.summary(request.device);
+    if (summary) first.push(this.frames.build('device', summary));
+    client.open(first);
+    this.clients.add(client);
+    if (request.fleet !== 'none') this.fleetClients[request.fleet].add(client);
+    if (request.device !== null) this.deviceFeed.add(request.device, client);
+    this.options.logger.debug({ clients: this.clients.size, ...client.describe() }, 'Event stream opened');
     response.on('close', () => {
-      this.clients.delete(response);
-      this.options.logger.debug({ clients: this.clients.size }, 'Event stream closed');
+      if (!this.clients.has(client)) return;
+      this.forget(client);
+      this.options.logger.debug({ clients: this.clients.size, ...client.describe() }, 'Event stream closed');
     });
   }
 
-  broadcast<K extends DashboardEventName>(name: K, payload: DashboardEventMap[K]): void {
-    if (this.clients.size > 0) this.writeAll(frame(name, payload));
-  }
-
-  private writeAll(text: string): void {
-    for (const client of this.clients.keys()) {
-      if (client.writableLength > MAX_BUFFERED_BYTES) {
-        this.options.logger.warn('Dropped an event stream client that does not keep up');
-        this.clients.delete(client);
-        client.destroy();
-        continue;
-      }
-      client.write(text);
+  private send(client: StreamClient, text: string): void {
+    if (!this.clients.has(client)) return;
+    if (client.behind) {
+      this.forget(client);
+      client.response.destroy();
+      this.options.logger.warn(
+        { ...client.describe(), buffered: client.response.writableLength, clients: this.clients.size },
+        'Dropped an event stream client that does not keep up',
+      );
+      return;
     }
+    client.write(text);
   }
-}
 
-function frame(name: string, payload: unknown): string {
-  return `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`;
+  private end(client: StreamClient, why: string): void {
+    this.forget(client);
+    client.response.end();
+    this.options.logger.debug(
+      { clients: this.clients.size, why, ...client.describe() },
+      'Event stream ended',
+    );
+  }
+
+  private forget(client: StreamClient): void {
+    this.clients.delete(client);
+    const { fleet, device } = client.request;
+    if (fleet !== 'none') this.fleetClients[fleet as FleetFeedMode].delete(client);
+    if (device !== null) this.deviceFeed.remove(device, client);
+  }
 }

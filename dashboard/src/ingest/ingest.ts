@@ -10,6 +10,7 @@ import {
 import type { StoredReading } from '../api-types.js';
 import type { IncomingMessage } from '../mqtt/broker-connection.js';
 import { applyWritten, type ChangeWriterDeps, type IngestChange, writeChanges } from './changes.js';
+import type { Tombstones } from '../fleet/tombstones.js';
 import { GroupCommit, type WriteFailure } from './group-commit.js';
 import { IgnoredFields } from './ignored-fields.js';
 import { InvalidMessages } from './invalid-messages.js';
@@ -23,6 +24,8 @@ export interface IngestDeps extends ChangeWriterDeps {
   maxGroup?: number;
   /** First delay between attempts while the database fails (default 250 ms, doubling to 5 s). */
   retryInitialMs?: number;
+  /** Forgotten devices: their retained messages are ignored until they send a live one. */
+  tombstones?: Pick<Tombstones, 'admits'>;
 }
 
 /**
@@ -78,6 +81,9 @@ export class Ingest {
   /** Resolves when the message is committed, or at once when there is nothing to store. */
   handle(message: IncomingMessage): Promise<void> {
     const change = this.read(message);
+    if (change && this.deps.tombstones?.admits(deviceOf(change), message.retain) === false) {
+      return Promise.resolve();
+    }
     return change ? this.commits.add(change) : Promise.resolve();
   }
 
@@ -153,5 +159,18 @@ export class Ingest {
     // A topic that does not parse: its next-to-last level, where {root}/{id}/{kind} has the id.
     const id = deviceId ?? topic.split('/').at(-2) ?? '';
     this.invalid.record(id.slice(0, 64), topic, error);
+  }
+}
+
+function deviceOf(change: IngestChange): string {
+  switch (change.kind) {
+    case 'data':
+      return change.reading.device_id;
+    case 'status':
+      return change.status.device_id;
+    case 'ack':
+      return change.ack.device_id;
+    case 'availability':
+      return change.deviceId;
   }
 }

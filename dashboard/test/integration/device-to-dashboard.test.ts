@@ -78,7 +78,7 @@ describe.skipIf(!built)('a real device, a real broker and the dashboard', () => 
   const getJson = async <T>(path: string): Promise<T> => (await fetch(`${base}${path}`)).json() as Promise<T>;
 
   it('shows the device telemetry in /api/data, /api/devices and on the event stream', async () => {
-    const stream = openEventStream(`${base}/api/events`);
+    const stream = openEventStream(`${base}/api/events?device=${DEVICE}`);
     try {
       const data = await eventually(
         async () => {

@@ -55,7 +55,14 @@ export async function startHarness(
     logger?: Logger;
   } & Pick<
     Partial<DashboardDeps>,
-    'heartbeatMs' | 'newCommandId' | 'server' | 'topics' | 'retryInitialMs'
+    | 'heartbeatMs'
+    | 'newCommandId'
+    | 'server'
+    | 'topics'
+    | 'retryInitialMs'
+    | 'eventStreamMaxClients'
+    | 'fleetIntervalMs'
+    | 'commandWaitsMax'
   > = {},
 ): Promise<Harness> {
   const dir = await tempDir();
@@ -95,6 +102,9 @@ export async function startHarness(
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.newCommandId ? { newCommandId: options.newCommandId } : {}),
     ...(options.retryInitialMs ? { retryInitialMs: options.retryInitialMs } : {}),
+    ...(options.eventStreamMaxClients ? { eventStreamMaxClients: options.eventStreamMaxClients } : {}),
+    ...(options.fleetIntervalMs ? { fleetIntervalMs: options.fleetIntervalMs } : {}),
+    ...(options.commandWaitsMax ? { commandWaitsMax: options.commandWaitsMax } : {}),
   });
   if (options.connect) {
     broker.start();

@@ -1,26 +1,47 @@
+import { DEVICE_ID_ACCEPTED, deviceIdSchema } from '@fleet/shared';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Principal } from '../../access/principal.js';
-import type { DashboardEventName } from '../../api-types.js';
-import type { Fleet } from '../../fleet/fleet.js';
+import type { FleetMode } from '../../api-types.js';
+import { ServiceUnavailableError } from '../../errors.js';
 import { parseParams } from '../query.js';
 import type { SseHub, StreamOwner } from '../sse-hub.js';
 
+export const FLEET_MODES = ['rows', 'counts', 'none'] as const satisfies readonly FleetMode[];
+
+const eventsQuery = {
+  device: {
+    schema: deviceIdSchema.optional().transform((id) => id ?? null),
+    accepted: `a device id (${DEVICE_ID_ACCEPTED}), the one device whose events the stream carries`,
+  },
+  fleet: {
+    schema: z
+      .enum(FLEET_MODES)
+      .optional()
+      .transform((mode) => mode ?? 'rows'),
+    accepted: 'rows (the default: counts and rows), counts, or none',
+  },
+};
+
 /**
- * `GET /api/events`: Server-Sent Events `telemetry`, `status`, `ack`, `device` and `command`. A new client
- * first gets a `device` event per known device, so it needs no separate fetch to be up to date. The stream
- * lasts as long as the login or token behind it.
+ * `GET /api/events?device=ID&fleet=rows|counts|none`: Server-Sent Events. The `fleet` event (first in full,
+ * then the changes at most about once a second) and, for the device watched, `device` (first, when known),
+ * `telemetry`, `status`, `ack`, `command` and `forgotten`. The stream lasts as long as the login or token
+ * behind it; over EVENT_STREAM_MAX_CLIENTS streams, 503.
  */
 export function eventRoutes(
   app: FastifyInstance,
-  deps: { hub: SseHub; fleet: Fleet; ownerOf: (principal: Principal) => StreamOwner },
+  deps: { hub: SseHub; ownerOf: (principal: Principal) => StreamOwner },
 ): void {
   app.get('/api/events', async (request, reply) => {
-    parseParams(request.query, {});
+    const query = parseParams(request.query, eventsQuery);
+    if (deps.hub.isFull()) {
+      throw new ServiceUnavailableError(
+        `The event stream serves ${deps.hub.size} clients already, the most EVENT_STREAM_MAX_CLIENTS (${deps.hub.maxClients}) allows; close another page or raise EVENT_STREAM_MAX_CLIENTS.`,
+      );
+    }
     const owner = deps.ownerOf(request.principal as Principal);
     reply.hijack();
-    const initial = deps.fleet
-      .summaries()
-      .map((summary): [DashboardEventName, unknown] => ['device', summary]);
-    deps.hub.add(reply.raw, initial, owner);
+    deps.hub.add(reply.raw, { device: query.device, fleet: query.fleet }, owner);
   });
 }

@@ -1,0 +1,99 @@
+import type Database from 'better-sqlite3';
+
+/** Devices forgotten (DELETE /api/devices/:id), until they send a live message again. */
+export const FORGOTTEN_SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS forgotten_devices (
+  device_id    TEXT    PRIMARY KEY,
+  forgotten_at INTEGER NOT NULL -- epoch ms
+);`;
+
+/** Tables of figures kept per device besides the raw readings; those that exist lose the device's rows. */
+const FIGURE_TABLES = ['rollup_minute', 'rollup_hour', 'rollup_dirty'] as const;
+
+const DELETE_CHUNK = 5000;
+
+/**
+ * Forgetting a device in the database: its registry row and delivery figures, its readings (a chunk at a
+ * time) and their rollups, and the list of devices forgotten. The command trail is kept (an audit log).
+ * Statements are prepared at the first use, on the open database.
+ */
+export class DeviceRemoval {
+  private statements: ReturnType<typeof prepare> | null = null;
+
+  constructor(private readonly database: () => Database.Database) {}
+
+  /**
+   * Forgets a device in one transaction: its registry row and delivery figures go, and it is listed as
+   * forgotten. Its readings go with `deleteReadings`.
+   */
+  forgetDevice(deviceId: string, at: number): void {
+    const { db, forgetRegistry, forgetDelivery, addForgotten } = this.use();
+    db.transaction(() => {
+      forgetRegistry.run(deviceId);
+      forgetDelivery.run(deviceId);
+      addForgotten.run(deviceId, at);
+    })();
+  }
+
+  /**
+   * Removes the readings of a device received up to `upTo` (epoch ms), a chunk at a time so that writes go
+   * on in between, then its rollups. Readings it sent after (it came back meanwhile) stay, and so does the
+   * newest row of the table (SQLite would give its rowid again, which the rollups rely on not happening).
+   */
+  async deleteReadings(deviceId: string, upTo: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const changes = this.use().deleteChunk.run(deviceId, upTo, DELETE_CHUNK).changes;
+      removed += changes;
+      if (changes < DELETE_CHUNK) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const { db, deleteFigures } = this.use();
+    db.transaction(() => {
+      for (const statement of deleteFigures) statement.run(deviceId);
+    })();
+    return removed;
+  }
+
+  /** The devices forgotten that have not sent a live message since. */
+  forgottenDevices(): string[] {
+    return this.use().allForgotten.all() as string[];
+  }
+
+  /** A forgotten device sent a live message: it is no longer listed as forgotten. */
+  unforget(deviceId: string): void {
+    this.use().removeForgotten.run(deviceId);
+  }
+
+  private use() {
+    const db = this.database();
+    if (this.statements?.db !== db) this.statements = prepare(db);
+    return this.statements;
+  }
+}
+
+function prepare(db: Database.Database) {
+  db.exec(FORGOTTEN_SCHEMA_SQL);
+  const tables = new Set(
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+  );
+  return {
+    db,
+    forgetRegistry: db.prepare('DELETE FROM devices WHERE device_id = ?'),
+    forgetDelivery: db.prepare('DELETE FROM delivery WHERE device_id = ?'),
+    addForgotten: db.prepare(
+      `INSERT INTO forgotten_devices (device_id, forgotten_at) VALUES (?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET forgotten_at = excluded.forgotten_at`,
+    ),
+    deleteChunk: db.prepare(
+      `DELETE FROM telemetry WHERE rowid IN (
+         SELECT rowid FROM telemetry WHERE device_id = ? AND received_at <= ?
+           AND rowid < (SELECT MAX(rowid) FROM telemetry) LIMIT ?)`,
+    ),
+    deleteFigures: FIGURE_TABLES.filter((table) => tables.has(table)).map((table) =>
+      db.prepare(`DELETE FROM ${table} WHERE device_id = ?`),
+    ),
+    allForgotten: db.prepare('SELECT device_id FROM forgotten_devices ORDER BY device_id').pluck(),
+    removeForgotten: db.prepare('DELETE FROM forgotten_devices WHERE device_id = ?'),
+  };
+}
