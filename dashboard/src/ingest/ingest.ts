@@ -8,9 +8,9 @@ import {
   type Topics,
 } from '@fleet/shared';
 import type { StoredReading } from '../api-types.js';
+import type { Tombstones } from '../fleet/tombstones.js';
 import type { IncomingMessage } from '../mqtt/broker-connection.js';
 import { applyWritten, type ChangeWriterDeps, type IngestChange, writeChanges } from './changes.js';
-import type { Tombstones } from '../fleet/tombstones.js';
 import { GroupCommit, type WriteFailure } from './group-commit.js';
 import { IgnoredFields } from './ignored-fields.js';
 import { InvalidMessages } from './invalid-messages.js';
