@@ -94,7 +94,9 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorArgs {
     }
     const credentials = values.credentials ?? null;
     if (credentials !== null && credentials.trim() === '') {
-      throw new OptionError('Option --credentials received ""; accepted: a file path.');
+      throw new OptionError(
+        `Option --credentials received ${JSON.stringify(credentials)}; accepted: a file path.`,
+      );
     }
     return {
       kind: 'run',
