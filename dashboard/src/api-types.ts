@@ -72,11 +72,39 @@ export interface DevicesResponse {
   devices: DeviceSummary[];
 }
 
-/** `GET /api/devices/:id/history` */
+/** One measurement over a time bucket. */
+export interface BucketStats {
+  min: number;
+  avg: number;
+  max: number;
+}
+
+/** One time bucket of a device's history (`?form=buckets`): its readings' min, avg and max. */
+export interface HistoryBucket {
+  /** The bucket's start (ISO 8601, UTC); it spans `bucket_ms` from there. */
+  start: string;
+  /** Readings in the bucket. */
+  n: number;
+  temperature: BucketStats;
+  /** null when no reading of the bucket had a humidity. */
+  humidite: BucketStats | null;
+  pression: BucketStats;
+  batterie: BucketStats;
+}
+
+/**
+ * `GET /api/devices/:id/history?from&to&limit&form`. A range holding at most `limit` readings comes whole
+ * in `history` (`bucket_ms` null). A longer one is cut into at most `limit` time buckets of `bucket_ms`:
+ * `history` then holds the newest reading of each bucket (form `readings`, the default), or is empty and
+ * `buckets` holds min, avg and max per bucket (form `buckets`).
+ */
 export interface HistoryResponse {
   device_id: string;
   /** Oldest first (by `trusted_at`). */
   history: StoredReading[];
+  bucket_ms: number | null;
+  /** Form `buckets` only: oldest first, buckets without readings left out. */
+  buckets?: HistoryBucket[];
 }
 
 /** `POST /api/command`, 200. `ack` is there when `?wait=N` was given. */

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  ConfigError,
   type EnvValues,
   envFileVar,
   envParsers,
@@ -71,9 +72,16 @@ export const dashboardEnvSpec = {
   },
   historyDays: {
     env: 'HISTORY_DAYS',
-    doc: 'Days of telemetry kept; older readings are removed every hour.',
+    doc: 'Days raw telemetry (every reading) and its minute rollups are kept; older ones are removed every hour.',
     default: 30,
     accepted: 'a whole number of days from 1 to 3650',
+    parse: envParsers.integer(1, 3650),
+  },
+  rollupDays: {
+    env: 'ROLLUP_DAYS',
+    doc: 'Days the hourly rollups of telemetry (min, avg and max per hour, what long charts read) are kept; at least HISTORY_DAYS. Unset: 365, or HISTORY_DAYS when larger.',
+    default: null as number | null,
+    accepted: 'a whole number of days from 1 to 3650, at least HISTORY_DAYS',
     parse: envParsers.integer(1, 3650),
   },
   maxDevices: {
@@ -164,6 +172,8 @@ export type DashboardEnv = EnvValues<typeof dashboardEnvSpec>;
 
 /** The loaded configuration, with the defaults that depend on the machine filled in. */
 export interface DashboardConfig extends DashboardEnv {
+  /** ROLLUP_DAYS, its default resolved. */
+  rollupDays: number;
   /** Where and how to reach the broker (MQTT_* variables, with the port's default resolved). */
   mqtt: MqttSettings;
   /** Absolute path of DATA_DIR. */
@@ -175,13 +185,21 @@ export interface DashboardConfig extends DashboardEnv {
 }
 
 export const DATABASE_FILE = 'dashboard.sqlite';
+/** ROLLUP_DAYS when unset (or HISTORY_DAYS when larger). */
+export const ROLLUP_DAYS_DEFAULT = 365;
 
 /** Reads the environment; a bad variable throws the ConfigError sentence and nothing is changed. */
 export function loadDashboardConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): DashboardConfig {
   const values = loadEnvConfig(dashboardEnvSpec, env);
+  if (values.rollupDays !== null && values.rollupDays < values.historyDays) {
+    throw new ConfigError(
+      `Environment variable ROLLUP_DAYS received "${values.rollupDays}"; accepted: a whole number of days from 1 to 3650, at least HISTORY_DAYS (${values.historyDays}).`,
+    );
+  }
   const dataDir = resolve(cwd, values.dataDir);
   return {
     ...values,
+    rollupDays: values.rollupDays ?? Math.max(ROLLUP_DAYS_DEFAULT, values.historyDays),
     mqtt: mqttSettings(values),
     dataDir,
     databasePath: resolve(dataDir, DATABASE_FILE),

@@ -17,6 +17,7 @@ import { MqttBrokerConnection } from './mqtt/broker-connection.js';
 import { resolveClientId } from './mqtt/client-id.js';
 import type { WebPaths } from './paths.js';
 import { RetentionJob } from './storage/retention.js';
+import { RollupJob } from './storage/rollup-job.js';
 import { TelemetryStore } from './storage/telemetry-store.js';
 
 export interface RunningDashboard {
@@ -57,7 +58,14 @@ export async function startDashboard(
     topics,
     logger,
   });
-  const retention = new RetentionJob({ store, clock, logger, historyDays: config.historyDays });
+  const retention = new RetentionJob({
+    store,
+    clock,
+    logger,
+    historyDays: config.historyDays,
+    rollupDays: config.rollupDays,
+  });
+  const rollups = new RollupJob({ store, logger: logger.child({ component: 'rollups' }) });
   let dashboard: Dashboard | null = null;
 
   const stop = async () => {
@@ -67,12 +75,15 @@ export async function startDashboard(
     await new Promise((resolve) => setImmediate(resolve));
     await broker.stop();
     await retention.stop();
+    await rollups.stop();
     dashboard?.dispose();
     store.close();
   };
 
   try {
     store.open();
+    // Rollups catch up in the background (a database filled elsewhere); retention removes what they reached.
+    rollups.start();
     await retention.start();
     const users = new UserStore(store.database, clock);
     const auth = await resolveAuth({
@@ -136,10 +147,11 @@ export async function startDashboard(
         fleet_role: config.fleetRole,
         database: config.databasePath,
         history_days: config.historyDays,
+        rollup_days: config.rollupDays,
         devices: dashboard.fleet.ids().length,
         config: describeEnvConfig(dashboardEnvSpec, config),
       },
-      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed); history kept ${config.historyDays} days`,
+      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed); history kept ${config.historyDays} days (hourly rollups ${config.rollupDays} days)`,
     );
     let stopping: Promise<void> | null = null;
     return {

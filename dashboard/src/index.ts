@@ -31,6 +31,7 @@ export {
   UserStore,
 } from './access/user-store.js';
 export type {
+  BucketStats,
   CommandLogEntry,
   CommandLogResponse,
   CommandOutcomeName,
@@ -48,6 +49,7 @@ export type {
   FleetRow,
   ForgottenEvent,
   HealthResponse,
+  HistoryBucket,
   HistoryResponse,
   LoginRequest,
   MeResponse,
@@ -130,11 +132,14 @@ export {
 export { CLIENT_ID_FILE, resolveClientId } from './mqtt/client-id.js';
 export { HeldPubacks, type IncomingPublish } from './mqtt/held-pubacks.js';
 export { defaultWebPaths, type WebPaths } from './paths.js';
+export { bucketWidth } from './storage/buckets.js';
+export type { HistoryAnswer, HistoryQuery, HistoryStore } from './storage/history-store.js';
 export { ReadingWriter, type WriteOutcome } from './storage/reading-writer.js';
 export { RetentionJob, type RetentionOptions } from './storage/retention.js';
+export { ROLLUP_BATCH, RollupJob, type RollupJobOptions } from './storage/rollup-job.js';
+export type { RollupStep } from './storage/rollups.js';
 export { SCHEMA_VERSION_DB } from './storage/schema.js';
 export {
-  type RangeQuery,
   type RecentQuery,
   TelemetryStore,
   type TelemetryStoreOptions,

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DeliveryFigures, StoredReading } from '../api-types.js';
+import { MARK_DIRTY_SQL, minuteOf } from './rollup-schema.js';
 import { differingFields, type TelemetryRow, telemetryFromRow, telemetryParams } from './rows.js';
 import { COUNT_CONFLICT_SQL, COUNT_RECEIVED_SQL, INSERT_TELEMETRY_SQL, TELEMETRY_COLUMNS } from './schema.js';
 
@@ -30,6 +31,7 @@ export class ReadingWriter {
         `UPDATE telemetry SET timestamp = @timestamp, clock_synced = 1, trusted_at = @trusted_at
          WHERE device_id = @device_id AND epoch = @epoch AND seq = @seq`,
       ),
+      markDirty: db.prepare(MARK_DIRTY_SQL),
       find: db.prepare(
         `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? AND epoch = ? AND seq = ?`,
       ),
@@ -54,6 +56,9 @@ export class ReadingWriter {
     if (isRestamp(stored, reading, fields)) {
       const { device_id, epoch, seq, timestamp, trusted_at } = params;
       restamp.run({ device_id, epoch, seq, timestamp, trusted_at });
+      // The rollups' hook: the reading left one minute bucket for another (see Rollups).
+      this.statements.markDirty.run(device_id, minuteOf(row.trusted_at));
+      this.statements.markDirty.run(device_id, minuteOf(trusted_at));
       return { kind: 'restamped' };
     }
     countConflict.run(params.device_id, params.epoch);

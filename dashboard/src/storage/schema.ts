@@ -1,4 +1,9 @@
-/** The database layout. `CREATE … IF NOT EXISTS`: opening an existing database keeps its data. */
+import { ROLLUP_SCHEMA_SQL } from './rollup-schema.js';
+
+/**
+ * The database layout. `CREATE … IF NOT EXISTS`: opening an existing database keeps its data (and adds the
+ * rollup tables to a database of an earlier build of this layout; they fill at start).
+ */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS telemetry (
   device_id    TEXT    NOT NULL,
@@ -93,7 +98,7 @@ CREATE TABLE IF NOT EXISTS command_log (
   answered_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS command_log_device ON command_log (device_id, sent_at);
-`;
+${ROLLUP_SCHEMA_SQL}`;
 
 /** The layout version in PRAGMA user_version; 0 is the previous release's (telemetry keyed by device and seq). */
 export const SCHEMA_VERSION_DB = 2;

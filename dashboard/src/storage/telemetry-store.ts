@@ -4,10 +4,13 @@ import { type Clock, type Logger, systemClock } from '@fleet/shared';
 import Database from 'better-sqlite3';
 import type { DeliveryFigures, StoredReading } from '../api-types.js';
 import type { DeviceRecord } from '../fleet/device-record.js';
+import type { HistoryAnswer, HistoryQuery, HistoryStore } from './history-store.js';
 import { prepareSchema } from './migrate.js';
 import { ReadingWriter, type WriteOutcome } from './reading-writer.js';
+import { type RollupStep, Rollups } from './rollups.js';
 import { type DeviceRow, deviceFromRow, deviceParams, type TelemetryRow, telemetryFromRow } from './rows.js';
 import { TELEMETRY_COLUMNS, UPSERT_DEVICE_SQL } from './schema.js';
+import { SqliteHistory } from './sqlite-history.js';
 
 export interface TelemetryStoreOptions {
   /** SQLite file; its folder is created. `:memory:` works too. */
@@ -22,14 +25,6 @@ export interface RecentQuery {
   limit: number;
 }
 
-export interface RangeQuery {
-  deviceId: string;
-  /** Epoch ms of trusted_at, inclusive; undefined: no bound. */
-  from?: number;
-  to?: number;
-  limit: number;
-}
-
 const DELETE_CHUNK = 5000;
 
 /**
@@ -38,10 +33,12 @@ const DELETE_CHUNK = 5000;
  * broker after it survives a power cut. Writes happen in the caller's transactions (`transaction()`), so the
  * ingest commits a group of messages at once; history is ordered and filed by `trusted_at`.
  */
-export class TelemetryStore {
+export class TelemetryStore implements HistoryStore {
   private db: Database.Database | null = null;
   private statements: ReturnType<typeof prepareStatements> | null = null;
   private writer: ReadingWriter | null = null;
+  private rollups: Rollups | null = null;
+  private historyReader: SqliteHistory | null = null;
 
   constructor(private readonly options: TelemetryStoreOptions) {}
 
@@ -69,6 +66,8 @@ export class TelemetryStore {
       prepareSchema(db, (this.options.clock ?? systemClock).now().getTime(), this.options.logger);
       this.statements = prepareStatements(db);
       this.writer = new ReadingWriter(db);
+      this.rollups = new Rollups(db);
+      this.historyReader = new SqliteHistory(db, this.rollups);
     } catch (error) {
       db?.close();
       throw new Error(`Could not open the database ${this.options.path}: ${(error as Error).message}`, {
@@ -84,6 +83,8 @@ export class TelemetryStore {
     this.db = null;
     this.statements = null;
     this.writer = null;
+    this.rollups = null;
+    this.historyReader = null;
   }
 
   /** Runs `work` in one transaction: all of its writes are committed (and on disk) together, or none. */
@@ -115,35 +116,45 @@ export class TelemetryStore {
     return rows.reverse().map(telemetryFromRow);
   }
 
-  /**
-   * The readings of one device whose trusted_at is between `from` and `to`, oldest first. When there are
-   * more than `limit`, they are thinned out evenly by count: every k-th reading counted back from the
-   * newest, which is always kept, so a chart of an hour, a day or a week keeps its shape and its latest point.
-   */
-  range(query: RangeQuery): StoredReading[] {
-    const { countRange, rangeAll, rangeThinned } = this.use();
-    const from = query.from ?? Number.MIN_SAFE_INTEGER;
-    const to = query.to ?? Number.MAX_SAFE_INTEGER;
-    const { n } = countRange.get(query.deviceId, from, to) as { n: number };
-    const rows = (
-      n <= query.limit
-        ? rangeAll.all(query.deviceId, from, to)
-        : rangeThinned.all(query.deviceId, from, to, query.limit, n, query.limit)
-    ) as TelemetryRow[];
-    return rows.map(telemetryFromRow);
+  /** One device's history over a range, whole or in time buckets (see SqliteHistory). */
+  history(query: HistoryQuery): HistoryAnswer {
+    return this.use().history.history(query);
+  }
+
+  /** Adds at most `maxRows` new readings to the rollups, in one transaction (see Rollups). */
+  rollUp(maxRows: number): RollupStep {
+    return this.use().rollups.step(maxRows);
   }
 
   /**
    * Removes readings whose trusted_at is before `cutoff` (epoch ms), a chunk at a time so writes can go on
-   * in between. The delivery figures are kept: a purged reading was received, not lost.
+   * in between; a reading the rollups have not reached yet is added to its hour rollup first (see Rollups).
+   * The delivery figures are kept: a purged reading was received, not lost.
    */
   async deleteOlderThan(cutoff: number): Promise<number> {
+    this.use().rollups.setRawFrom(cutoff);
     let removed = 0;
     for (;;) {
-      const { deleteChunk } = this.use();
-      const changes = deleteChunk.run(cutoff, DELETE_CHUNK).changes;
+      const changes = this.use().rollups.removeRolledUp(cutoff, DELETE_CHUNK);
       removed += changes;
-      if (changes < DELETE_CHUNK) return removed;
+      if (changes < DELETE_CHUNK) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return removed + this.use().rollups.removeUnrolled(cutoff);
+  }
+
+  /**
+   * Removes minute rollups wholly before `rawCutoff` and hour rollups wholly before `rollupCutoff`, device
+   * by device with pauses in between; resolves to the rows removed.
+   */
+  async deleteRollupsOlderThan(rawCutoff: number, rollupCutoff: number): Promise<number> {
+    let removed = 0;
+    let after = '';
+    for (;;) {
+      const next = this.use().rollups.trimNext(after, rawCutoff, rollupCutoff);
+      if (next.device === null) return removed;
+      removed += next.removed;
+      after = next.device;
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -173,34 +184,25 @@ export class TelemetryStore {
     if (!this.db || !this.statements || !this.writer) {
       throw new Error(`The database ${this.options.path} is not open.`);
     }
-    return { db: this.db, writer: this.writer, ...this.statements };
+    if (!this.rollups || !this.historyReader)
+      throw new Error(`The database ${this.options.path} is not open.`);
+    return {
+      db: this.db,
+      writer: this.writer,
+      rollups: this.rollups,
+      history: this.historyReader,
+      ...this.statements,
+    };
   }
 }
 
 const ORDER_DESC = 'ORDER BY trusted_at DESC, received_at DESC, seq DESC';
-const ORDER_ASC = 'ORDER BY trusted_at, received_at, seq';
 
 function prepareStatements(db: Database.Database) {
   return {
     recentAll: db.prepare(`SELECT ${TELEMETRY_COLUMNS} FROM telemetry ${ORDER_DESC} LIMIT ?`),
     recentOne: db.prepare(
       `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? ${ORDER_DESC} LIMIT ?`,
-    ),
-    countRange: db.prepare(
-      'SELECT COUNT(*) AS n FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ?',
-    ),
-    rangeAll: db.prepare(
-      `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ? ${ORDER_ASC}`,
-    ),
-    // Row k (0 = newest) is kept when k * limit mod n < limit: exactly `limit` rows, evenly spaced.
-    rangeThinned: db.prepare(
-      `SELECT ${TELEMETRY_COLUMNS} FROM (
-         SELECT *, ROW_NUMBER() OVER (${ORDER_DESC}) - 1 AS k
-         FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ?)
-       WHERE (k * ?) % ? < ? ${ORDER_ASC}`,
-    ),
-    deleteChunk: db.prepare(
-      'DELETE FROM telemetry WHERE rowid IN (SELECT rowid FROM telemetry WHERE trusted_at < ? LIMIT ?)',
     ),
     allDevices: db.prepare('SELECT * FROM devices ORDER BY device_id'),
     upsertDevice: db.prepare(UPSERT_DEVICE_SQL),

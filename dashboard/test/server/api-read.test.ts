@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { BODY_LIMIT_BYTES, type DataResponse, defaultWebPaths } from '@fleet/dashboard';
+import { BODY_LIMIT_BYTES, type DataResponse, defaultWebPaths, type HistoryResponse } from '@fleet/dashboard';
+import type { Telemetry } from '@fleet/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ack, onlineStatus, readings, stored, telemetry } from './fixtures.js';
 import { type Harness, startHarness } from './harness.js';
@@ -175,10 +176,41 @@ describe('HTTP API: reading', () => {
       );
     });
 
-    it('defaults to at most 1000 readings and accepts a time zone offset', async () => {
-      expect((await get('/api/devices/pi-1/history')).json().history).toHaveLength(1000);
+    it('defaults to at most 1000 readings (an hour at 1 Hz: the newest of each 5 s) and accepts a time zone offset', async () => {
+      const thinned = (await get('/api/devices/pi-1/history')).json();
+      expect(thinned.bucket_ms).toBe(5000);
+      expect(thinned.history).toHaveLength(720);
+      expect(thinned.buckets).toBeUndefined();
       const body = (await get('/api/devices/pi-1/history?from=2025-03-01T11:59:58%2B01:00')).json();
       expect(body.history.map((r: { seq: number }) => r.seq)).toEqual([3598, 3599]);
+    });
+
+    it('gives min, avg and max per time bucket with form=buckets, so a spike stays visible', async () => {
+      h.store.transaction(() => {
+        const spike = readings('pi-1', 1, '2025-03-01T10:30:00.500Z', 1000, 9000)[0];
+        h.store.writeReading(stored({ ...(spike as Telemetry), temperature: 95, humidite: null }));
+      });
+      const body = (await get('/api/devices/pi-1/history?form=buckets&limit=60')).json() as HistoryResponse;
+      expect(body.bucket_ms).toBe(60_000);
+      expect(body.history).toEqual([]);
+      expect(body.buckets).toHaveLength(60);
+      const spiked = body.buckets?.filter((bucket) => bucket.temperature.max === 95) ?? [];
+      expect(spiked).toEqual([
+        {
+          start: '2025-03-01T10:30:00.000Z',
+          n: 61,
+          temperature: { min: 21.5, avg: (21.5 * 60 + 95) / 61, max: 95 },
+          humidite: { min: 40.2, avg: expect.closeTo(40.2, 9), max: 40.2 },
+          pression: { min: 1013.2, avg: expect.closeTo(1013.2, 9), max: 1013.2 },
+          batterie: { min: 88, avg: 88, max: 88 },
+        },
+      ]);
+      // A range with at most `limit` readings comes whole, in both forms.
+      const whole = (
+        await get('/api/devices/pi-1/history?form=buckets&from=2025-03-01T10:00:00Z&to=2025-03-01T10:00:01Z')
+      ).json() as HistoryResponse;
+      expect(whole).toMatchObject({ bucket_ms: null, buckets: [] });
+      expect(whole.history.map((r) => r.seq)).toEqual([0, 1]);
     });
 
     it.each([
@@ -192,7 +224,11 @@ describe('HTTP API: reading', () => {
         'from=2025-03-01T11:00:00Z&to=2025-03-01T10:00:00Z',
         /^Query parameter "from" received "2025-03-01T11:00:00.000Z"; accepted: a time no later than "to"/,
       ],
-      ['since=1', /^Query parameter "since" is not accepted; accepted: from, to, limit\.$/],
+      ['since=1', /^Query parameter "since" is not accepted; accepted: from, to, limit, form\.$/],
+      [
+        'form=points',
+        /^Query parameter "form" received "points"; accepted: readings or buckets \(default readings\)\.$/,
+      ],
     ])('refuses ?%s with a sentence', async (query, sentence) => {
       const response = await get(`/api/devices/pi-1/history?${query}`);
       expect(response.statusCode).toBe(400);

@@ -30,6 +30,7 @@ describe('dashboard configuration', () => {
       dataDir: '/srv/app/.data/dashboard',
       databasePath: '/srv/app/.data/dashboard/dashboard.sqlite',
       historyDays: 30,
+      rollupDays: 365,
       logLevel: 'info',
       fleetRole: 'standalone',
       envFile: null,
@@ -108,6 +109,8 @@ describe('dashboard configuration', () => {
       envFile: '/broker/dashboard.env',
       databasePath: '/data/dashboard.sqlite',
       historyDays: 3650,
+      // Unset, ROLLUP_DAYS follows a HISTORY_DAYS above its default.
+      rollupDays: 3650,
       logLevel: 'debug',
     });
     expect(describeEnvConfig(dashboardEnvSpec, config)).toMatchObject({ MQTT_PASSWORD: '[set]', PORT: 80 });
@@ -134,6 +137,16 @@ describe('dashboard configuration', () => {
       'HISTORY_DAYS',
       '3651',
       'Environment variable HISTORY_DAYS received "3651"; accepted: a whole number of days from 1 to 3650.',
+    ],
+    [
+      'ROLLUP_DAYS',
+      '0',
+      'Environment variable ROLLUP_DAYS received "0"; accepted: a whole number of days from 1 to 3650, at least HISTORY_DAYS.',
+    ],
+    [
+      'ROLLUP_DAYS',
+      '29',
+      'Environment variable ROLLUP_DAYS received "29"; accepted: a whole number of days from 1 to 3650, at least HISTORY_DAYS (30).',
     ],
     [
       'LOG_LEVEL',

@@ -163,8 +163,8 @@ describe('Ingest: identity, delivery and time', () => {
     expect(p.store.recent({ limit: 10 }).map((r) => r.seq)).toEqual([3, 0, 1, 2, 4]);
     expect(
       p.store
-        .range({ deviceId: 'pi-1', from: Date.parse('2025-03-01T11:59:00Z'), limit: 10 })
-        .map((r) => r.seq),
+        .history({ deviceId: 'pi-1', from: Date.parse('2025-03-01T11:59:00Z'), limit: 10, form: 'readings' })
+        .readings.map((r) => r.seq),
     ).toEqual([4]);
   });
 });

@@ -90,19 +90,19 @@ describe('TelemetryStore', () => {
     expect(store.recent({ limit: 100, deviceId: 'pi-2' })).toEqual(s(two));
   });
 
-  it('thins a range evenly down to the limit, keeping the newest reading, oldest first', () => {
+  it('thins a long range to the newest reading of each time bucket, oldest first; a short one comes whole', () => {
     store = openStore(dir.path);
     const all = readings('pi-1', 100, '2025-03-01T00:00:00Z');
     write(...all);
-    const thinned = store.range({ deviceId: 'pi-1', limit: 10 });
-    expect(thinned.map((r) => r.seq)).toEqual([9, 19, 29, 39, 49, 59, 69, 79, 89, 99]);
+    const range = (query: { from?: number; to?: number; limit: number }, deviceId = 'pi-1') =>
+      store.history({ deviceId, form: 'readings', ...query }).readings;
+    // 100 s in at most 10 buckets: 10 s each, the newest reading of each.
+    expect(range({ limit: 10 }).map((r) => r.seq)).toEqual([9, 19, 29, 39, 49, 59, 69, 79, 89, 99]);
     // A range with fewer readings than the limit comes whole; bounds are inclusive.
     const from = Date.parse('2025-03-01T00:00:10Z');
     const to = Date.parse('2025-03-01T00:00:14Z');
-    expect(store.range({ deviceId: 'pi-1', from, to, limit: 10 })).toEqual(
-      all.slice(10, 15).map((r) => stored(r)),
-    );
-    expect(store.range({ deviceId: 'pi-2', limit: 10 })).toEqual([]);
+    expect(range({ from, to, limit: 10 })).toEqual(all.slice(10, 15).map((r) => stored(r)));
+    expect(range({ limit: 10 }, 'pi-2')).toEqual([]);
   });
 
   it('writes nothing of a transaction that throws', () => {

@@ -1,23 +1,34 @@
 import { DEVICE_ID_ACCEPTED, deviceIdSchema } from '@fleet/shared';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { DevicesResponse, HistoryResponse } from '../../api-types.js';
 import { ValidationError } from '../../errors.js';
 import type { Fleet } from '../../fleet/fleet.js';
-import type { TelemetryStore } from '../../storage/telemetry-store.js';
-import { integerParam, parseParams, timeParam } from '../query.js';
+import type { HistoryStore } from '../../storage/history-store.js';
+import { integerParam, type ParamSpec, parseParams, timeParam } from '../query.js';
 import { LIMIT_MAX, unknownDevice } from './data.js';
 
 export const HISTORY_LIMIT_DEFAULT = 1000;
 
+const HISTORY_FORMS = ['readings', 'buckets'] as const;
+const formParam: ParamSpec<(typeof HISTORY_FORMS)[number]> = {
+  schema: z
+    .enum(HISTORY_FORMS)
+    .optional()
+    .transform((value) => value ?? 'readings'),
+  accepted: 'readings or buckets (default readings)',
+};
+
 const historyQuery = {
   from: timeParam('the start of the range; default: the oldest reading'),
-  to: timeParam('the end of the range; default: now'),
+  to: timeParam('the end of the range; default: the newest reading'),
   limit: integerParam(1, LIMIT_MAX, HISTORY_LIMIT_DEFAULT),
+  form: formParam,
 };
 const historyPath = { id: { schema: deviceIdSchema, accepted: DEVICE_ID_ACCEPTED } };
 
 /** `GET /api/devices` (the fleet) and `GET /api/devices/:id/history` (one device's readings over a range). */
-export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: TelemetryStore }): void {
+export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: HistoryStore }): void {
   app.get('/api/devices', async (request): Promise<DevicesResponse> => {
     parseParams(request.query, {});
     return { devices: deps.fleet.summaries() };
@@ -32,12 +43,18 @@ export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: 
       );
     }
     if (!deps.fleet.has(id)) throw unknownDevice(id);
-    const history = deps.store.range({
+    const answer = deps.store.history({
       deviceId: id,
       limit: query.limit,
+      form: query.form,
       ...(query.from !== undefined ? { from: query.from } : {}),
       ...(query.to !== undefined ? { to: query.to } : {}),
     });
-    return { device_id: id, history };
+    return {
+      device_id: id,
+      history: answer.readings,
+      bucket_ms: answer.bucketMs,
+      ...(query.form === 'buckets' ? { buckets: answer.buckets } : {}),
+    };
   });
 }

@@ -1,0 +1,34 @@
+import type { HistoryBucket, StoredReading } from '../api-types.js';
+
+/** What a chart or an API client asks of one device's history. */
+export interface HistoryQuery {
+  deviceId: string;
+  /** Epoch ms of trusted_at, inclusive; undefined: from the device's oldest reading or rollup. */
+  from?: number;
+  /** Epoch ms, inclusive; undefined: up to the device's newest reading. */
+  to?: number;
+  /** Most readings, or buckets, in the answer. */
+  limit: number;
+  /**
+   * `readings`: when the range holds more than `limit`, the newest reading of each time bucket (what old
+   * clients get); `buckets`: min, avg and max per bucket instead (what charts draw).
+   */
+  form: 'readings' | 'buckets';
+}
+
+export interface HistoryAnswer {
+  /** Every reading of the range (bucketMs null), or one per bucket (form readings); oldest first. */
+  readings: StoredReading[];
+  /** The width of the buckets in ms; null when the range held at most `limit` readings, given whole. */
+  bucketMs: number | null;
+  /** Form buckets, when bucketMs is not null: oldest first, empty buckets left out. */
+  buckets: HistoryBucket[];
+}
+
+/**
+ * The history side of storage, all that the HTTP routes read of telemetry over time. The SQLite store
+ * implements it (sqlite-history.ts); a PostgreSQL one is planned.
+ */
+export interface HistoryStore {
+  history(query: HistoryQuery): HistoryAnswer;
+}

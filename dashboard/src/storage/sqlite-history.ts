@@ -1,0 +1,150 @@
+import type Database from 'better-sqlite3';
+import type { BucketStats, HistoryBucket } from '../api-types.js';
+import { bucketSource, bucketWidth } from './buckets.js';
+import type { HistoryAnswer, HistoryQuery, HistoryStore } from './history-store.js';
+import { HOUR_MS, MINUTE_MS, RAW_AGGREGATES, ROLLUP_AGGREGATES } from './rollup-schema.js';
+import type { Rollups } from './rollups.js';
+import { type TelemetryRow, telemetryFromRow } from './rows.js';
+import { TELEMETRY_COLUMNS } from './schema.js';
+
+/**
+ * Raw readings a query may scan to make buckets narrower than a minute (an hour at 5 Hz); more, and the
+ * minute rollups are read instead. It also bounds the count that decides whether a range comes whole.
+ */
+export const RAW_SCAN_MAX = 20_000;
+/** Readings rolled up before a query at most (what the rollup job has not reached yet): a few ms. */
+const CATCH_UP_ROWS = 20_000;
+const CATCH_UP_BATCH = 5_000;
+
+// better-sqlite3 binds a JS number as a REAL: the width is cast so that the division rounds down.
+interface BucketRow {
+  start: number;
+  n: number;
+  temperature_min: number;
+  temperature_sum: number;
+  temperature_max: number;
+  humidite_n: number;
+  humidite_min: number | null;
+  humidite_sum: number;
+  humidite_max: number | null;
+  pression_min: number;
+  pression_sum: number;
+  pression_max: number;
+  batterie_min: number;
+  batterie_sum: number;
+  batterie_max: number;
+}
+
+/**
+ * One device's history from SQLite, bounded whatever the range: a range holding at most `limit` readings
+ * comes whole (a bounded count decides); a longer one comes in at most `limit` time buckets, read from the
+ * coarsest source whose unit divides the bucket width (hour rollups, minute rollups, or raw readings for
+ * buckets under a minute when there are few enough). A range that starts before the raw readings kept
+ * (HISTORY_DAYS) is read from the hour rollups.
+ */
+export class SqliteHistory implements HistoryStore {
+  private readonly statements;
+
+  constructor(
+    db: Database.Database,
+    private readonly rollups: Rollups,
+  ) {
+    const fromRollup = (table: string) =>
+      db.prepare(
+        `SELECT (bucket / CAST(@width AS INTEGER)) * CAST(@width AS INTEGER) AS start, ${ROLLUP_AGGREGATES}
+         FROM ${table} WHERE device_id = @device AND bucket BETWEEN @lo AND @hi
+         GROUP BY start ORDER BY start`,
+      );
+    this.statements = {
+      oldestRaw: db.prepare('SELECT MIN(trusted_at) FROM telemetry WHERE device_id = ?').pluck(),
+      newestRaw: db.prepare('SELECT MAX(trusted_at) FROM telemetry WHERE device_id = ?').pluck(),
+      oldestHour: db.prepare('SELECT MIN(bucket) FROM rollup_hour WHERE device_id = ?').pluck(),
+      newestHour: db.prepare('SELECT MAX(bucket) FROM rollup_hour WHERE device_id = ?').pluck(),
+      countRaw: db
+        .prepare(
+          'SELECT COUNT(*) FROM (SELECT 1 FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ? LIMIT ?)',
+        )
+        .pluck(),
+      raw: db.prepare(
+        `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ?
+         ORDER BY trusted_at, received_at, seq`,
+      ),
+      newestIn: db.prepare(
+        `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? AND trusted_at >= ? AND trusted_at < ?
+         ORDER BY trusted_at DESC LIMIT 1`,
+      ),
+      fromRaw: db.prepare(
+        `SELECT (trusted_at / CAST(@width AS INTEGER)) * CAST(@width AS INTEGER) AS start, ${RAW_AGGREGATES}
+         FROM telemetry WHERE device_id = @device AND trusted_at BETWEEN @lo AND @hi
+         GROUP BY start ORDER BY start`,
+      ),
+      fromMinute: fromRollup('rollup_minute'),
+      fromHour: fromRollup('rollup_hour'),
+    };
+  }
+
+  history(query: HistoryQuery): HistoryAnswer {
+    const s = this.statements;
+    const { deviceId, limit } = query;
+    // Read your writes: what the rollup job has not reached yet, up to a bound.
+    this.rollups.catchUp(CATCH_UP_ROWS, CATCH_UP_BATCH);
+    const from = query.from ?? this.oldest(deviceId);
+    const to = query.to ?? this.newest(deviceId);
+    if (from === null || to === null || from > to) return { readings: [], bucketMs: null, buckets: [] };
+
+    const rawWhole = from >= this.rollups.rawFrom();
+    const counted = rawWhole
+      ? (s.countRaw.get(deviceId, from, to, Math.max(limit, RAW_SCAN_MAX) + 1) as number)
+      : Number.POSITIVE_INFINITY;
+    if (counted <= limit) {
+      const rows = s.raw.all(deviceId, from, to) as TelemetryRow[];
+      return { readings: rows.map(telemetryFromRow), bucketMs: null, buckets: [] };
+    }
+    // Under a minute, buckets come from raw readings only when few enough; before the raw readings kept,
+    // from the hour rollups only.
+    const least = !rawWhole ? HOUR_MS : counted > RAW_SCAN_MAX ? MINUTE_MS : 1;
+    const width = bucketWidth(from, to, limit, least);
+    const lo = Math.floor(from / width) * width;
+    const hi = Math.floor(to / width) * width + width - 1;
+    const source = bucketSource(width);
+    const statement = source === 'hour' ? s.fromHour : source === 'minute' ? s.fromMinute : s.fromRaw;
+    const rows = statement.all({ device: deviceId, width, lo, hi }) as BucketRow[];
+    if (query.form === 'buckets') return { readings: [], bucketMs: width, buckets: rows.map(toBucket) };
+    const readings = [];
+    for (const row of rows) {
+      const found = s.newestIn.get(deviceId, row.start, row.start + width) as TelemetryRow | undefined;
+      if (found) readings.push(telemetryFromRow(found));
+    }
+    return { readings, bucketMs: width, buckets: [] };
+  }
+
+  private oldest(deviceId: string): number | null {
+    const raw = this.statements.oldestRaw.get(deviceId) as number | null;
+    const hour = this.statements.oldestHour.get(deviceId) as number | null;
+    return raw === null ? hour : hour === null ? raw : Math.min(raw, hour);
+  }
+
+  private newest(deviceId: string): number | null {
+    const raw = this.statements.newestRaw.get(deviceId) as number | null;
+    const hour = this.statements.newestHour.get(deviceId) as number | null;
+    return raw ?? (hour === null ? null : hour + HOUR_MS - 1);
+  }
+}
+
+const stats = (min: number, sum: number, max: number, n: number): BucketStats => ({
+  min,
+  avg: sum / n,
+  max,
+});
+
+const toBucket = (row: BucketRow): HistoryBucket => ({
+  start: new Date(row.start).toISOString(),
+  n: row.n,
+  temperature: stats(row.temperature_min, row.temperature_sum, row.temperature_max, row.n),
+  humidite:
+    row.humidite_n === 0 || row.humidite_min === null || row.humidite_max === null
+      ? null
+      : stats(row.humidite_min, row.humidite_sum, row.humidite_max, row.humidite_n),
+  pression: stats(row.pression_min, row.pression_sum, row.pression_max, row.n),
+  batterie: stats(row.batterie_min, row.batterie_sum, row.batterie_max, row.n),
+});
