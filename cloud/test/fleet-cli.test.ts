@@ -53,11 +53,11 @@ describe('fleet CLI arguments', () => {
   it.each([
     [
       [],
-      'Command "" is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, user …, token … (see --help).',
+      'Command "" is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, device forget, user …, token … (see --help).',
     ],
     [
       ['device', 'rename', 'x'],
-      'Command "device rename" is not accepted; accepted: device add ID…, device remove ID…, device list.',
+      'Command "device rename" is not accepted; accepted: device add ID…, device remove ID…, device list, device forget ID….',
     ],
     [['device', 'add'], 'Command "device add" received no device id; accepted: one id or more.'],
     [['device', 'list', 'x'], 'Command "device list" received "x"; accepted: nothing after it.'],

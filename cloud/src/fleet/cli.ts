@@ -6,11 +6,13 @@ import { BULK_USAGE, bulkArguments, runBulkCommand } from './bulk-commands.js';
 import { adminConnection, type EnvConnection } from './connect-options.js';
 import { clientVariables, deviceEnvText, loopbackNote } from './device-env.js';
 import { DynsecAdmin } from './dynsec-admin.js';
+import { FORGET_USAGE, forgetArguments, runForgetCommand } from './forget-command.js';
 
 export const FLEET_USAGE = `Usage: npm run fleet -- [--data-dir DIR] device add ID [ID…]
        npm run fleet -- [--data-dir DIR] device remove ID [ID…]
        npm run fleet -- [--data-dir DIR] device list
 ${BULK_USAGE}
+${FORGET_USAGE}
        npm run fleet -- [--data-dir DIR] user|token …   (the dashboard's users and API tokens: user --help)
        (in the broker's container: fleet device add ID …)
 
@@ -21,7 +23,7 @@ npm start -- --secure), as its administrator, over MQTT with TLS.
                      prints the NAME=value lines to set on that device (its edge service's variables on balena)
   device remove ID…  revokes them at once: a connected device is disconnected and its next login refused
   device list        the devices that have a credential
-  device add-many, device remove-many: see above
+  device add-many, device remove-many, device forget: see above
 
 Options:
   --data-dir DIR     the broker's data folder (default .data; /mosquitto/data in its container): the command
@@ -30,7 +32,8 @@ Options:
   --help             this text
 
 Environment: MQTT_BROKER, MQTT_PORT, MQTT_TLS, MQTT_CA_CERT, MQTT_TLS_SERVERNAME, MQTT_USERNAME and MQTT_PASSWORD
-override the lines of broker-admin.env (e.g. MQTT_BROKER=mqtt.example.com from another machine), or replace it.`;
+override the lines of broker-admin.env (e.g. MQTT_BROKER=mqtt.example.com from another machine), or replace it.
+DASHBOARD_URL and DASHBOARD_TOKEN: the dashboard that device forget calls.`;
 
 export const DEFAULT_FLEET_DATA_DIR = '.data';
 
@@ -60,13 +63,13 @@ export function parseFleetArgs(argv: readonly string[]): Parsed {
   if (noun !== 'device') {
     return {
       kind: 'error',
-      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, user …, token … (see --help).`,
+      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, device forget, user …, token … (see --help).`,
     };
   }
   if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) {
     return {
       kind: 'error',
-      error: `Command "device ${action ?? ''}" is not accepted; accepted: device add ID…, device remove ID…, device list.`,
+      error: `Command "device ${action ?? ''}" is not accepted; accepted: device add ID…, device remove ID…, device list, device forget ID….`,
     };
   }
   if (action !== 'list' && ids.length === 0) {
@@ -106,6 +109,12 @@ export async function runFleet(argv: readonly string[], io: FleetIo): Promise<nu
     return 1;
   }
   if (bulk) return withAdmin(bulk.dataDir, io, (admin) => runBulkCommand(bulk, admin, io));
+  const forget = forgetArguments(argv);
+  if (forget?.kind === 'error') {
+    io.stderr.write(`${forget.error}\n`);
+    return 1;
+  }
+  if (forget) return runForgetCommand(forget.ids, io);
   const parsed = parseFleetArgs(argv);
   if (parsed.kind === 'help') {
     io.stdout.write(`${FLEET_USAGE}\n`);
@@ -165,7 +174,7 @@ async function runAction(
       } else {
         await admin.removeDevice(id);
         io.stderr.write(
-          `Removed ${id}: its credential is revoked; it was disconnected if connected, and its next login is refused.\n`,
+          `Removed ${id}: its credential is revoked; it was disconnected if connected, and its next login is refused. The dashboard keeps its data (device forget ${id} removes it).\n`,
         );
       }
     } catch (error) {
