@@ -121,6 +121,7 @@ export async function startDashboard(
         https: config.https ? { cert: config.https.cert, key: config.https.key } : null,
         trustProxy: config.trustProxy,
       },
+      eventStreamMaxClients: config.eventStreamMaxClients,
       ...(options.webPaths ? { webPaths: options.webPaths } : {}),
     });
     const address = await dashboard.app.listen({ port: config.port, host: config.host });
