@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newRecord, type StoredReading, TelemetryStore } from '@fleet/dashboard';
+import { newRecord, SCHEMA_VERSION_DB, type StoredReading, TelemetryStore } from '@fleet/dashboard';
 import { pino } from 'pino';
 import { format } from './report.js';
 import { deviceIds, reading } from './telemetry.js';
@@ -27,6 +27,8 @@ export interface HistoryData {
 
 interface Manifest {
   generator: number;
+  /** The dashboard's schema version it was made with: a database of another version is made again. */
+  schema: number;
   devices: number;
   days: number;
   start_ms: number;
@@ -48,7 +50,8 @@ export function databaseBytes(folder: string): number {
  * A week (or `days`) of one reading a second from each of `deviceCount` devices, in the dashboard's own
  * database format, made through its own write path (TelemetryStore, a transaction per 10 minutes of the
  * fleet's readings, in time order as they would arrive) and kept in `<baseDir>/history-<devices>x<days>d`
- * for later runs. A folder without a complete manifest (an interrupted run) is made again.
+ * for later runs. A folder without a complete manifest (an interrupted run), or made for another version of
+ * the dashboard's schema, is made again.
  */
 export function ensureHistoryData(
   baseDir: string,
@@ -61,7 +64,12 @@ export function ensureHistoryData(
   const devices = deviceIds(deviceCount);
   if (existsSync(manifestPath)) {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    if (manifest.generator === GENERATOR && manifest.devices === deviceCount && manifest.days === days) {
+    if (
+      manifest.generator === GENERATOR &&
+      manifest.schema === SCHEMA_VERSION_DB &&
+      manifest.devices === deviceCount &&
+      manifest.days === days
+    ) {
       return {
         folder,
         devices,
@@ -91,9 +99,9 @@ export function ensureHistoryData(
         const until = Math.min(seconds, second + SECONDS_PER_TRANSACTION);
         for (let s = second; s < until; s++) {
           const at = startMs + s * 1000;
-          const iso = new Date(at).toISOString();
           for (const device of devices) {
-            last = { ...reading(device, s, at, HISTORY_EPOCH), received_at: iso, trusted_at: iso };
+            const sent = reading(device, s, at, HISTORY_EPOCH);
+            last = { ...sent, received_at: sent.timestamp, trusted_at: sent.timestamp };
             store.writeReading(last);
             rows += 1;
           }
@@ -123,6 +131,7 @@ export function ensureHistoryData(
   const generationMs = performance.now() - started;
   const manifest: Manifest = {
     generator: GENERATOR,
+    schema: SCHEMA_VERSION_DB,
     devices: deviceCount,
     days,
     start_ms: startMs,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TelemetryStore } from '@fleet/dashboard';
@@ -43,6 +43,13 @@ describe('the history data', () => {
       rows: made.rows,
       startMs: made.startMs,
       endMs: made.endMs,
+    });
+
+    // Made for another version of the dashboard's schema: made again.
+    await writeFile(join(made.folder, 'manifest.json'), JSON.stringify({ ...manifest, schema: -1 }));
+    expect(ensureHistoryData(dir, 2, 1, () => undefined)).toMatchObject({
+      generatedNow: true,
+      rows: 172_800,
     });
   });
 });
