@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { BrokerHandle } from '@fleet/cloud';
 import { freePort } from '@fleet/cloud';
+import mqtt from 'mqtt';
 import { DashboardProcess } from './dashboard-process.js';
 import type { BenchOptions } from './options.js';
 
@@ -37,6 +38,21 @@ export async function startDashboard(
     throw error;
   }
   return dashboard;
+}
+
+/**
+ * Stops a dashboard and removes its persistent session from the broker (a clean-session connection under
+ * its client id): an away session would go on queuing what later measurements publish, and slow the broker.
+ */
+export async function stopDashboard(context: BenchContext, dashboard: DashboardProcess): Promise<void> {
+  await dashboard.stop();
+  const client = await mqtt.connectAsync(context.broker.url, {
+    clientId: dashboard.clientId,
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
+  await client.endAsync();
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

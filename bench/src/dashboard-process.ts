@@ -20,12 +20,15 @@ export interface DashboardSettings {
 export class DashboardProcess {
   readonly lines: string[] = [];
   readonly url: string;
+  /** MQTT_CLIENT_ID: its persistent session in the broker. */
+  readonly clientId: string;
   private readonly child: ChildProcess;
   private readonly exited: Promise<number | string>;
   private readonly watchers = new Set<(line: string) => void>();
 
   constructor(settings: DashboardSettings) {
     this.url = `http://127.0.0.1:${settings.httpPort}`;
+    this.clientId = settings.clientId;
     this.child = spawn(process.execPath, [DASHBOARD_ENTRY], {
       cwd: REPO,
       env: {

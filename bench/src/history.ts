@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type BenchContext, sleep, startDashboard } from './context.js';
+import { type BenchContext, sleep, startDashboard, stopDashboard } from './context.js';
 import type { DashboardProcess } from './dashboard-process.js';
 import { REPO } from './dashboard-process.js';
 import { databaseBytes, ensureHistoryData } from './history-data.js';
@@ -130,7 +130,7 @@ export async function measureHistory(context: BenchContext): Promise<ResultLine[
       figures: { p50_ms: blocked.p50, p95_ms: blocked.p95, max_ms: blocked.max, rounds: blocked.count },
     });
   } finally {
-    await dashboard.stop();
+    await stopDashboard(context, dashboard);
   }
   return lines;
 }

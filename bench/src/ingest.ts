@@ -3,7 +3,7 @@ import { dashboardSubscriptions } from '@fleet/dashboard';
 import { Topics } from '@fleet/shared';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { type BenchContext, sleep, startDashboard } from './context.js';
+import { type BenchContext, sleep, startDashboard, stopDashboard } from './context.js';
 import { Publishers } from './publishers.js';
 import { format, type ResultLine } from './report.js';
 import { perSecond, ratio } from './stats.js';
@@ -176,7 +176,7 @@ async function drainDashboard(context: BenchContext, dataDir: string, expected: 
     try {
       while (count < expected && performance.now() - lastAt < IDLE_MS) await sleep(20);
     } finally {
-      await dashboard.stop();
+      await stopDashboard(context, dashboard);
     }
     return { count, timed: count - firstCount, elapsedMs: lastAt - firstAt, startMs: firstAt - startedAt };
   } finally {

@@ -38,7 +38,7 @@ export const benchEnvSpec = {
   },
   seconds: {
     env: 'BENCH_SECONDS',
-    doc: 'Seconds each rate is measured (after a warm-up of 3 s).',
+    doc: 'Seconds each rate, and the event stream run, are measured (after a warm-up of 3 s).',
     default: 20,
     accepted: 'a whole number of seconds from 3 to 600',
     parse: envParsers.integer(3, 600),
@@ -102,7 +102,8 @@ Measures the compiled dashboard against Debian's Mosquitto (started on free loop
 result beside its target; writes bench-results/<time>.json and .md. Sizes come from the environment:
 ${Object.values(benchEnvSpec)
   .map(
-    (variable) => `  ${variable.env.padEnd(22)} ${variable.doc} Default ${JSON.stringify(variable.default)}.`,
+    (variable) =>
+      `  ${variable.env.padEnd(22)} ${variable.doc} Default ${Array.isArray(variable.default) ? variable.default.join(',') : variable.default}.`,
   )
   .join('\n')}`;
 

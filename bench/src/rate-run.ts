@@ -1,4 +1,4 @@
-import { type BenchContext, sleep, startDashboard } from './context.js';
+import { type BenchContext, sleep, startDashboard, stopDashboard } from './context.js';
 import { type LoadFigures, LoadSampler } from './proc.js';
 import { startPacedPublishers } from './publish-worker.js';
 import type { EventStream } from './sse.js';
@@ -80,6 +80,6 @@ export async function runAtRate(
     };
   } finally {
     for (const stream of streams) stream.close();
-    await dashboard.stop();
+    await stopDashboard(context, dashboard);
   }
 }
