@@ -1,5 +1,6 @@
 import type * as Contract from '@fleet/shared';
 import {
+  DEVICE_ID_PATTERN,
   EPOCH_REASONS,
   FIRMWARE_VERSION_PATTERN,
   INTERVAL_MAX_S,
@@ -41,6 +42,14 @@ export const mirroredTypesMatch: [
   Exact<Web.DeviceSummary, Api.DeviceSummary>,
 ] = [true, true, true, true, true, true, true, true, true, true, true];
 
+// The event stream's fleet events, as the page reads them.
+export const mirroredStreamTypesMatch: [
+  Exact<Web.FleetCounts, Api.FleetCounts>,
+  Exact<Web.FleetRow, Api.FleetRow>,
+  Exact<Web.FleetEventData, Api.FleetEventData>,
+  Exact<Web.ForgottenEvent, Api.ForgottenEvent>,
+] = [true, true, true, true];
+
 // Access control and the command trail, as the page reads them.
 export const mirroredAccessTypesMatch: [
   Same<Web.RoleName, Api.RoleName>,
@@ -62,6 +71,7 @@ describe("the page's copy of the contract", () => {
     expect([Web.THRESHOLD_MIN_C, Web.THRESHOLD_MAX_C]).toEqual([THRESHOLD_MIN_C, THRESHOLD_MAX_C]);
     expect(Web.FIRMWARE_VERSION_PATTERN.source).toBe(FIRMWARE_VERSION_PATTERN.source);
     expect(Web.EPOCH_REASONS).toEqual(EPOCH_REASONS);
+    expect(Web.DEVICE_ID_PATTERN.source).toBe(DEVICE_ID_PATTERN.source);
   });
 
   it('has the same roles and password lengths as the server', () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceStore } from '../web/store.js';
-import type { DeviceSummary } from '../web/types.js';
+import { WatchedDevice } from '../web/store.js';
+import type { Ack, DeviceSummary, FleetRow } from '../web/types.js';
 
 const summary = (id: string, received: number): DeviceSummary => ({
   device_id: id,
   online: true,
   last_seen: '2026-12-01T10:00:00.000Z',
   firmware: 'v1.0.0',
-  settings: null,
+  settings: { mode: 'auto', intervalle: 5, seuil_alerte: 30, actif: true },
   ota: null,
   sensor: null,
   alerte: false,
@@ -18,31 +18,70 @@ const summary = (id: string, received: number): DeviceSummary => ({
   clock_synced: true,
 });
 
-describe("the page's device store", () => {
-  it('keeps a figure that came as an event while the list was being fetched, over the older list', () => {
-    const store = new DeviceStore();
-    store.beginLoad();
-    store.upsert(summary('pi-1', 7)); // the event, handled before the list's answer
-    store.replaceAll([summary('pi-1', 2), summary('pi-2', 1)]); // the list, computed before the event
-    expect(store.get('pi-1')?.delivery.received).toBe(7);
-    expect(store.get('pi-2')?.delivery.received).toBe(1);
-    // Once no fetch is under way, a new list is taken as it is.
-    store.beginLoad();
-    store.replaceAll([summary('pi-1', 9)]);
-    expect(store.list().map((device) => device.delivery.received)).toEqual([9]);
+const row: FleetRow = {
+  device_id: 'pi-2',
+  online: true,
+  alerte: true,
+  last_seen: '2026-12-01T10:00:05.000Z',
+  firmware: 'v1.1.0',
+  temperature: 31,
+  humidite: 40,
+  pression: 1000,
+  lost: 2,
+};
+
+describe("the page's watched device", () => {
+  it("shows a provisional summary from the fleet row until the server's summary comes", () => {
+    const watched = new WatchedDevice();
+    let heard = 0;
+    watched.subscribe(() => heard++);
+    watched.watch('pi-2', row);
+    expect(watched.waiting).toBe(true);
+    expect(watched.summary).toMatchObject({
+      device_id: 'pi-2',
+      online: true,
+      alerte: true,
+      firmware: 'v1.1.0',
+      last_seen: row.last_seen,
+      latest: null,
+      settings: null,
+    });
+    watched.set(summary('pi-2', 7));
+    expect(watched.waiting).toBe(false);
+    expect(watched.summary?.delivery.received).toBe(7);
+    expect(heard).toBe(2);
   });
 
-  it('keeps the events of every fetch still under way, and forgets them once none is', () => {
-    const store = new DeviceStore();
-    store.beginLoad();
-    store.beginLoad();
-    store.upsert(summary('pi-1', 5));
-    store.abortLoad(); // one fetch failed
-    store.replaceAll([summary('pi-1', 3)]);
-    expect(store.get('pi-1')?.delivery.received).toBe(5);
-    store.upsert(summary('pi-1', 6));
-    store.beginLoad();
-    store.replaceAll([summary('pi-1', 4)]);
-    expect(store.get('pi-1')?.delivery.received).toBe(4);
+  it("ignores another device's summary (a late event of the stream it watched before)", () => {
+    const watched = new WatchedDevice();
+    watched.watch('pi-1', undefined);
+    watched.set(summary('pi-1', 3));
+    watched.watch('pi-2', row);
+    watched.set(summary('pi-1', 4));
+    expect(watched.deviceId).toBe('pi-2');
+    expect(watched.waiting).toBe(true);
+    expect(watched.summary?.delivery.received).toBe(0);
+  });
+
+  it("applies a command's ack to the watched device only, and forgets everything on clear", () => {
+    const watched = new WatchedDevice();
+    watched.watch('pi-1', undefined);
+    watched.set(summary('pi-1', 3));
+    const ack: Ack = {
+      device_id: 'pi-1',
+      command_id: 'c1',
+      status: 'applied',
+      error: null,
+      settings: { mode: 'manuel', intervalle: 9, seuil_alerte: 30, actif: true },
+      firmware: 'v1.0.0',
+      timestamp: '2026-12-01T10:00:06.000Z',
+    };
+    watched.applyAck({ ...ack, device_id: 'pi-9' });
+    expect(watched.summary?.settings?.intervalle).toBe(5);
+    watched.applyAck(ack);
+    expect(watched.summary?.settings?.intervalle).toBe(9);
+    watched.clear();
+    expect(watched.summary).toBeNull();
+    expect(watched.waiting).toBe(false);
   });
 });

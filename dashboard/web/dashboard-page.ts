@@ -6,28 +6,35 @@ import { ControlPanel } from './controls.js';
 import { DeviceHeader } from './device-view.js';
 import { byId, setText } from './dom.js';
 import { FleetList } from './fleet.js';
+import { FleetFilterBar } from './fleet-filter.js';
+import { FleetModel } from './fleet-model.js';
+import { ForgetDevice } from './forget.js';
 import { GaugePanel } from './gauges.js';
 import { HistoryPanel } from './history.js';
+import type { HttpClient } from './http.js';
 import { OtaPanel } from './ota.js';
 import type { Permission } from './permission.js';
 import { HashSelection } from './selection.js';
 import { LiveEvents } from './sse.js';
-import { DeviceStore } from './store.js';
-import type { DeviceSummary } from './types.js';
+import { WatchedDevice } from './store.js';
+import { DEVICE_ID_PATTERN, type FleetEventData } from './types.js';
 
-const RETRY_DEVICES_MS = 5000;
 const BROKER_CHECK_MS = 5000;
 
 /**
- * The dashboard behind the login: fetches the fleet, listens to live events, and keeps every panel in step.
- * `start` runs it for a session and `stop` ends that (stream closed, timers cleared, data forgotten); the
- * panels' listeners are attached once, at the first start.
+ * The dashboard behind the login: one event stream brings the fleet (its `fleet` events) and the selected
+ * device (its own events); every panel is kept in step. Selecting another device opens the stream again,
+ * watching it. `start` runs it for a session and `stop` ends that (stream closed, timers cleared, data
+ * forgotten); the panels' listeners are attached once, at the first start.
  */
 export class DashboardPage {
   private readonly now = () => Date.now();
-  private readonly store = new DeviceStore();
+  private readonly model = new FleetModel();
+  private readonly watched = new WatchedDevice();
   private readonly selection: HashSelection;
   private readonly fleet: FleetList;
+  private readonly filters: FleetFilterBar;
+  private readonly forget: ForgetDevice;
   private readonly header: DeviceHeader;
   private readonly gauges: GaugePanel;
   private readonly charts: HistoryCharts;
@@ -39,28 +46,24 @@ export class DashboardPage {
   private readonly live: LiveEvents;
   private selected: string | null;
   private loadError: string | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private frame: number | null = null;
   private intervals: number[] = [];
   private mounted = false;
   private running = false;
 
-  /** `onStreamRefused`: the server refused the event stream (the session may have ended). */
+  /** `http` forgets devices; `onStreamRefused`: the server refused the event stream (the session may have ended). */
   constructor(
     private readonly doc: Document,
     private readonly win: Window,
     private readonly api: ApiClient,
+    http: HttpClient,
     onStreamRefused: () => void,
   ) {
     this.selection = new HashSelection(win.location, win.history);
-    this.selected = this.selection.read();
-    this.fleet = new FleetList(
-      doc,
-      byId(doc, 'fleet-list'),
-      byId(doc, 'fleet-summary'),
-      (id) => this.pick(id),
-      this.now,
-    );
+    this.selected = this.hashDevice();
+    this.fleet = new FleetList(doc, win, this.model, (id) => this.pick(id), this.now);
+    this.filters = new FleetFilterBar(doc, this.model, () => this.fleet.invalidate());
+    this.forget = new ForgetDevice(doc, http, (id) => this.forgotten(id));
     this.header = new DeviceHeader(doc, this.now);
     this.gauges = new GaugePanel(doc, byId(doc, 'gauges'));
     this.charts = new HistoryCharts(doc, byId(doc, 'charts'));
@@ -71,7 +74,7 @@ export class DashboardPage {
       byId(doc, 'history-status'),
       this.now,
     );
-    const applyAck = this.store.applyAck.bind(this.store);
+    const applyAck = this.watched.applyAck.bind(this.watched);
     this.controls = new ControlPanel(doc, this.api, applyAck);
     this.ota = new OtaPanel(doc, this.api, applyAck, this.now);
     this.commands = new CommandHistory(
@@ -85,20 +88,16 @@ export class DashboardPage {
       this.now,
     );
     this.connection = new ConnectionIndicator(doc, this.now);
-    this.live = new LiveEvents('/api/events', {
+    // The server follows each telemetry, status and ack of the watched device with its summary (`device`).
+    this.live = new LiveEvents({
+      fleet: (event) => this.onFleet(event),
       telemetry: (reading) => {
-        this.store.applyTelemetry(reading);
-        this.history.onTelemetry(reading);
+        if (reading.device_id === this.watched.deviceId) this.history.onTelemetry(reading);
       },
-      status: (status) => this.store.applyStatus(status),
-      ack: (ack) => this.store.applyAck(ack),
-      device: (device) => this.store.upsert(device),
+      device: (device) => this.watched.set(device),
       command: (entry) => this.commands.onCommand(entry),
+      forgotten: ({ device_id }) => this.forgotten(device_id),
       connection: (state) => this.connection.show(state),
-      // Once the stream is open, every change after the list's answer comes as an event: fetch it again
-      // then (also the first time), as what changed between the first fetch and the stream's opening
-      // would otherwise wait for the device's next event.
-      opened: () => void this.loadDevices(),
       reconnected: () => {
         void this.checkBroker();
         this.history.reload();
@@ -115,8 +114,9 @@ export class DashboardPage {
     if (this.running) return;
     this.running = true;
     this.loadError = null;
-    this.live.start();
-    void this.loadDevices();
+    this.selected = this.hashDevice();
+    this.watched.watch(this.selected, undefined);
+    this.live.start(this.selected);
     void this.checkBroker();
     this.intervals = [
       this.win.setInterval(() => this.tick(), 1000),
@@ -129,6 +129,7 @@ export class DashboardPage {
   setPermission(permission: Permission): void {
     this.controls.setPermission(permission);
     this.ota.setPermission(permission);
+    this.forget.setPermission(permission);
   }
 
   /** Ends the session's view: no stream, no timers, nothing of the fleet left on the page. */
@@ -138,13 +139,15 @@ export class DashboardPage {
     this.live.close();
     for (const id of this.intervals) this.win.clearInterval(id);
     this.intervals = [];
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
     if (this.frame !== null) this.win.cancelAnimationFrame(this.frame);
     this.frame = null;
     this.loadError = null;
-    this.store.clear();
+    this.model.clear();
+    this.watched.clear();
+    this.filters.reset();
+    this.forget.close();
     this.commands.clear();
+    this.fleet.invalidate();
     this.render();
   }
 
@@ -159,37 +162,43 @@ export class DashboardPage {
     if (this.mounted) return;
     this.mounted = true;
     this.fleet.start();
+    this.filters.start();
+    this.forget.start();
     this.charts.start();
     this.history.start();
     this.controls.start();
     this.ota.start();
-    this.store.subscribe(() => {
+    this.watched.subscribe(() => {
       if (this.running) this.scheduleRender();
     });
     this.win.addEventListener('hashchange', () => {
-      const id = this.selection.read();
+      const id = this.hashDevice();
       if (this.running && id && id !== this.selected) this.pick(id);
     });
   }
 
-  private async loadDevices(): Promise<void> {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.store.beginLoad();
-    try {
-      const devices = await this.api.devices();
-      if (!this.running) {
-        this.store.abortLoad();
-        return;
-      }
-      this.store.replaceAll(devices);
-      this.loadError = null;
-    } catch (error) {
-      this.store.abortLoad();
-      if (!this.running) return;
-      this.loadError = (error as Error).message;
-      this.render();
-      this.retryTimer = setTimeout(() => void this.loadDevices(), RETRY_DEVICES_MS);
+  /** The device named in the URL, when it is a valid id (a stream for an invalid one would be refused). */
+  private hashDevice(): string | null {
+    const id = this.selection.read();
+    return id !== null && DEVICE_ID_PATTERN.test(id) ? id : null;
+  }
+
+  private onFleet(event: FleetEventData): void {
+    this.model.apply(event);
+    this.loadError = null;
+    this.fleet.invalidate();
+    this.scheduleRender();
+  }
+
+  /** The server forgot a device (this page did, or another one): another device is shown if it was this one. */
+  private forgotten(deviceId: string): void {
+    this.model.remove(deviceId);
+    this.fleet.invalidate();
+    if (deviceId === this.selected) {
+      this.selected = null;
+      this.watched.watch(null, undefined);
     }
+    this.scheduleRender();
   }
 
   /** Renders at the next frame: a burst of events costs one render. */
@@ -207,27 +216,41 @@ export class DashboardPage {
   }
 
   private pick(deviceId: string): void {
-    this.selected = deviceId;
-    this.selection.write(deviceId, true);
+    this.show(deviceId, true);
     this.render();
   }
 
-  /** The device to show: the chosen one if known, else the first online one, else the first. */
-  private chooseDevice(devices: DeviceSummary[]): DeviceSummary | null {
-    const chosen = devices.find((device) => device.device_id === this.selected);
-    if (chosen || !this.store.isLoaded) return chosen ?? null;
-    const fallback = devices.find((device) => device.online) ?? devices[0] ?? null;
-    if (fallback) {
-      this.selected = fallback.device_id;
-      this.selection.write(fallback.device_id, false);
+  /** Shows `deviceId`: the URL says so, and the stream watches it. */
+  private show(deviceId: string, addHistoryEntry: boolean): void {
+    this.selected = deviceId;
+    this.selection.write(deviceId, addHistoryEntry);
+    this.watched.watch(deviceId, this.model.row(deviceId));
+    this.live.watch(deviceId);
+  }
+
+  /**
+   * The device to show: the chosen one if the fleet has it, else the first online one, else the first. Until
+   * the fleet is known, the chosen one (from the URL) is shown on trust.
+   */
+  private chooseDevice(): string | null {
+    if (!this.model.loaded) return this.selected;
+    if (this.selected !== null && this.model.row(this.selected)) return this.selected;
+    const fallback = this.model.firstChoice();
+    if (fallback !== null) this.show(fallback, false);
+    else if (this.selected !== null) {
+      this.selected = null;
+      this.watched.watch(null, undefined);
+      this.live.watch(null);
     }
     return fallback;
   }
 
   private render(): void {
-    const devices = this.store.list();
-    const device = this.chooseDevice(devices);
-    this.fleet.render(devices, device?.device_id ?? null);
+    const chosen = this.chooseDevice();
+    this.fleet.select(chosen);
+    this.filters.render();
+    this.forget.show(chosen);
+    const device = chosen === null ? null : this.watched.summary;
     const view = byId(this.doc, 'device-view');
     const empty = byId(this.doc, 'empty-state');
     view.hidden = !device;
@@ -240,6 +263,7 @@ export class DashboardPage {
       return;
     }
     view.dataset.online = String(device.online);
+    view.setAttribute('aria-busy', String(this.watched.waiting));
     this.header.show(device);
     this.gauges.update(device);
     this.controls.show(device);
@@ -258,7 +282,7 @@ export class DashboardPage {
       state.dataset.kind = 'error';
       setText(title, 'The dashboard server cannot be reached');
       setText(hint, `Retrying every few seconds (${this.loadError}).`);
-    } else if (!this.store.isLoaded) {
+    } else if (!this.model.loaded) {
       state.dataset.kind = 'loading';
       setText(title, 'Loading the fleet…');
       setText(hint, '');

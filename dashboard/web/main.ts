@@ -15,7 +15,7 @@ function main(doc: Document, win: Window): void {
   const api = new ApiClient(http);
   const access = new AccessApi(http);
   // A refused event stream may be a session that ended: asking /api/me lets its 401 reach the gate.
-  const page = new DashboardPage(doc, win, api, () => void access.probe());
+  const page = new DashboardPage(doc, win, api, http, () => void access.probe());
   const tokens = new TokensDialog(doc, access, win.navigator.clipboard, now);
   const parts = {
     http,

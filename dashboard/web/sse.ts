@@ -1,17 +1,28 @@
-import type { Ack, CommandLogEntry, DeviceStatus, DeviceSummary, StoredReading } from './types.js';
+import type {
+  Ack,
+  CommandLogEntry,
+  DeviceStatus,
+  DeviceSummary,
+  FleetEventData,
+  ForgottenEvent,
+  StoredReading,
+} from './types.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
+/** The events of one stream: the fleet's, and those of the one device it watches. */
 export interface LiveHandlers {
+  fleet(message: FleetEventData): void;
   telemetry(message: StoredReading): void;
-  status(message: DeviceStatus): void;
-  ack(message: Ack): void;
+  /** Optional: the `device` event that follows says what the status and ack changed. */
+  status?(message: DeviceStatus): void;
+  ack?(message: Ack): void;
   device(message: DeviceSummary): void;
   /** A command of the trail: when it is sent, and again when the device answers. */
   command(entry: CommandLogEntry): void;
+  /** The watched device was forgotten. */
+  forgotten(message: ForgottenEvent): void;
   connection(state: ConnectionState): void;
-  /** Called on every opening of the stream, the first included. */
-  opened(): void;
   /** Called on every (re)opening after the first, to fetch what was missed while disconnected. */
   reconnected(): void;
   /**
@@ -23,44 +34,47 @@ export interface LiveHandlers {
 
 type EventSourceFactory = (url: string) => EventSource;
 
+const EVENT_NAMES = ['fleet', 'telemetry', 'status', 'ack', 'device', 'command', 'forgotten'] as const;
+
+/** `/api/events`, watching `deviceId` when there is one (the fleet's rows come either way). */
+export function eventsUrl(deviceId: string | null): string {
+  return deviceId === null ? '/api/events' : `/api/events?device=${encodeURIComponent(deviceId)}`;
+}
+
 /**
- * The server's event stream. EventSource reconnects by itself after a network error; if the browser
- * gives up (the server answered with an error), this opens a new one after a pause.
+ * The server's event stream: the fleet, and the one device the page shows. Watching another device opens a
+ * new stream (closing the old one), whose first `fleet` event is full again. EventSource reconnects by
+ * itself after a network error; if the browser gives up (the server answered with an error), this opens a
+ * new one after a pause.
  */
 export class LiveEvents {
   private source: EventSource | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private openedBefore = false;
+  private watched: string | null = null;
+  private running = false;
 
   constructor(
-    private readonly url: string,
     private readonly handlers: LiveHandlers,
     private readonly open: EventSourceFactory = (url) => new EventSource(url),
   ) {}
 
-  start(): void {
-    this.stop();
-    this.handlers.connection(this.openedBefore ? 'reconnecting' : 'connecting');
-    const source = this.open(this.url);
-    this.source = source;
-    source.onopen = () => {
-      this.handlers.connection('live');
-      this.handlers.opened();
-      if (this.openedBefore) this.handlers.reconnected();
-      this.openedBefore = true;
-    };
-    source.onerror = () => {
-      this.handlers.connection('reconnecting');
-      if (source.readyState === EventSource.CLOSED) {
-        this.retryTimer = setTimeout(() => this.start(), 3000);
-        this.handlers.gaveUp();
-      }
-    };
-    this.listen(source, 'telemetry', (data) => this.handlers.telemetry(data as StoredReading));
-    this.listen(source, 'status', (data) => this.handlers.status(data as DeviceStatus));
-    this.listen(source, 'ack', (data) => this.handlers.ack(data as Ack));
-    this.listen(source, 'device', (data) => this.handlers.device(data as DeviceSummary));
-    this.listen(source, 'command', (data) => this.handlers.command(data as CommandLogEntry));
+  /** The device watched: a new stream when it changes while running. */
+  get deviceId(): string | null {
+    return this.watched;
+  }
+
+  start(deviceId: string | null): void {
+    this.watched = deviceId;
+    this.running = true;
+    this.connect(true);
+  }
+
+  /** Watches another device: the stream is opened again, without saying "reconnecting". */
+  watch(deviceId: string | null): void {
+    if (deviceId === this.watched) return;
+    this.watched = deviceId;
+    if (this.running) this.connect(false);
   }
 
   /** Closes the stream for good: the next start() is a first connection again (a new session). */
@@ -70,14 +84,44 @@ export class LiveEvents {
   }
 
   stop(): void {
+    this.running = false;
+    this.detach();
+  }
+
+  private connect(announce: boolean): void {
+    this.detach();
+    if (announce) this.handlers.connection(this.openedBefore ? 'reconnecting' : 'connecting');
+    const source = this.open(eventsUrl(this.watched));
+    this.source = source;
+    // A stream opened for another device is not a reconnection: nothing was missed.
+    let reopening = !announce;
+    source.onopen = () => {
+      this.handlers.connection('live');
+      if (this.openedBefore && !reopening) this.handlers.reconnected();
+      reopening = false;
+      this.openedBefore = true;
+    };
+    source.onerror = () => {
+      if (source !== this.source) return;
+      this.handlers.connection('reconnecting');
+      if (source.readyState === EventSource.CLOSED) {
+        this.retryTimer = setTimeout(() => this.connect(true), 3000);
+        this.handlers.gaveUp();
+      }
+    };
+    for (const name of EVENT_NAMES) if (this.handlers[name]) this.listen(source, name);
+  }
+
+  private detach(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.source?.close();
     this.source = null;
   }
 
-  private listen(source: EventSource, name: string, handle: (data: unknown) => void): void {
+  private listen(source: EventSource, name: (typeof EVENT_NAMES)[number]): void {
     source.addEventListener(name, (event) => {
+      if (source !== this.source) return;
       let data: unknown;
       try {
         data = JSON.parse((event as MessageEvent<string>).data);
@@ -85,7 +129,7 @@ export class LiveEvents {
         console.warn(`Ignored a "${name}" event whose data is not JSON.`);
         return;
       }
-      handle(data);
+      (this.handlers[name] as (message: unknown) => void)(data);
     });
   }
 }

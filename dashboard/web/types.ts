@@ -46,6 +46,35 @@ export interface StoredReading extends Telemetry {
   trusted_at: string;
 }
 
+/** One measurement over a time bucket of the history. */
+export interface BucketStats {
+  min: number;
+  avg: number;
+  max: number;
+}
+
+/** One time bucket of a device's history (`form=buckets`): min, avg and max of its readings. */
+export interface HistoryBucket {
+  /** The bucket's start (ISO 8601); it spans `bucket_ms` from there. */
+  start: string;
+  n: number;
+  temperature: BucketStats;
+  humidite: BucketStats | null;
+  pression: BucketStats;
+  batterie: BucketStats;
+}
+
+/**
+ * `GET /api/devices/:id/history`: every reading of the range (`bucket_ms` null), or time buckets of
+ * `bucket_ms` (`buckets` with `form=buckets`).
+ */
+export interface HistoryResponse {
+  device_id: string;
+  history: StoredReading[];
+  bucket_ms: number | null;
+  buckets?: HistoryBucket[];
+}
+
 /**
  * How a device's readings arrive: `lost` counts the seq numbers missing within each storage epoch (readings
  * the device took that never arrived); `conflicts`, redeliveries that differed from the stored reading.
@@ -134,6 +163,43 @@ export interface DeviceSummary {
   clock_synced: boolean | null;
 }
 
+/** The fleet's figures, in every `fleet` event of `GET /api/events`. */
+export interface FleetCounts {
+  devices: number;
+  online: number;
+  offline: number;
+  alerting: number;
+}
+
+/** One device as the fleet list shows it: the latest reading's values (or null) and its lost readings. */
+export interface FleetRow {
+  device_id: string;
+  online: boolean;
+  alerte: boolean;
+  last_seen: string | null;
+  firmware: string | null;
+  temperature: number | null;
+  humidite: number | null;
+  pression: number | null;
+  lost: number;
+}
+
+/**
+ * The SSE `fleet` event: the first one (`full`) has a row for every known device, the next ones (at most
+ * about once a second) the rows that changed and the ids forgotten since. No `rows` with `fleet=counts`.
+ */
+export interface FleetEventData {
+  full: boolean;
+  counts: FleetCounts;
+  rows?: FleetRow[];
+  removed?: string[];
+}
+
+/** The SSE `forgotten` event: the watched device was forgotten (`DELETE /api/devices/:id`). */
+export interface ForgottenEvent {
+  device_id: string;
+}
+
 /** The fields a command may carry; at least one action. */
 export interface CommandFields {
   mode?: Mode;
@@ -144,6 +210,8 @@ export interface CommandFields {
   read_now?: true;
 }
 
+/** A device id the server accepts (mirrors DEVICE_ID_PATTERN of shared/src/device-id.ts). */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const MODES: readonly Mode[] = ['auto', 'manuel', 'economie'];
 export const INTERVAL_MIN_S = 1;
 export const INTERVAL_MAX_S = 60;

@@ -129,3 +129,42 @@ export function textColour(page: Page, selector: string): Promise<string | null>
     return (globalThis as unknown as StyleGlobal).getComputedStyle(element).color;
   });
 }
+
+/** Scrolls the fleet list (its own scroll box) to `top` pixels. */
+export async function scrollFleetTo(page: Page, top: number): Promise<void> {
+  await page.locator('#fleet-scroll').evaluate((box: { scrollTop: number }, y: number) => {
+    box.scrollTop = y;
+  }, top);
+}
+
+/** Chromium's own counts for the page (DevTools protocol): DOM nodes, event listeners, JS heap in use. */
+export async function pageMetrics(page: Page): Promise<Record<string, number>> {
+  const session = await page.context().newCDPSession(page);
+  try {
+    await session.send('Performance.enable');
+    const { metrics } = await session.send('Performance.getMetrics');
+    return Object.fromEntries(metrics.map((metric) => [metric.name, metric.value]));
+  } finally {
+    await session.detach();
+  }
+}
+
+interface FleetItem {
+  hidden: boolean;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): { dataset: { deviceId?: string } } | null;
+}
+
+/** The ids of the fleet rows drawn, in their order in the list (aria-posinset), not the pool's DOM order. */
+export function shownRows(page: Page): Promise<string[]> {
+  return page.locator('li.fleet-row').evaluateAll((items: FleetItem[]) =>
+    items
+      .filter((item) => !item.hidden)
+      .map((item) => ({
+        at: Number(item.getAttribute('aria-posinset')),
+        id: item.querySelector('button')?.dataset.deviceId ?? '',
+      }))
+      .sort((a, b) => a.at - b.at)
+      .map((item) => item.id),
+  );
+}
