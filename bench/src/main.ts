@@ -7,6 +7,7 @@ import { ConfigError, isEntryPoint } from '@fleet/shared';
 import { pino } from 'pino';
 import type { BenchContext } from './context.js';
 import { DASHBOARD_ENTRY, REPO } from './dashboard-process.js';
+import { measureFleet } from './fleet.js';
 import { measureHistory } from './history.js';
 import { measureIngest } from './ingest.js';
 import { measureRates } from './latency.js';
@@ -27,6 +28,7 @@ const STEPS: Step[] = [
   { covers: ['latency', 'load'], run: measureRates },
   { covers: ['history'], run: measureHistory },
   { covers: ['stream'], run: measureStream },
+  { covers: ['fleet'], run: measureFleet },
 ];
 
 /** `npm run bench`: runs the chosen measurements, prints them beside their targets, writes the results files. */

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, describeArgsError, type EnvValues, envParsers, loadEnvConfig } from '@fleet/shared';
 
-export const MEASUREMENTS = ['ingest', 'latency', 'load', 'history', 'stream'] as const;
+export const MEASUREMENTS = ['ingest', 'latency', 'load', 'history', 'stream', 'fleet'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 const RATES_ACCEPTED =
@@ -84,6 +84,13 @@ export const benchEnvSpec = {
     default: 1000,
     accepted: 'a whole number from 1 to 5000',
     parse: envParsers.integer(1, 5000),
+  },
+  fleetDevices: {
+    env: 'BENCH_FLEET_DEVICES',
+    doc: 'Devices of npm run simulate the dashboard follows in the fleet measurement (a reading every 5 s each).',
+    default: 10_000,
+    accepted: 'a whole number from 1 to 50000',
+    parse: envParsers.integer(1, 50_000),
   },
 };
 

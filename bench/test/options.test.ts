@@ -12,6 +12,7 @@ describe('bench options', () => {
       historyDevices: 100,
       historyDays: 7,
       streamClients: 1000,
+      fleetDevices: 10_000,
       dataDir: '.bench-data',
       out: 'bench-results',
       help: false,
@@ -43,7 +44,7 @@ describe('bench options', () => {
   it('refuses a bad value with one sentence naming it, the value and what is accepted', () => {
     expect(() => parseOptions(['--only', 'ingest,speed'], {})).toThrow(
       new ConfigError(
-        'Option --only received "ingest,speed"; accepted: one or more of ingest, latency, load, history, stream, separated by commas.',
+        'Option --only received "ingest,speed"; accepted: one or more of ingest, latency, load, history, stream, fleet, separated by commas.',
       ),
     );
     expect(() => parseOptions([], { BENCH_BACKLOG: '10' })).toThrow(
