@@ -25,6 +25,7 @@ import {
   Fleet,
   Ingest,
   MqttBrokerConnection,
+  RegistryWriter,
   TelemetryStore,
 } from '@fleet/dashboard';
 import { systemClock, type Telemetry, Topics } from '@fleet/shared';
@@ -74,10 +75,12 @@ function pipeline(maxGroup?: number) {
   events.on('telemetry', () => {
     stored += 1;
   });
+  const registry = new RegistryWriter({ store, events, logger });
   const ingest = new Ingest({
     store,
     fleet,
     trail,
+    registry,
     topics,
     clock: systemClock,
     logger,

@@ -121,6 +121,7 @@ export async function startDashboard(
         https: config.https ? { cert: config.https.cert, key: config.https.key } : null,
         trustProxy: config.trustProxy,
       },
+      maxDevices: config.maxDevices,
       eventStreamMaxClients: config.eventStreamMaxClients,
       ...(options.webPaths ? { webPaths: options.webPaths } : {}),
     });

@@ -99,6 +99,8 @@ export {
 } from './fleet/device-record.js';
 export { Fleet, type FleetDeps } from './fleet/fleet.js';
 export { FleetDraft, type FleetEvent } from './fleet/fleet-draft.js';
+export { type RegistryRecoveryDeps, recoverRegistry } from './fleet/registry-recovery.js';
+export { RegistryWriter, type RegistryWriterDeps } from './fleet/registry-writer.js';
 export {
   CHANGE_PASSWORD_FIRST,
   LOGIN_NEEDED,
@@ -115,6 +117,7 @@ export { TRAIL_LIMIT_DEFAULT, TRAIL_LIMIT_MAX } from './http/routes/trail.js';
 export { CONTENT_SECURITY_POLICY, HSTS_VALUE } from './http/security/headers.js';
 export { HostAllowlist, hostnameOf } from './http/security/host-check.js';
 export type { IngestChange, WrittenGroup } from './ingest/changes.js';
+export { DeviceCap, type DeviceCapDeps } from './ingest/device-cap.js';
 export { GroupCommit, type GroupCommitOptions, type WriteFailure } from './ingest/group-commit.js';
 export { IgnoredFields } from './ingest/ignored-fields.js';
 export { Ingest, type IngestDeps } from './ingest/ingest.js';
@@ -134,7 +137,8 @@ export { HeldPubacks, type IncomingPublish } from './mqtt/held-pubacks.js';
 export { defaultWebPaths, type WebPaths } from './paths.js';
 export { bucketWidth } from './storage/buckets.js';
 export type { HistoryAnswer, HistoryQuery, HistoryStore } from './storage/history-store.js';
-export { ReadingWriter, type WriteOutcome } from './storage/reading-writer.js';
+export { NewestReadings } from './storage/newest-readings.js';
+export { type ReadingToWrite, ReadingWriter, type WriteOutcome } from './storage/reading-writer.js';
 export { RetentionJob, type RetentionOptions } from './storage/retention.js';
 export { ROLLUP_BATCH, RollupJob, type RollupJobOptions } from './storage/rollup-job.js';
 export type { RollupStep } from './storage/rollups.js';

@@ -22,6 +22,13 @@ export const COMMAND_TTL_MAX_S = 7 * 24 * 3600;
 /** A storage epoch: 1 to 32 letters, digits, "_" or "-" (the edge makes 16 hex digits). */
 export const EPOCH_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
+/**
+ * The largest device message the dashboard reads, in bytes of its payload: a larger one is counted as
+ * invalid and never parsed. A reading is about 300 bytes and a status about 1 KiB; the production broker
+ * refuses any packet over 64 KiB (max_packet_size) before it gets this far.
+ */
+export const MESSAGE_MAX_BYTES = 16 * 1024;
+
 /** Firmware versions look like `v1.2.3`, optionally with a pre-release tag: `v1.2.3-beta.1`. */
 export const FIRMWARE_VERSION_PATTERN = /^v\d{1,4}\.\d{1,4}\.\d{1,4}(-[0-9A-Za-z][0-9A-Za-z.-]{0,31})?$/;
 

@@ -14,8 +14,8 @@ export interface FleetDeps {
   removal?: Pick<DeviceRemoval, 'forgetDevice' | 'deleteReadings'>;
   events: DashboardEvents;
   logger: Logger;
-  /** The devices forgotten; `forget()` adds to it. */
-  tombstones?: Pick<Tombstones, 'add'>;
+  /** The devices forgotten; `forget()` adds to it, and `load()` leaves them out. */
+  tombstones?: Pick<Tombstones, 'add' | 'has'>;
   clock?: Clock;
 }
 
@@ -34,9 +34,17 @@ export class Fleet {
   /** Reads the registry table and the delivery figures. */
   load(): void {
     this.records.clear();
-    for (const record of this.deps.store.loadDevices()) this.records.set(record.device_id, record);
+    for (const record of this.deps.store.loadDevices()) {
+      // A forgotten device has no registry row, unless something wrote one back (a crash while forgetting it).
+      if (!this.deps.tombstones?.has(record.device_id)) this.records.set(record.device_id, record);
+    }
     this.delivery.clear();
     for (const [id, figures] of this.deps.store.allDelivery()) this.delivery.set(id, figures);
+  }
+
+  /** Devices known. */
+  get size(): number {
+    return this.records.size;
   }
 
   has(deviceId: string): boolean {

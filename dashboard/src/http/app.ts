@@ -7,11 +7,14 @@ import { CommandTrail } from '../commands/command-trail.js';
 import type { TrustProxy } from '../config-values.js';
 import { DashboardEvents } from '../events.js';
 import { Fleet } from '../fleet/fleet.js';
+import { recoverRegistry } from '../fleet/registry-recovery.js';
+import { RegistryWriter } from '../fleet/registry-writer.js';
 import { Tombstones } from '../fleet/tombstones.js';
 import { Ingest } from '../ingest/ingest.js';
 import type { BrokerConnection } from '../mqtt/broker-connection.js';
 import { defaultWebPaths, type WebPaths } from '../paths.js';
 import { DeviceRemoval } from '../storage/device-removal.js';
+import { NewestReadings } from '../storage/newest-readings.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
 import { type Access, type AccessOptions, installAccess } from './access/install.js';
 import { streamOwner } from './access/stream-owner.js';
@@ -55,6 +58,8 @@ export interface DashboardDeps {
   maxGroup?: number;
   /** First delay between write attempts while the database fails (default 250 ms). */
   retryInitialMs?: number;
+  /** Devices known at most (MAX_DEVICES, default 20 000); a new device beyond it is not stored. */
+  maxDevices?: number;
 }
 
 /** The dashboard's parts, wired together; `app` is the Fastify instance (use `app.inject()` in tests). */
@@ -103,8 +108,11 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const removal = new DeviceRemoval(() => store.database);
   const tombstones = new Tombstones({ store: removal, logger });
   tombstones.load();
+  recoverRegistry({ store, readings: new NewestReadings(database), logger });
   const fleet = new Fleet({ store, removal, events, logger, clock, tombstones });
   fleet.load();
+  const registry = new RegistryWriter({ store, events, logger: logger.child({ component: 'storage' }) });
+  registry.start();
   const trail = new CommandTrail(database, clock, events);
   const ingest = new Ingest({
     store,
@@ -114,6 +122,8 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     clock,
     logger,
     tombstones,
+    registry,
+    ...(deps.maxDevices ? { maxDevices: deps.maxDevices } : {}),
     ...(deps.maxGroup ? { maxGroup: deps.maxGroup } : {}),
     ...(deps.retryInitialMs ? { retryInitialMs: deps.retryInitialMs } : {}),
   });
@@ -194,6 +204,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     detachBroker();
     ingest.flush();
     ingest.stop();
+    registry.stop();
   };
   return {
     app,

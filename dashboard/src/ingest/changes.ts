@@ -3,11 +3,16 @@ import type { CommandLogEntry, DeliveryFigures, StoredReading } from '../api-typ
 import type { CommandTrail } from '../commands/command-trail.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { FleetDraft } from '../fleet/fleet-draft.js';
+import type { RegistryWriter } from '../fleet/registry-writer.js';
+import type { ReadingToWrite } from '../storage/reading-writer.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
 
-/** One valid message from a device, with the time it was received (epoch ms, the dashboard's clock). */
+/**
+ * One valid message from a device, with the time it was received (epoch ms, the dashboard's clock); a
+ * reading also with the time it is filed under (trusted_at, epoch ms).
+ */
 export type IngestChange =
-  | { kind: 'data'; reading: StoredReading; receivedAt: number }
+  | { kind: 'data'; reading: StoredReading; receivedAt: number; trustedAt: number }
   | { kind: 'status'; status: DeviceStatus; retained: boolean; receivedAt: number }
   | { kind: 'ack'; ack: Ack; receivedAt: number }
   | {
@@ -19,8 +24,10 @@ export type IngestChange =
     };
 
 export interface ChangeWriterDeps {
-  store: Pick<TelemetryStore, 'transaction' | 'writeReading' | 'delivery' | 'saveDevices'>;
+  store: Pick<TelemetryStore, 'transaction' | 'writeReadings' | 'delivery'>;
   fleet: Pick<Fleet, 'draft' | 'adopt'>;
+  /** Persists the registry rows the committed groups changed, at most once a second per device. */
+  registry: Pick<RegistryWriter, 'changed'>;
   trail: Pick<CommandTrail, 'answer' | 'announce'>;
   logger: Logger;
 }
@@ -40,12 +47,17 @@ export interface WrittenGroup {
 }
 
 /**
- * Writes a group of messages in one transaction: each reading by its identity with its delivery count, the
- * command trail's answers, and the device registry rows they change. Throws (and writes nothing) when the
- * database fails; the fleet in memory is untouched until `applyWritten`.
+ * Writes a group of messages in one transaction: each reading by its identity with its delivery counts
+ * (once per device and epoch), and the command trail's answers. Throws (and writes nothing) when the
+ * database fails; the fleet in memory is untouched until `applyWritten`. The registry rows the group
+ * changes are written later (RegistryWriter): they can be rebuilt from the readings (RegistryRecovery).
  */
 export function writeChanges(deps: ChangeWriterDeps, changes: readonly IngestChange[]): WrittenGroup {
   return deps.store.transaction(() => {
+    const readings: ReadingToWrite[] = [];
+    for (const change of changes) if (change.kind === 'data') readings.push(change);
+    const outcomes = readings.length > 0 ? deps.store.writeReadings(readings) : [];
+    let next = 0;
     const draft = deps.fleet.draft();
     const readers = new Set<string>();
     const answers: CommandLogEntry[] = [];
@@ -54,8 +66,8 @@ export function writeChanges(deps: ChangeWriterDeps, changes: readonly IngestCha
       switch (change.kind) {
         case 'data': {
           const { reading } = change;
-          const outcome = deps.store.writeReading(reading);
-          if (outcome.kind === 'duplicate') break;
+          const outcome = outcomes[next++];
+          if (!outcome || outcome.kind === 'duplicate') break;
           readers.add(reading.device_id);
           if (outcome.kind === 'stored' || outcome.kind === 'restamped')
             draft.telemetry(reading, change.receivedAt);
@@ -76,13 +88,15 @@ export function writeChanges(deps: ChangeWriterDeps, changes: readonly IngestCha
         }
       }
     }
-    deps.store.saveDevices(draft.records);
     const delivery = new Map([...readers].map((id) => [id, deps.store.delivery(id)] as const));
     return { draft, delivery, answers, conflicts };
   });
 }
 
-/** After the commit: conflicts logged, the fleet updated and announced, the trail's answers announced. */
+/**
+ * After the commit: conflicts logged, the fleet updated and announced (and its changed rows handed to the
+ * registry writer), the trail's answers announced.
+ */
 export function applyWritten(deps: ChangeWriterDeps, written: WrittenGroup): void {
   for (const { reading, stored, fields } of written.conflicts) {
     const pick = (source: StoredReading) =>
@@ -100,5 +114,6 @@ export function applyWritten(deps: ChangeWriterDeps, written: WrittenGroup): voi
     );
   }
   deps.fleet.adopt(written.draft, written.delivery);
+  deps.registry.changed(written.draft.records);
   for (const entry of written.answers) deps.trail.announce(entry);
 }

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  MESSAGE_MAX_BYTES,
   parseAck,
   parseAvailability,
   parseStatus,
@@ -8,15 +9,18 @@ import {
   type Topics,
 } from '@fleet/shared';
 import type { StoredReading } from '../api-types.js';
+import type { Fleet } from '../fleet/fleet.js';
 import type { Tombstones } from '../fleet/tombstones.js';
 import type { IncomingMessage } from '../mqtt/broker-connection.js';
 import { applyWritten, type ChangeWriterDeps, type IngestChange, writeChanges } from './changes.js';
+import { DeviceCap } from './device-cap.js';
 import { GroupCommit, type WriteFailure } from './group-commit.js';
 import { IgnoredFields } from './ignored-fields.js';
 import { InvalidMessages } from './invalid-messages.js';
 import { trustedTime } from './trusted-time.js';
 
 export interface IngestDeps extends ChangeWriterDeps {
+  fleet: Pick<Fleet, 'draft' | 'adopt' | 'has' | 'size'>;
   /** The fleet's topics (MQTT_TOPIC_ROOT). */
   topics: Topics;
   clock: Clock;
@@ -26,17 +30,21 @@ export interface IngestDeps extends ChangeWriterDeps {
   retryInitialMs?: number;
   /** Forgotten devices: their retained messages are ignored until they send a live one. */
   tombstones?: Pick<Tombstones, 'admits'>;
+  /** Devices known at most (MAX_DEVICES, default 20 000): see DeviceCap. */
+  maxDevices?: number;
 }
 
 /**
  * Turns MQTT messages into stored readings and fleet changes. Every payload is validated with the shared
  * contract and must name the device of its topic; an invalid one is counted and logged, never stored.
  * `handle()` resolves once the message's effects are committed to the database (the PUBACK waits for it);
- * messages that arrive together are committed together (GroupCommit).
+ * messages that arrive together are committed together (GroupCommit). A payload over MESSAGE_MAX_BYTES is
+ * counted as invalid without being parsed; a new device beyond MAX_DEVICES is counted, not stored (DeviceCap).
  */
 export class Ingest {
   readonly invalid: InvalidMessages;
   readonly ignored: IgnoredFields;
+  readonly cap: DeviceCap;
   private accepted = 0;
   private readonly commits: GroupCommit<IngestChange, ReturnType<typeof writeChanges>>;
 
@@ -44,9 +52,18 @@ export class Ingest {
     const logger = deps.logger.child({ component: 'ingest' });
     this.invalid = new InvalidMessages(deps.clock, logger);
     this.ignored = new IgnoredFields(logger);
+    this.cap = new DeviceCap({
+      fleet: deps.fleet,
+      maxDevices: deps.maxDevices ?? 20_000,
+      clock: deps.clock,
+      logger,
+    });
     this.commits = new GroupCommit({
       write: (changes) => writeChanges(deps, changes),
-      afterWrite: (_changes, written) => applyWritten(deps, written),
+      afterWrite: (changes, written) => {
+        this.cap.committed(changes.map(deviceOf));
+        applyWritten(deps, written);
+      },
       maxGroup: deps.maxGroup ?? 1000,
       logger: deps.logger.child({ component: 'storage' }),
       ...(deps.retryInitialMs ? { retryInitialMs: deps.retryInitialMs } : {}),
@@ -81,10 +98,11 @@ export class Ingest {
   /** Resolves when the message is committed, or at once when there is nothing to store. */
   handle(message: IncomingMessage): Promise<void> {
     const change = this.read(message);
-    if (change && this.deps.tombstones?.admits(deviceOf(change), message.retain) === false) {
-      return Promise.resolve();
-    }
-    return change ? this.commits.add(change) : Promise.resolve();
+    if (!change) return Promise.resolve();
+    const deviceId = deviceOf(change);
+    if (this.deps.tombstones?.admits(deviceId, message.retain) === false) return Promise.resolve();
+    if (!this.cap.admits(deviceId)) return Promise.resolve();
+    return this.commits.add(change);
   }
 
   private read(message: IncomingMessage): IngestChange | null {
@@ -97,18 +115,27 @@ export class Ingest {
       return null;
     }
     const { deviceId, kind } = topic;
-    const receivedAt = this.deps.clock.now().getTime();
     const { payload, retain } = message;
+    if (payload.length > MESSAGE_MAX_BYTES) {
+      this.reject(
+        message.topic,
+        `The message received has ${payload.length} bytes; accepted: at most ${MESSAGE_MAX_BYTES} bytes.`,
+        deviceId,
+      );
+      return null;
+    }
+    const receivedAt = this.deps.clock.now().getTime();
     switch (kind) {
       case 'data': {
         const telemetry = this.check(parseTelemetry(payload), deviceId, message.topic);
         if (!telemetry) return null;
+        const trustedAt = trustedTime(telemetry, receivedAt);
         const reading: StoredReading = {
           ...telemetry,
           received_at: new Date(receivedAt).toISOString(),
-          trusted_at: new Date(trustedTime(telemetry, receivedAt)).toISOString(),
+          trusted_at: new Date(trustedAt).toISOString(),
         };
-        return { kind: 'data', reading, receivedAt };
+        return { kind: 'data', reading, receivedAt, trustedAt };
       }
       case 'status': {
         const status = this.check(parseStatus(payload), deviceId, message.topic);

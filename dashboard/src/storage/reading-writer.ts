@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { DeliveryFigures, StoredReading } from '../api-types.js';
 import { MARK_DIRTY_SQL, minuteOf } from './rollup-schema.js';
 import { differingFields, type TelemetryRow, telemetryFromRow, telemetryParams } from './rows.js';
-import { COUNT_CONFLICT_SQL, COUNT_RECEIVED_SQL, INSERT_TELEMETRY_SQL, TELEMETRY_COLUMNS } from './schema.js';
+import { INSERT_TELEMETRY_SQL, TELEMETRY_COLUMNS } from './schema.js';
 
 /** What became of one reading offered to the store. */
 export type WriteOutcome =
@@ -17,9 +17,27 @@ export type WriteOutcome =
   /** Another reading under the same (device, epoch, seq): counted; the first one is kept. */
   | { kind: 'conflict'; stored: StoredReading; fields: string[] };
 
+/** A reading to file, with its two times in epoch ms (so that they are not parsed back from its strings). */
+export interface ReadingToWrite {
+  reading: StoredReading;
+  trustedAt: number;
+  receivedAt: number;
+}
+
+/** The delivery counts of one (device, epoch) gathered over a group, written once at its end. */
+interface Tally {
+  deviceId: string;
+  epoch: string;
+  minSeq: number;
+  maxSeq: number;
+  received: number;
+  conflicts: number;
+}
+
 /**
  * Files readings by their identity (device_id, epoch, seq) and keeps the delivery figures of each
  * (device, epoch) in step, in the caller's transaction: a reading and its count are committed together.
+ * A group's counts are gathered per (device, epoch) and written once per group, not once per reading.
  */
 export class ReadingWriter {
   private readonly statements;
@@ -35,20 +53,63 @@ export class ReadingWriter {
       find: db.prepare(
         `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = ? AND epoch = ? AND seq = ?`,
       ),
-      countReceived: db.prepare(COUNT_RECEIVED_SQL),
-      countConflict: db.prepare(COUNT_CONFLICT_SQL),
+      countReceived: db.prepare(COUNT_RECEIVED_MANY_SQL),
+      countConflict: db.prepare(COUNT_CONFLICTS_SQL),
       figuresAll: db.prepare(`${FIGURES_SQL} GROUP BY device_id`),
       figuresOne: db.prepare(`${FIGURES_SQL} WHERE device_id = ? GROUP BY device_id`),
     };
   }
 
+  /** One reading, its times parsed from its strings. */
   write(reading: StoredReading): WriteOutcome {
-    const { insert, find, restamp, countReceived, countConflict } = this.statements;
-    const params = telemetryParams(reading);
-    if (insert.run(params).changes > 0) {
-      countReceived.run(params.device_id, params.epoch, params.seq, params.seq);
-      return { kind: 'stored' };
+    const trustedAt = Date.parse(reading.trusted_at);
+    const receivedAt = Date.parse(reading.received_at);
+    return this.writeAll([{ reading, trustedAt, receivedAt }])[0] as WriteOutcome;
+  }
+
+  /** Readings in order, then their delivery counts; the outcome of each, in the same order. */
+  writeAll(items: readonly ReadingToWrite[]): WriteOutcome[] {
+    const tallies = new Map<string, Tally>();
+    const outcomes: WriteOutcome[] = [];
+    for (const { reading, trustedAt, receivedAt } of items) {
+      const params = telemetryParams(reading, trustedAt, receivedAt);
+      const outcome = this.writeOne(reading, params);
+      outcomes.push(outcome);
+      if (outcome.kind !== 'stored' && outcome.kind !== 'conflict') continue;
+      const key = `${params.device_id}\u0000${params.epoch}`;
+      let tally = tallies.get(key);
+      if (!tally) {
+        tally = {
+          deviceId: params.device_id,
+          epoch: params.epoch,
+          minSeq: Number.POSITIVE_INFINITY,
+          maxSeq: Number.NEGATIVE_INFINITY,
+          received: 0,
+          conflicts: 0,
+        };
+        tallies.set(key, tally);
+      }
+      if (outcome.kind === 'conflict') {
+        tally.conflicts += 1;
+        continue;
+      }
+      tally.received += 1;
+      if (params.seq < tally.minSeq) tally.minSeq = params.seq;
+      if (params.seq > tally.maxSeq) tally.maxSeq = params.seq;
     }
+    const { countReceived, countConflict } = this.statements;
+    for (const tally of tallies.values()) {
+      if (tally.received > 0) {
+        countReceived.run(tally.deviceId, tally.epoch, tally.minSeq, tally.maxSeq, tally.received);
+      }
+      if (tally.conflicts > 0) countConflict.run(tally.conflicts, tally.deviceId, tally.epoch);
+    }
+    return outcomes;
+  }
+
+  private writeOne(reading: StoredReading, params: TelemetryRow): WriteOutcome {
+    const { insert, find, restamp } = this.statements;
+    if (insert.run(params).changes > 0) return { kind: 'stored' };
     const row = find.get(params.device_id, params.epoch, params.seq) as TelemetryRow;
     const stored = telemetryFromRow(row);
     const fields = differingFields(stored, reading);
@@ -61,7 +122,6 @@ export class ReadingWriter {
       this.statements.markDirty.run(device_id, minuteOf(trusted_at));
       return { kind: 'restamped' };
     }
-    countConflict.run(params.device_id, params.epoch);
     return { kind: 'conflict', stored, fields };
   }
 
@@ -93,6 +153,15 @@ interface FiguresRow {
   lost: number;
   conflicts: number;
 }
+
+/** `received` readings of one (device, epoch), seqs from min_seq to max_seq, counted at once. */
+const COUNT_RECEIVED_MANY_SQL = `
+INSERT INTO delivery (device_id, epoch, min_seq, max_seq, received) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (device_id, epoch) DO UPDATE SET
+  min_seq = MIN(min_seq, excluded.min_seq), max_seq = MAX(max_seq, excluded.max_seq),
+  received = received + excluded.received`;
+
+const COUNT_CONFLICTS_SQL = 'UPDATE delivery SET conflicts = conflicts + ? WHERE device_id = ? AND epoch = ?';
 
 // Lost: the seqs missing between the lowest and the highest received, epoch by epoch; contract 1 readings
 // (epoch '') had gaps by design and count in `received` only.

@@ -39,13 +39,18 @@ export const CONTENT_FIELDS = [
   'clock_synced',
 ] as const satisfies ReadonlyArray<keyof Telemetry>;
 
-export function telemetryParams(reading: StoredReading): TelemetryRow {
+/** The row of a reading; its two times in epoch ms when the caller has them (else parsed from the reading). */
+export function telemetryParams(
+  reading: StoredReading,
+  trustedAt = Date.parse(reading.trusted_at),
+  receivedAt = Date.parse(reading.received_at),
+): TelemetryRow {
   return {
     device_id: reading.device_id,
     epoch: reading.epoch ?? '',
     seq: reading.seq,
-    trusted_at: Date.parse(reading.trusted_at),
-    received_at: Date.parse(reading.received_at),
+    trusted_at: trustedAt,
+    received_at: receivedAt,
     timestamp: reading.timestamp,
     v: reading.v ?? null,
     clock_synced: reading.clock_synced === undefined ? null : reading.clock_synced ? 1 : 0,

@@ -6,7 +6,7 @@ import type { DeliveryFigures, StoredReading } from '../api-types.js';
 import type { DeviceRecord } from '../fleet/device-record.js';
 import type { HistoryAnswer, HistoryQuery, HistoryStore } from './history-store.js';
 import { prepareSchema } from './migrate.js';
-import { ReadingWriter, type WriteOutcome } from './reading-writer.js';
+import { type ReadingToWrite, ReadingWriter, type WriteOutcome } from './reading-writer.js';
 import { type RollupStep, Rollups } from './rollups.js';
 import { type DeviceRow, deviceFromRow, deviceParams, type TelemetryRow, telemetryFromRow } from './rows.js';
 import { TELEMETRY_COLUMNS, UPSERT_DEVICE_SQL } from './schema.js';
@@ -95,6 +95,11 @@ export class TelemetryStore implements HistoryStore {
   /** Files one reading by its identity and counts it (see ReadingWriter); best inside `transaction()`. */
   writeReading(reading: StoredReading): WriteOutcome {
     return this.use().writer.write(reading);
+  }
+
+  /** Files readings in order and counts them once per (device, epoch); best inside `transaction()`. */
+  writeReadings(items: readonly ReadingToWrite[]): WriteOutcome[] {
+    return this.use().writer.writeAll(items);
   }
 
   /** The delivery figures of one device, over every epoch. */

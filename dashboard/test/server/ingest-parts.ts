@@ -1,4 +1,11 @@
-import { CommandTrail, DashboardEvents, Fleet, Ingest, type TelemetryStore } from '@fleet/dashboard';
+import {
+  CommandTrail,
+  DashboardEvents,
+  Fleet,
+  Ingest,
+  RegistryWriter,
+  type TelemetryStore,
+} from '@fleet/dashboard';
 import { type Logger, Topics } from '@fleet/shared';
 import { capturingLogger, ManualClock, openStore, tempDir } from './fixtures.js';
 
@@ -17,6 +24,8 @@ export interface IngestParts {
   fleet: Fleet;
   trail: CommandTrail;
   ingest: Ingest;
+  /** Not started: `flush()` or `stop()` writes the registry as its timer would. */
+  registry: RegistryWriter;
   log: ReturnType<typeof capturingLogger>;
   /** Hands a message to the ingest; resolves once it is committed. */
   handle(topic: string, payload: unknown, retain?: boolean): Promise<void>;
@@ -31,6 +40,7 @@ export async function ingestParts(
     logger?: Logger;
     maxGroup?: number;
     retryInitialMs?: number;
+    maxDevices?: number;
   } = {},
 ): Promise<IngestParts> {
   const dir = await tempDir();
@@ -42,15 +52,18 @@ export async function ingestParts(
   const fleet = new Fleet({ store, events, logger });
   fleet.load();
   const trail = new CommandTrail(store.database, clock, events);
+  const registry = new RegistryWriter({ store, events, logger });
   const ingest = new Ingest({
     store,
     fleet,
     trail,
+    registry,
     topics: options.topics ?? new Topics(),
     clock,
     logger,
     ...(options.maxGroup ? { maxGroup: options.maxGroup } : {}),
     ...(options.retryInitialMs ? { retryInitialMs: options.retryInitialMs } : {}),
+    ...(options.maxDevices ? { maxDevices: options.maxDevices } : {}),
   });
   return {
     dir,
@@ -60,6 +73,7 @@ export async function ingestParts(
     fleet,
     trail,
     ingest,
+    registry,
     log,
     handle: (topic, payload, retain = false) => ingest.handle(message(topic, payload, retain)),
     close: async () => {

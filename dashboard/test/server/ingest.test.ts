@@ -128,10 +128,34 @@ describe('Ingest', () => {
     await p.handle('devices/pi-1/data', telemetry());
     const before = p.fleet.summaries();
     expect(before[0]?.delivery.received).toBe(1);
+    p.registry.stop(); // a clean stop writes the registry
     const { DashboardEvents, Fleet } = await import('@fleet/dashboard');
     const reloaded = new Fleet({ store: p.store, events: new DashboardEvents(), logger: p.log.logger });
     reloaded.load();
     expect(reloaded.summaries()).toEqual(before);
+  });
+
+  it('writes the registry at most once a period, and after a crash restores latest readings from the stored ones', async () => {
+    await p.handle('devices/pi-1/status', onlineStatus('pi-1'));
+    await p.handle('devices/pi-1/data', telemetry({ seq: 0 }));
+    expect(p.store.loadDevices()).toEqual([]); // not yet: the writer's tick has not come
+    expect(p.registry.flush()).toBe(true);
+    expect(p.store.loadDevices().map((record) => record.latest?.seq)).toEqual([0]);
+    // Then a crash before the next tick: pi-1's newer reading and a new device are committed, not their rows.
+    p.clock.advance(1000);
+    await p.handle('devices/pi-1/data', telemetry({ seq: 1, timestamp: '2025-03-01T12:00:01.000Z' }));
+    await p.handle('devices/pi-2/data', telemetry({ device_id: 'pi-2', seq: 7 }));
+    expect(p.store.loadDevices().map((record) => record.latest?.seq)).toEqual([0]);
+    const { DashboardEvents, Fleet, NewestReadings, recoverRegistry } = await import('@fleet/dashboard');
+    const readings = new NewestReadings(p.store.database);
+    expect(recoverRegistry({ store: p.store, readings, logger: p.log.logger })).toBe(2);
+    const reloaded = new Fleet({ store: p.store, events: new DashboardEvents(), logger: p.log.logger });
+    reloaded.load();
+    expect(reloaded.summary('pi-1')).toEqual(p.fleet.summary('pi-1'));
+    expect(reloaded.summary('pi-2')).toEqual(p.fleet.summary('pi-2'));
+    expect(p.log.lines.find((line) => line.devices === 2)?.msg).toMatch(/lagged behind the stored readings/);
+    // Nothing to repair the next time.
+    expect(recoverRegistry({ store: p.store, readings, logger: p.log.logger })).toBe(0);
   });
 
   it('stores a reading with fields it does not know (a newer device), without them; counts them and logs them at debug', async () => {

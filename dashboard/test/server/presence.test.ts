@@ -80,6 +80,7 @@ describe('presence and the device summary, by contract', () => {
   it('keeps the availability across a restart', async () => {
     await p.handle('devices/pi-1/status', c2Status());
     await p.handle('devices/pi-1/availability', 'offline');
+    p.registry.stop(); // a clean stop writes the registry
     const { DashboardEvents, Fleet } = await import('@fleet/dashboard');
     const reloaded = new Fleet({ store: p.store, events: new DashboardEvents(), logger: p.log.logger });
     reloaded.load();
