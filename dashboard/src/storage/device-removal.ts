@@ -1,21 +1,15 @@
 import type Database from 'better-sqlite3';
 
-/** Devices forgotten (DELETE /api/devices/:id), until they send a live message again. */
-export const FORGOTTEN_SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS forgotten_devices (
-  device_id    TEXT    PRIMARY KEY,
-  forgotten_at INTEGER NOT NULL -- epoch ms
-);`;
-
-/** Tables of figures kept per device besides the raw readings; those that exist lose the device's rows. */
+/** Tables of figures kept per device besides the raw readings (the rollups; see rollup-schema.ts). */
 const FIGURE_TABLES = ['rollup_minute', 'rollup_hour', 'rollup_dirty'] as const;
 
 const DELETE_CHUNK = 5000;
 
 /**
  * Forgetting a device in the database: its registry row and delivery figures, its readings (a chunk at a
- * time) and their rollups, and the list of devices forgotten. The command trail is kept (an audit log).
- * Statements are prepared at the first use, on the open database.
+ * time) and their rollups, and the list of devices forgotten (`forgotten_devices`). The command trail is kept
+ * (an audit log). It shares the store's database, like the users and the trail; statements are prepared at
+ * the first use, on the open database.
  */
 export class DeviceRemoval {
   private statements: ReturnType<typeof prepare> | null = null;
@@ -73,10 +67,6 @@ export class DeviceRemoval {
 }
 
 function prepare(db: Database.Database) {
-  db.exec(FORGOTTEN_SCHEMA_SQL);
-  const tables = new Set(
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
-  );
   return {
     db,
     forgetRegistry: db.prepare('DELETE FROM devices WHERE device_id = ?'),
@@ -90,9 +80,7 @@ function prepare(db: Database.Database) {
          SELECT rowid FROM telemetry WHERE device_id = ? AND received_at <= ?
            AND rowid < (SELECT MAX(rowid) FROM telemetry) LIMIT ?)`,
     ),
-    deleteFigures: FIGURE_TABLES.filter((table) => tables.has(table)).map((table) =>
-      db.prepare(`DELETE FROM ${table} WHERE device_id = ?`),
-    ),
+    deleteFigures: FIGURE_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE device_id = ?`)),
     allForgotten: db.prepare('SELECT device_id FROM forgotten_devices ORDER BY device_id').pluck(),
     removeForgotten: db.prepare('DELETE FROM forgotten_devices WHERE device_id = ?'),
   };

@@ -53,6 +53,13 @@ CREATE TABLE IF NOT EXISTS devices (
   availability  TEXT    -- online | offline, from {root}/{id}/availability (contract 2); NULL: never received
 );
 
+-- Devices forgotten (DELETE /api/devices/:id): the broker's retained status and availability of such a device
+-- are ignored until it sends a live message again (see DeviceRemoval and Tombstones).
+CREATE TABLE IF NOT EXISTS forgotten_devices (
+  device_id    TEXT    PRIMARY KEY,
+  forgotten_at INTEGER NOT NULL -- epoch ms
+);
+
 -- Access control: users (scrypt hashes), API tokens (SHA-256 of the secret), server-side sessions.
 CREATE TABLE IF NOT EXISTS users (
   username             TEXT    PRIMARY KEY,

@@ -89,7 +89,9 @@ describe('DELETE /api/devices/:id (forgetting a device)', () => {
     expect(await devices()).toEqual([]);
     expect(count('SELECT COUNT(*) FROM forgotten_devices WHERE device_id = ?', 'pi-1')).toBe(1);
 
-    // A dashboard started again on the same database still knows it was forgotten.
+    // A dashboard started again on the same database still knows it was forgotten, even with a registry row
+    // of it written back (as a crash while forgetting it could leave).
+    h.store.database.prepare("INSERT INTO devices (device_id, first_seen) VALUES ('pi-1', 0)").run();
     const second = await buildDashboard({
       store: h.store,
       broker: h.broker,
@@ -102,6 +104,7 @@ describe('DELETE /api/devices/:id (forgetting a device)', () => {
     try {
       const deliver = (topic: string, payload: unknown, retain: boolean) =>
         second.ingest.handle({ topic, payload: Buffer.from(JSON.stringify(payload)), retain });
+      expect(second.fleet.ids()).toEqual([]);
       await deliver('devices/pi-1/status', onlineStatus('pi-1'), true);
       second.ingest.flush();
       expect(second.fleet.ids()).toEqual([]);
