@@ -95,8 +95,16 @@ export class Fleet {
     this.deps.tombstones?.add(deviceId);
     this.deps.logger.info({ device_id: deviceId }, 'Device forgotten');
     this.deps.events.emit('forgotten', { device_id: deviceId });
-    const readings = await removal.deleteReadings(deviceId, at);
-    this.deps.logger.info({ device_id: deviceId, readings }, "A forgotten device's readings are removed");
+    try {
+      const readings = await removal.deleteReadings(deviceId, at);
+      this.deps.logger.info({ device_id: deviceId, readings }, "A forgotten device's readings are removed");
+    } catch (error) {
+      // It is forgotten all the same; what is left goes with retention (HISTORY_DAYS).
+      this.deps.logger.error(
+        { err: error, device_id: deviceId },
+        'Could not remove all the readings of a forgotten device; retention removes the rest',
+      );
+    }
     return true;
   }
 
