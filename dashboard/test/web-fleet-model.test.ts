@@ -90,3 +90,39 @@ describe("the page's fleet model", () => {
     expect(model.shownIds()).toEqual([]);
   });
 });
+
+describe("the watched device's row", () => {
+  it('follows its summary at once, but a summary never adds a device the fleet does not list', () => {
+    const model = new FleetModel();
+    model.apply({ full: true, counts: counts(1), rows: [row('pi-1')] });
+    const summary = {
+      device_id: 'pi-1',
+      online: false,
+      last_seen: '2026-12-01T10:00:09.000Z',
+      firmware: 'v2.0.0',
+      settings: null,
+      ota: null,
+      sensor: null,
+      alerte: true,
+      latest: null,
+      delivery: { received: 5, lost: 2, conflicts: 0 },
+      epoch: null,
+      epoch_reason: null,
+      clock_synced: null,
+    };
+    model.updateFrom(summary);
+    expect(model.row('pi-1')).toEqual({
+      device_id: 'pi-1',
+      online: false,
+      alerte: true,
+      last_seen: '2026-12-01T10:00:09.000Z',
+      firmware: 'v2.0.0',
+      temperature: null,
+      humidite: null,
+      pression: null,
+      lost: 2,
+    });
+    model.updateFrom({ ...summary, device_id: 'pi-9' });
+    expect(model.shownIds()).toEqual(['pi-1']);
+  });
+});

@@ -94,7 +94,11 @@ export class DashboardPage {
       telemetry: (reading) => {
         if (reading.device_id === this.watched.deviceId) this.history.onTelemetry(reading);
       },
-      device: (device) => this.watched.set(device),
+      device: (device) => {
+        this.watched.set(device);
+        this.model.updateFrom(device);
+        this.fleet.invalidate();
+      },
       command: (entry) => this.commands.onCommand(entry),
       forgotten: ({ device_id }) => this.forgotten(device_id),
       connection: (state) => this.connection.show(state),

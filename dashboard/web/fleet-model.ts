@@ -1,4 +1,4 @@
-import type { FleetCounts, FleetEventData, FleetRow } from './types.js';
+import type { DeviceSummary, FleetCounts, FleetEventData, FleetRow } from './types.js';
 
 /** Which devices the list shows. */
 export type FleetFilter = 'all' | 'online' | 'offline' | 'alerting';
@@ -14,6 +14,21 @@ const byId = (a: string, b: string): number => collator.compare(a, b) || (a < b 
 /** A device in alert, as the server counts them (`alerting`): its last reported `alerte`. */
 export function isAlerting(row: FleetRow): boolean {
   return row.alerte;
+}
+
+/** The fleet row a device's summary implies (what the next `fleet` event will say of it). */
+export function rowOf(summary: DeviceSummary): FleetRow {
+  return {
+    device_id: summary.device_id,
+    online: summary.online,
+    alerte: summary.alerte,
+    last_seen: summary.last_seen,
+    firmware: summary.firmware,
+    temperature: summary.latest?.temperature ?? null,
+    humidite: summary.latest?.humidite ?? null,
+    pression: summary.latest?.pression ?? null,
+    lost: summary.delivery.lost,
+  };
 }
 
 function matchesFilter(row: FleetRow, filter: FleetFilter): boolean {
@@ -94,6 +109,14 @@ export class FleetModel {
     }
     for (const row of event.rows ?? []) this.put(row);
     for (const id of event.removed ?? []) this.remove(id);
+  }
+
+  /**
+   * The watched device's row from its own newer summary, so that its row agrees with the panel at once
+   * rather than at the next `fleet` event (which carries the same, or newer). Only a device already known.
+   */
+  updateFrom(summary: DeviceSummary): void {
+    if (this.rows.has(summary.device_id)) this.put(rowOf(summary));
   }
 
   /** Forgets a device at once (the operator forgot it; the next `fleet` event says so too). */
