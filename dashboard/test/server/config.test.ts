@@ -31,6 +31,8 @@ describe('dashboard configuration', () => {
       databasePath: '/srv/app/.data/dashboard/dashboard.sqlite',
       historyDays: 30,
       rollupDays: 365,
+      maxDevices: 20_000,
+      eventStreamMaxClients: 2000,
       logLevel: 'info',
       fleetRole: 'standalone',
       envFile: null,
@@ -147,6 +149,16 @@ describe('dashboard configuration', () => {
       'ROLLUP_DAYS',
       '29',
       'Environment variable ROLLUP_DAYS received "29"; accepted: a whole number of days from 1 to 3650, at least HISTORY_DAYS (30).',
+    ],
+    [
+      'MAX_DEVICES',
+      '0',
+      'Environment variable MAX_DEVICES received "0"; accepted: a whole number from 1 to 1000000.',
+    ],
+    [
+      'EVENT_STREAM_MAX_CLIENTS',
+      '100001',
+      'Environment variable EVENT_STREAM_MAX_CLIENTS received "100001"; accepted: a whole number from 1 to 100000.',
     ],
     [
       'LOG_LEVEL',
