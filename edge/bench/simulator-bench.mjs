@@ -130,7 +130,14 @@ async function run(devices) {
   const stopS = (performance.now() - stopAt) / 1000;
   const summary = lines.find((entry) => /^simulator stopped/.test(entry.msg ?? ''));
   await broker.stop();
+  // What the devices' warnings and errors were (those printed: at most 20 per progress line).
+  const kinds = {};
+  for (const entry of lines.filter((line) => line.level >= 40)) {
+    const kind = String(entry.msg).replace(/\d+/g, 'N').slice(0, 90);
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
   return {
+    problem_lines_shown: kinds,
     devices,
     connect_s: connectS,
     sim_rss_mb_connected: Math.round(atConnect.rss),

@@ -9,8 +9,8 @@ export interface ProgressReportOptions {
   everyMs: number;
   /** Milliseconds from a monotonic clock (default performance.now). */
   now?: () => number;
-  /** The process's resident memory in bytes (default process.memoryUsage.rss). */
-  rss?: () => number;
+  /** The process's memory in bytes: resident and JavaScript heap in use (default process.memoryUsage()). */
+  memory?: () => { rss: number; heapUsed: number };
 }
 
 /**
@@ -20,13 +20,13 @@ export interface ProgressReportOptions {
 export class ProgressReport {
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
-  private readonly rss: () => number;
+  private readonly memory: () => { rss: number; heapUsed: number };
   private startedAt = 0;
   private last = { at: 0, published: 0, delivered: 0 };
 
   constructor(private readonly options: ProgressReportOptions) {
     this.now = options.now ?? (() => performance.now());
-    this.rss = options.rss ?? (() => process.memoryUsage.rss());
+    this.memory = options.memory ?? (() => process.memoryUsage());
   }
 
   start(): void {
@@ -52,7 +52,7 @@ export class ProgressReport {
         readings_per_s: Math.round(readingsPerS),
         problems: this.options.logs.problems,
         device_lines_not_shown: hidden,
-        rss_mb: Math.round(this.rss() / 2 ** 20),
+        ...this.memoryMb(),
       },
       `${stats.connected}/${stats.devices} connected, ${Math.round(msgPerS)} msg/s (${Math.round(readingsPerS)} readings/s), ${this.options.logs.problems} problems${hidden > 0 ? ` (${hidden} device lines not shown)` : ''}`,
     );
@@ -72,10 +72,15 @@ export class ProgressReport {
         connect_s: connectS === null ? null : round(connectS, 2),
         msg_per_s: Math.round(stats.published / seconds),
         problems: this.options.logs.problems,
-        rss_mb: Math.round(this.rss() / 2 ** 20),
+        ...this.memoryMb(),
       },
       `simulator stopped after ${round(seconds, 1)} s: ${stats.published} messages (${stats.delivered} readings) acknowledged by the broker, ${this.options.logs.problems} problems; ${connectS === null ? `never all ${stats.devices} connected at once` : `all ${stats.devices} connected ${round(connectS, 1)} s after the start`}`,
     );
+  }
+
+  private memoryMb() {
+    const { rss, heapUsed } = this.memory();
+    return { rss_mb: Math.round(rss / 2 ** 20), heap_mb: Math.round(heapUsed / 2 ** 20) };
   }
 }
 
