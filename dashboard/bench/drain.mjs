@@ -200,7 +200,10 @@ function dashboardSession(broker, clientId, dir) {
       parts.connection.start();
       let ended = started;
       const deadline = started + 300_000;
+      // PUBACKs held at once: how many unacknowledged messages the broker sent ahead (its in-flight window).
+      let maxHeld = 0;
       while (parts.stored() < READINGS && performance.now() < deadline) {
+        maxHeld = Math.max(maxHeld, parts.connection.heldAcks);
         await new Promise((resolve) => setImmediate(resolve));
         ended = performance.now();
       }
@@ -212,7 +215,7 @@ function dashboardSession(broker, clientId, dir) {
       const count = parts.stored();
       const commits = parts.commits();
       await parts.close();
-      return { count, ms: ended - started, commits };
+      return { count, ms: ended - started, commits, maxHeld };
     },
   };
 }
@@ -245,7 +248,7 @@ try {
       `run ${run}: queued in ${Math.round(publishMs)} ms (payload ${Math.round(size)} B); ` +
         `bare ${fmt(rate(a))} msg/s (${fmt(a.count)} in ${Math.round(a.ms)} ms); ` +
         `dashboard ${fmt(rate(b))} rows/s (${fmt(b.count)} in ${Math.round(b.ms)} ms); ` +
-        `${fmt(b.commits)} commits (${Math.round(b.count / b.commits)} readings each); ratio ${ratio.toFixed(2)}; load average ${loadBefore} -> ${load()} (1, 5, 15 min; ${availableParallelism()} cores)`,
+        `${fmt(b.commits)} commits (${Math.round(b.count / b.commits)} readings each, up to ${fmt(b.maxHeld)} PUBACKs held at once); ratio ${ratio.toFixed(2)}; load average ${loadBefore} -> ${load()} (1, 5, 15 min; ${availableParallelism()} cores)`,
     );
     if (a.count < READINGS || b.count < READINGS) {
       console.log(
