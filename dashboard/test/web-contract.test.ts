@@ -40,7 +40,10 @@ export const mirroredTypesMatch: [
   Exact<Web.StoredReading, Api.StoredReading>,
   Exact<Web.DeliveryFigures, Api.DeliveryFigures>,
   Exact<Web.DeviceSummary, Api.DeviceSummary>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  Exact<Web.BucketStats, Api.BucketStats>,
+  Exact<Web.HistoryBucket, Api.HistoryBucket>,
+  Exact<Web.HistoryResponse, Api.HistoryResponse>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 // The event stream's fleet events, as the page reads them.
 export const mirroredStreamTypesMatch: [

@@ -5,7 +5,7 @@ import type {
   CommandLogEntry,
   CommandLogResponse,
   DeviceSummary,
-  StoredReading,
+  HistoryResponse,
 } from './types.js';
 
 /** What became of a command, in the terms the page shows. */
@@ -36,16 +36,15 @@ export class ApiClient {
     return body.devices;
   }
 
-  async history(deviceId: string, from: Date, to: Date, limit: number): Promise<StoredReading[]> {
+  /** A device's history over [from, to]: its readings when few enough, else min/avg/max time buckets. */
+  async history(deviceId: string, from: Date, to: Date, limit: number): Promise<HistoryResponse> {
     const query = new URLSearchParams({
       from: from.toISOString(),
       to: to.toISOString(),
       limit: String(limit),
+      form: 'buckets',
     });
-    const body = await this.http.getJson<{ history: StoredReading[] }>(
-      `/api/devices/${encodeURIComponent(deviceId)}/history?${query}`,
-    );
-    return body.history;
+    return this.http.getJson<HistoryResponse>(`/api/devices/${encodeURIComponent(deviceId)}/history?${query}`);
   }
 
   /** The device's recent commands, newest first. */

@@ -1,14 +1,11 @@
 /** How each history chart looks: series, colours, axes, tooltip, and the alert threshold line. */
 import type { ChartConfiguration, Plugin, ScriptableContext } from 'chart.js';
+import { type Metric, type Point, tooltipLabel } from './chart-series.js';
 
-/** A point as Chart.js reads it with `parsing: false`: x in epoch milliseconds. */
-export interface Point {
-  x: number;
-  y: number;
-}
+export type { Point };
 
 export interface SeriesSpec {
-  metric: 'temperature' | 'humidite' | 'pression' | 'batterie';
+  metric: Metric;
   label: string;
   unit: string;
   digits: number;
@@ -100,6 +97,25 @@ function thresholdLine(threshold: () => number | null): Plugin<'line'> {
   };
 }
 
+function bandEdge(
+  label: string,
+  spec: SeriesSpec,
+  fill: false | '-1',
+): ChartConfiguration<'line', Point[]>['data']['datasets'][number] {
+  return {
+    label,
+    data: [],
+    // A thin edge: a spike one bucket wide is a line up to its max, not only a sliver of fill.
+    borderWidth: 1.5,
+    borderColor: `rgba(${spec.fill},0.9)`,
+    backgroundColor: `rgba(${spec.fill},0.22)`,
+    fill,
+    pointRadius: 0,
+    pointHoverRadius: 0,
+    pointHitRadius: 0,
+  };
+}
+
 export function configFor(
   spec: SeriesSpec,
   threshold: () => number | null,
@@ -129,6 +145,10 @@ export function configFor(
       pointBorderWidth: 0,
       pointBackgroundColor: spec.color,
     },
+    // Time buckets: the band from each bucket's min (this line, not drawn) to its max (the next, filled
+    // down to this one), so that a spike within a bucket stays visible. Empty for readings.
+    bandEdge(`${spec.label} min`, spec, false),
+    bandEdge(`${spec.label} max`, spec, '-1'),
   ];
   return {
     type: 'line',
@@ -167,7 +187,8 @@ export function configFor(
       },
       plugins: {
         legend: { display: false },
-        decimation: { enabled: true, algorithm: 'lttb', samples: 300 },
+        // min-max keeps each pixel column's lowest and highest point: a spike is never thinned away.
+        decimation: { enabled: true, algorithm: 'min-max' },
         tooltip: {
           backgroundColor: '#0f1522',
           borderColor: '#2a3650',
@@ -177,8 +198,7 @@ export function configFor(
           displayColors: false,
           filter: (item) => item.datasetIndex === 0,
           callbacks: {
-            label: (item) =>
-              `${item.dataset.label}: ${(item.parsed.y ?? 0).toFixed(spec.digits)} ${spec.unit}`,
+            label: (item) => tooltipLabel(spec, item.raw as Parameters<typeof tooltipLabel>[1]),
           },
         },
       },

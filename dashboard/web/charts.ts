@@ -1,15 +1,17 @@
 import type { ChartConfiguration, Chart as ChartJs } from 'chart.js';
+import { configFor, LEAD_SHARE, type Point, SERIES, THRESHOLD_NEAR_C } from './chart-config.js';
 import {
-  configFor,
-  LEAD_SHARE,
-  type Point,
-  SERIES,
-  type SeriesSpec,
-  THRESHOLD_NEAR_C,
-} from './chart-config.js';
+  addValue,
+  dropBefore,
+  type Metric,
+  readingValue,
+  type Sample,
+  samplesOfBuckets,
+  samplesOfReadings,
+} from './chart-series.js';
 import { h } from './dom.js';
 import { gapLimit, lonePoints } from './series-gaps.js';
-import type { StoredReading } from './types.js';
+import type { HistoryResponse, StoredReading } from './types.js';
 
 type LineChart = ChartJs<'line', Point[]>;
 type ChartConstructor = new (
@@ -25,35 +27,26 @@ function chartConstructor(): ChartConstructor {
   return chartClass;
 }
 
-function readingValue(reading: StoredReading, metric: SeriesSpec['metric']): number | null {
-  const value = reading[metric];
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
 /** A reading's identity: the device, its storage epoch (none before contract 2) and seq. */
 function readingKey(reading: StoredReading): string {
   return `${reading.device_id}/${reading.epoch ?? ''}/${reading.seq}`;
 }
 
-/** Where a point at `x` goes to keep the series in time order: after the points at or before `x`. */
-function insertionIndex(series: readonly Point[], x: number): number {
-  let low = 0;
-  let high = series.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((series[middle]?.x ?? 0) <= x) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** Four time-axis line charts (one per reading), drawn from points the history panel gives them. */
+/**
+ * Four time-axis line charts (one per measurement), drawn from what the history panel gives them: the
+ * readings of the range, or time buckets (average as the line, a band from min to max) when the server cut
+ * a long range into buckets. Live readings are added as points, or into their bucket.
+ */
 export class HistoryCharts {
-  private readonly charts = new Map<SeriesSpec['metric'], LineChart>();
-  private readonly points = new Map<SeriesSpec['metric'], Point[]>();
-  private readonly notes = new Map<SeriesSpec['metric'], HTMLElement>();
+  private readonly charts = new Map<Metric, LineChart>();
+  private readonly points = new Map<Metric, Sample[]>();
+  private readonly notes = new Map<Metric, HTMLElement>();
   /** The readings drawn, by identity, with their time: a redelivered or already loaded one is not added. */
   private readonly shown = new Map<string, number>();
+  /** The width of the buckets shown; null: readings. */
+  private bucketMs: number | null = null;
+  /** Form buckets: live readings filed up to this time are in the buckets already. */
+  private loadedTo = Number.NEGATIVE_INFINITY;
   private threshold: number | null = null;
   private window: { from: number; to: number } = { from: 0, to: 0 };
   private frame: number | null = null;
@@ -114,16 +107,25 @@ export class HistoryCharts {
     this.container.replaceChildren();
   }
 
-  /** Replaces every series with `readings` (oldest first) shown over [from, to]. */
-  show(readings: StoredReading[], from: number, to: number): void {
+  /** Replaces every series with the server's answer for [from, to]: readings (oldest first) or buckets. */
+  show(answer: Pick<HistoryResponse, 'history' | 'bucket_ms' | 'buckets'>, from: number, to: number): void {
     this.window = { from, to };
-    this.fill(readings);
-    const last = readings[readings.length - 1];
+    const buckets = answer.bucket_ms === null ? null : (answer.buckets ?? []);
+    if (buckets) {
+      this.bucketMs = answer.bucket_ms;
+      this.loadedTo = to;
+      this.shown.clear();
+      for (const spec of SERIES) this.points.set(spec.metric, samplesOfBuckets(buckets, spec.metric));
+    } else {
+      this.fill(answer.history);
+    }
+    const last = answer.history[answer.history.length - 1];
+    const any = last !== undefined || (buckets?.length ?? 0) > 0;
     for (const spec of SERIES) {
       const empty = (this.points.get(spec.metric)?.length ?? 0) === 0;
       let note = '';
-      if (empty)
-        note = last ? `Not measured by the ${last.source.toUpperCase()} sensor` : 'No readings in this range';
+      if (empty && !any) note = 'No readings in this range';
+      else if (empty) note = `Not measured by the ${last ? last.source.toUpperCase() : "device's"} sensor`;
       this.setNote(spec.metric, note);
     }
     this.redraw();
@@ -139,23 +141,17 @@ export class HistoryCharts {
 
   private fill(readings: StoredReading[]): void {
     const { from } = this.window;
+    this.bucketMs = null;
+    this.loadedTo = Number.NEGATIVE_INFINITY;
     this.shown.clear();
     for (const reading of readings) {
       const x = Date.parse(reading.trusted_at);
       if (x >= from) this.shown.set(readingKey(reading), x);
     }
-    for (const spec of SERIES) {
-      const series: Point[] = [];
-      for (const reading of readings) {
-        const y = readingValue(reading, spec.metric);
-        const x = Date.parse(reading.trusted_at);
-        if (y !== null && x >= from) series.push({ x, y });
-      }
-      this.points.set(spec.metric, series);
-    }
+    for (const spec of SERIES) this.points.set(spec.metric, samplesOfReadings(readings, spec.metric, from));
   }
 
-  private setNote(metric: SeriesSpec['metric'], text: string): void {
+  private setNote(metric: Metric, text: string): void {
     const note = this.notes.get(metric);
     if (!note) return;
     note.textContent = text;
@@ -164,13 +160,15 @@ export class HistoryCharts {
 
   /**
    * Adds a live reading where its time puts it (one delivered late, from a device's outbox, goes among the
-   * others; several filed under the same time all count) and slides the window to keep its width when it
-   * is the newest. A reading already drawn is left out.
+   * others; several filed under the same time all count), into its bucket when buckets are shown, and slides
+   * the window to keep its width when it is the newest. A reading already drawn is left out; with buckets,
+   * so is one that arrived while they loaded and is filed before their end (the server counted it).
    */
-  append(reading: StoredReading): void {
+  append(reading: StoredReading, whileLoading = false): void {
     const x = Date.parse(reading.trusted_at);
     const key = readingKey(reading);
     if (Number.isNaN(x) || this.shown.has(key)) return;
+    if (whileLoading && this.bucketMs !== null && x <= this.loadedTo) return;
     const width = this.window.to - this.window.from;
     this.window = { from: Math.max(this.window.from, x - width), to: Math.max(this.window.to, x) };
     const { from } = this.window;
@@ -180,10 +178,9 @@ export class HistoryCharts {
       const series = this.points.get(spec.metric);
       const y = readingValue(reading, spec.metric);
       if (!series || y === null) continue;
-      series.splice(insertionIndex(series, x), 0, { x, y });
+      addValue(series, x, y, this.bucketMs);
       if (series.length === 1) this.setNote(spec.metric, '');
-      const firstKept = series.findIndex((point) => point.x >= from);
-      if (firstKept > 0) series.splice(0, firstKept);
+      dropBefore(series, from, this.bucketMs);
     }
     for (const [shownKey, shownX] of this.shown) if (shownX < from) this.shown.delete(shownKey);
     this.redraw();
@@ -203,9 +200,17 @@ export class HistoryCharts {
     this.redraw();
   }
 
-  /** How many readings the charts hold, to tell "no data in this range" apart. */
+  /** How many readings the charts hold (those in their buckets), to tell "no data in this range" apart. */
   count(): number {
-    return Math.max(0, ...[...this.points.values()].map((series) => series.length));
+    return Math.max(
+      0,
+      ...[...this.points.values()].map((series) => series.reduce((sum, sample) => sum + sample.n, 0)),
+    );
+  }
+
+  /** The width of the buckets shown, or null for readings. */
+  bucketWidth(): number | null {
+    return this.bucketMs;
   }
 
   /** Draws at the next frame: a burst of readings costs one redraw. */
@@ -228,13 +233,25 @@ export class HistoryCharts {
       if (!chart) continue;
       // Break the line where readings stop for a while, instead of drawing across the gap; a reading
       // that no line reaches (alone between two silences) is drawn as a dot.
-      const maxGap = gapLimit(series, to - from);
-      const [main, lone] = chart.data.datasets;
+      const maxGap = gapLimit(series, to - from, this.bucketMs);
+      const [main, lone, low, high] = chart.data.datasets;
+      const bucketed = this.bucketMs !== null;
       if (main) {
         main.data = [...series];
         main.spanGaps = maxGap;
+        // Buckets: the band below is the area; readings: the line's own fill.
+        main.fill = bucketed ? false : 'start';
       }
       if (lone) lone.data = lonePoints(series, maxGap);
+      // The band from min to max of each bucket (empty for readings: min = max).
+      if (low) {
+        low.data = bucketed ? series.map((sample) => ({ x: sample.x, y: sample.min })) : [];
+        low.spanGaps = maxGap;
+      }
+      if (high) {
+        high.data = bucketed ? series.map((sample) => ({ x: sample.x, y: sample.max })) : [];
+        high.spanGaps = maxGap;
+      }
       const x = chart.options.scales?.x;
       if (x) {
         x.min = start;
@@ -251,14 +268,14 @@ export class HistoryCharts {
   }
 
   /** Axis bounds that show the threshold line when it is close to the readings. */
-  private nearThreshold(series: Point[]): [number | undefined, number | undefined] {
+  private nearThreshold(series: Sample[]): [number | undefined, number | undefined] {
     const threshold = this.threshold;
     if (threshold === null || series.length === 0) return [undefined, undefined];
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
-    for (const point of series) {
-      if (point.y < min) min = point.y;
-      if (point.y > max) max = point.y;
+    for (const sample of series) {
+      if (sample.min < min) min = sample.min;
+      if (sample.max > max) max = sample.max;
     }
     if (threshold > max && threshold - max <= THRESHOLD_NEAR_C) return [undefined, threshold + 0.5];
     if (threshold < min && min - threshold <= THRESHOLD_NEAR_C) return [threshold - 0.5, undefined];

@@ -1,4 +1,5 @@
 import type { ApiClient } from './api.js';
+import { describeWidth } from './chart-series.js';
 import type { HistoryCharts } from './charts.js';
 import { setText } from './dom.js';
 import type { StoredReading } from './types.js';
@@ -7,14 +8,19 @@ export interface TimeRange {
   id: 'hour' | 'day' | 'week';
   label: string;
   ms: number;
-  /** Most readings asked of the server for this range. */
+  /**
+   * Most points asked of the server for this range: readings when the range holds no more, else time
+   * buckets (min, avg, max) of the width that gives at most this many.
+   */
   limit: number;
 }
 
 export const RANGES: readonly TimeRange[] = [
-  { id: 'hour', label: 'last hour', ms: 3_600_000, limit: 3600 },
-  { id: 'day', label: 'last 24 hours', ms: 86_400_000, limit: 2880 },
-  { id: 'week', label: 'last 7 days', ms: 604_800_000, limit: 2016 },
+  // A reading a second comes whole (3600 and a few); 1-minute buckets for a day, 10-minute for a week (a
+  // range not aligned on buckets touches one more than it spans).
+  { id: 'hour', label: 'last hour', ms: 3_600_000, limit: 4000 },
+  { id: 'day', label: 'last 24 hours', ms: 86_400_000, limit: 1500 },
+  { id: 'week', label: 'last 7 days', ms: 604_800_000, limit: 1050 },
 ];
 
 const SLIDE_EVERY_MS = 10_000;
@@ -31,7 +37,7 @@ export class HistoryPanel {
   private lastSlide = 0;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: { history: ApiClient['history'] },
     private readonly charts: HistoryCharts,
     private readonly rangeButtons: HTMLElement,
     private readonly status: HTMLElement,
@@ -100,10 +106,10 @@ export class HistoryPanel {
     this.status.dataset.state = 'loading';
     setText(this.status, `Loading the ${this.range.label}…`);
     try {
-      const history = await this.api.history(deviceId, new Date(from), new Date(to), this.range.limit);
+      const answer = await this.api.history(deviceId, new Date(from), new Date(to), this.range.limit);
       if (token !== this.loadToken) return;
-      this.charts.show(history, from, to);
-      for (const reading of this.pending ?? []) this.charts.append(reading);
+      this.charts.show(answer, from, to);
+      for (const reading of this.pending ?? []) this.charts.append(reading, true);
       this.pending = null;
       this.showCount();
     } catch (error) {
@@ -119,12 +125,15 @@ export class HistoryPanel {
 
   private showCount(): void {
     const count = this.charts.count();
+    const width = this.charts.bucketWidth();
     this.status.dataset.state = count === 0 ? 'empty' : 'ok';
+    this.status.dataset.bucketMs = width === null ? '' : String(width);
+    const buckets = width === null ? '' : ` · ${describeWidth(width)} averages, the band from min to max`;
     setText(
       this.status,
       count === 0
         ? `No readings in the ${this.range.label} yet.`
-        : `${count.toLocaleString()} reading${count === 1 ? '' : 's'} in the ${this.range.label}`,
+        : `${count.toLocaleString()} reading${count === 1 ? '' : 's'} in the ${this.range.label}${buckets}`,
     );
   }
 }

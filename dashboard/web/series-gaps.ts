@@ -1,4 +1,4 @@
-import type { Point } from './chart-config.js';
+import type { Point } from './chart-series.js';
 
 /** Gaps of at least this long always break a line, whatever the range. */
 const MIN_GAP_MS = 60_000;
@@ -15,11 +15,12 @@ function usualSpacing(series: readonly Point[]): number {
 }
 
 /**
- * How long a gap between two readings must be for the line to break there (a device silent for a while):
- * a minute, a 120th of the range shown, or three times the series' usual spacing, whichever is longest.
+ * How long a gap between two readings (or time buckets) must be for the line to break there (a device
+ * silent for a while): a minute, a 120th of the range shown, three times the series' usual spacing, or
+ * with buckets two bucket widths (one empty bucket between two is no silence), whichever is longest.
  */
-export function gapLimit(series: readonly Point[], rangeMs: number): number {
-  return Math.max(MIN_GAP_MS, rangeMs / 120, SPACING_FACTOR * usualSpacing(series));
+export function gapLimit(series: readonly Point[], rangeMs: number, bucketMs: number | null = null): number {
+  return Math.max(MIN_GAP_MS, rangeMs / 120, SPACING_FACTOR * usualSpacing(series), 2 * (bucketMs ?? 0));
 }
 
 /** The points with no neighbour within `maxGap`: no line reaches them, so they are drawn as dots. */
