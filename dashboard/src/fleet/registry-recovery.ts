@@ -7,6 +7,8 @@ export interface RegistryRecoveryDeps {
   store: Pick<TelemetryStore, 'loadDevices' | 'saveDevices'>;
   readings: Pick<NewestReadings, 'deviceIds' | 'newest'>;
   logger: Logger;
+  /** Devices forgotten (Tombstones): they stay without a registry row, whatever readings are left of them. */
+  forgotten?: (deviceId: string) => boolean;
 }
 
 /**
@@ -22,6 +24,7 @@ export function recoverRegistry(deps: RegistryRecoveryDeps): number {
   const ids = new Set([...records.keys(), ...deps.readings.deviceIds()]);
   const repaired: DeviceRecord[] = [];
   for (const id of ids) {
+    if (deps.forgotten?.(id)) continue;
     const newest = deps.readings.newest(id);
     if (!newest) continue;
     const record = records.get(id);

@@ -108,7 +108,12 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const removal = new DeviceRemoval(() => store.database);
   const tombstones = new Tombstones({ store: removal, logger });
   tombstones.load();
-  recoverRegistry({ store, readings: new NewestReadings(database), logger });
+  recoverRegistry({
+    store,
+    readings: new NewestReadings(database),
+    logger,
+    forgotten: (id) => tombstones.has(id),
+  });
   const fleet = new Fleet({ store, removal, events, logger, clock, tombstones });
   fleet.load();
   const registry = new RegistryWriter({ store, events, logger: logger.child({ component: 'storage' }) });

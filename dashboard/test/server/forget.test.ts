@@ -89,9 +89,9 @@ describe('DELETE /api/devices/:id (forgetting a device)', () => {
     expect(await devices()).toEqual([]);
     expect(count('SELECT COUNT(*) FROM forgotten_devices WHERE device_id = ?', 'pi-1')).toBe(1);
 
-    // A dashboard started again on the same database still knows it was forgotten, even with a registry row
-    // of it written back (as a crash while forgetting it could leave).
-    h.store.database.prepare("INSERT INTO devices (device_id, first_seen) VALUES ('pi-1', 0)").run();
+    // A dashboard started again on the same database still knows it was forgotten. Its reading is the newest
+    // row of the table, which stays (see DeviceRemoval): the registry's recovery at start leaves it alone.
+    expect(count('SELECT COUNT(*) FROM telemetry WHERE device_id = ?', 'pi-1')).toBe(1);
     const second = await buildDashboard({
       store: h.store,
       broker: h.broker,
@@ -104,6 +104,11 @@ describe('DELETE /api/devices/:id (forgetting a device)', () => {
     try {
       const deliver = (topic: string, payload: unknown, retain: boolean) =>
         second.ingest.handle({ topic, payload: Buffer.from(JSON.stringify(payload)), retain });
+      expect(second.fleet.ids()).toEqual([]);
+      expect(count('SELECT COUNT(*) FROM devices WHERE device_id = ?', 'pi-1')).toBe(0);
+      // A registry row of it written back all the same is not loaded.
+      h.store.database.prepare("INSERT INTO devices (device_id, first_seen) VALUES ('pi-1', 0)").run();
+      second.fleet.load();
       expect(second.fleet.ids()).toEqual([]);
       await deliver('devices/pi-1/status', onlineStatus('pi-1'), true);
       second.ingest.flush();
