@@ -23,6 +23,8 @@ export class RollupJob {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private stopped = false;
+  /** The last run failed (a full disk, a locked database): said once, and again when it works. */
+  private failing = false;
 
   constructor(private readonly options: RollupJobOptions) {}
 
@@ -68,8 +70,16 @@ export class RollupJob {
         if ((step.pending === 0 && step.recomputed === 0) || this.stopped) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
+      if (this.failing) {
+        this.failing = false;
+        logger.info('Rolling up the new readings works again');
+      }
     } catch (error) {
-      logger.error({ err: error }, 'Could not roll up the new readings; trying again at the next run');
+      // Once per failure, not every second: a state change.
+      if (!this.failing) {
+        this.failing = true;
+        logger.error({ err: error }, 'Could not roll up the new readings; trying again every run');
+      }
     }
     if (announced) {
       logger.info({ readings: merged, ms: Date.now() - started }, 'Rollups caught up');

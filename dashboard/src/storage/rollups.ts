@@ -37,13 +37,9 @@ export class Rollups {
   private readonly statements;
 
   constructor(db: Database.Database) {
-    const merge = (table: string, width: number) =>
-      db.prepare(
-        `INSERT INTO ${table} (${ROLLUP_COLUMNS})
-         SELECT device_id, (trusted_at / ${width}) * ${width} AS b, ${RAW_AGGREGATES}
-         FROM telemetry WHERE rowid > ? AND rowid <= ? GROUP BY device_id, b
-         ${MERGE_ON_CONFLICT}`,
-      );
+    // One pass over the new rows: their minute aggregates go to a temporary table, merged from there into
+    // the minute rollups and, summed by hour, into the hour rollups.
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS rollup_delta AS SELECT * FROM rollup_minute WHERE 0`);
     this.statements = {
       db,
       state: db.prepare('SELECT value FROM rollup_state WHERE name = ?').pluck(),
@@ -51,8 +47,22 @@ export class Rollups {
         'INSERT INTO rollup_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
       ),
       maxRowid: db.prepare('SELECT MAX(rowid) FROM telemetry').pluck(),
-      mergeMinute: merge('rollup_minute', MINUTE_MS),
-      mergeHour: merge('rollup_hour', HOUR_MS),
+      clearDelta: db.prepare('DELETE FROM temp.rollup_delta'),
+      fillDelta: db.prepare(
+        `INSERT INTO temp.rollup_delta (${ROLLUP_COLUMNS})
+         SELECT device_id, (trusted_at / ${MINUTE_MS}) * ${MINUTE_MS} AS b, ${RAW_AGGREGATES}
+         FROM telemetry WHERE rowid > ? AND rowid <= ? GROUP BY device_id, b`,
+      ),
+      mergeMinute: db.prepare(
+        `INSERT INTO rollup_minute (${ROLLUP_COLUMNS}) SELECT ${ROLLUP_COLUMNS} FROM temp.rollup_delta WHERE true
+         ${MERGE_ON_CONFLICT}`,
+      ),
+      mergeHour: db.prepare(
+        `INSERT INTO rollup_hour (${ROLLUP_COLUMNS})
+         SELECT device_id, (bucket / ${HOUR_MS}) * ${HOUR_MS} AS b, ${ROLLUP_AGGREGATES}
+         FROM temp.rollup_delta GROUP BY device_id, b
+         ${MERGE_ON_CONFLICT}`,
+      ),
       dirty: db.prepare('SELECT device_id, bucket FROM rollup_dirty LIMIT ?'),
       clean: db.prepare('DELETE FROM rollup_dirty WHERE device_id = ? AND bucket = ?'),
       dropMinute: db.prepare('DELETE FROM rollup_minute WHERE device_id = ? AND bucket = ?'),
@@ -115,8 +125,10 @@ export class Rollups {
       const max = (s.maxRowid.get() as number | null) ?? 0;
       const to = Math.min(max, from + maxRows);
       if (to > from) {
-        s.mergeMinute.run(from, to);
-        s.mergeHour.run(from, to);
+        s.clearDelta.run();
+        s.fillDelta.run(from, to);
+        s.mergeMinute.run();
+        s.mergeHour.run();
         s.setState.run('watermark', to);
       }
       const watermark = Math.max(from, to);

@@ -12,9 +12,11 @@ import { TELEMETRY_COLUMNS } from './schema.js';
  * minute rollups are read instead. It also bounds the count that decides whether a range comes whole.
  */
 export const RAW_SCAN_MAX = 20_000;
-/** Readings rolled up before a query at most (what the rollup job has not reached yet): a few ms. */
-const CATCH_UP_ROWS = 20_000;
-const CATCH_UP_BATCH = 5_000;
+/**
+ * Readings rolled up before a query at most, in one step (what the rollup job, every second, has not
+ * reached yet): a few ms. During a large catch-up at start, answers lag behind the job instead.
+ */
+export const CATCH_UP_ROWS = 5_000;
 
 // better-sqlite3 binds a JS number as a REAL: the width is cast so that the division rounds down.
 interface BucketRow {
@@ -78,6 +80,12 @@ export class SqliteHistory implements HistoryStore {
          FROM telemetry WHERE device_id = @device AND trusted_at BETWEEN @lo AND @hi
          GROUP BY start ORDER BY start`,
       ),
+      // The newest reading of each bucket in one pass (SQLite takes the bare columns from the MAX row).
+      newestPerBucket: db.prepare(
+        `SELECT ${TELEMETRY_COLUMNS}, MAX(trusted_at) FROM telemetry
+         WHERE device_id = @device AND trusted_at BETWEEN @lo AND @hi
+         GROUP BY trusted_at / CAST(@width AS INTEGER) ORDER BY trusted_at`,
+      ),
       fromMinute: fromRollup('rollup_minute'),
       fromHour: fromRollup('rollup_hour'),
     };
@@ -87,7 +95,7 @@ export class SqliteHistory implements HistoryStore {
     const s = this.statements;
     const { deviceId, limit } = query;
     // Read your writes: what the rollup job has not reached yet, up to a bound.
-    this.rollups.catchUp(CATCH_UP_ROWS, CATCH_UP_BATCH);
+    this.rollups.catchUp(CATCH_UP_ROWS, CATCH_UP_ROWS);
     const from = query.from ?? this.oldest(deviceId);
     const to = query.to ?? this.newest(deviceId);
     if (from === null || to === null || from > to) return { readings: [], bucketMs: null, buckets: [] };
@@ -107,9 +115,15 @@ export class SqliteHistory implements HistoryStore {
     const lo = Math.floor(from / width) * width;
     const hi = Math.floor(to / width) * width + width - 1;
     const source = bucketSource(width);
+    const params = { device: deviceId, width, lo, hi };
+    if (query.form === 'readings' && source === 'raw') {
+      const newest = s.newestPerBucket.all(params) as TelemetryRow[];
+      return { readings: newest.map(telemetryFromRow), bucketMs: width, buckets: [] };
+    }
     const statement = source === 'hour' ? s.fromHour : source === 'minute' ? s.fromMinute : s.fromRaw;
-    const rows = statement.all({ device: deviceId, width, lo, hi }) as BucketRow[];
+    const rows = statement.all(params) as BucketRow[];
     if (query.form === 'buckets') return { readings: [], bucketMs: width, buckets: rows.map(toBucket) };
+    // The newest reading of each bucket that has one, found through the rollups: a seek per bucket.
     const readings = [];
     for (const row of rows) {
       const found = s.newestIn.get(deviceId, row.start, row.start + width) as TelemetryRow | undefined;

@@ -2,6 +2,7 @@ import { bucketWidth, RetentionJob, RollupJob, type TelemetryStore } from '@flee
 import type { Telemetry } from '@fleet/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  capturingLogger,
   eventually,
   ManualClock,
   openStore,
@@ -50,6 +51,8 @@ describe('history in time buckets (rollups)', () => {
 
   it('gives a range with at most `limit` readings whole, and a longer one in at most `limit` buckets', () => {
     write(readings('pi-1', 3 * 3600, '2025-03-01T06:00:00Z'));
+    // What the rollup job does every second (a query rolls up 5000 waiting readings at most itself).
+    store.rollUp(1_000_000);
     const from = Date.parse('2025-03-01T06:00:00Z');
     const whole = store.history({ deviceId: 'pi-1', from, to: from + 99_000, limit: 100, form: 'buckets' });
     expect(whole.bucketMs).toBeNull();
@@ -73,6 +76,7 @@ describe('history in time buckets (rollups)', () => {
     const spike = 4321; // 07:12:01
     list[spike] = { ...(list[spike] as Telemetry), temperature: 80, humidite: null, batterie: 3 };
     write(list);
+    store.rollUp(1_000_000);
     for (const width of [10_000, MINUTE, 10 * MINUTE, HOUR]) {
       const all = buckets('2025-03-01T06:00:00Z', '2025-03-01T07:59:59Z', width);
       const withSpike = all.filter((bucket) => bucket.temperature.max === 80);
@@ -204,6 +208,23 @@ describe('history in time buckets (rollups)', () => {
     await job.stop();
     const hours = buckets('2025-03-01T00:00:00Z', '2025-03-01T03:59:59Z', HOUR);
     expect(hours.map((b) => b.n)).toEqual([3600, 3600, 3600, 1200]);
+  });
+
+  it('says once that rolling up fails (a full disk), and once that it works again', async () => {
+    const { logger, lines } = capturingLogger('info');
+    let failures = 3;
+    const failing = {
+      rollUp: (maxRows: number) => {
+        if (failures-- > 0) throw new Error('database or disk is full');
+        return store.rollUp(maxRows);
+      },
+    };
+    const job = new RollupJob({ store: failing, logger });
+    for (let run = 0; run < 4; run++) await job.run();
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([
+      [50, 'Could not roll up the new readings; trying again every run'],
+      [30, 'Rolling up the new readings works again'],
+    ]);
   });
 
   it('picks bucket widths that fit the limit, from a list that nests (seconds, minutes, hours, days)', () => {
