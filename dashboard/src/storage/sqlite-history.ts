@@ -8,10 +8,10 @@ import { type TelemetryRow, telemetryFromRow } from './rows.js';
 import { TELEMETRY_COLUMNS } from './schema.js';
 
 /**
- * Raw readings a query may scan to make buckets narrower than a minute (an hour at 5 Hz); more, and the
+ * Raw readings a query may scan to make buckets narrower than a minute (an hour at 2 Hz); more, and the
  * minute rollups are read instead. It also bounds the count that decides whether a range comes whole.
  */
-export const RAW_SCAN_MAX = 20_000;
+export const RAW_SCAN_MAX = 10_000;
 /**
  * Readings rolled up before a query at most, in one step (what the rollup job, every second, has not
  * reached yet): a few ms. During a large catch-up at start, answers lag behind the job instead.
