@@ -32,9 +32,9 @@ export async function measureHistory(context: BenchContext): Promise<ResultLine[
   const baseDir = resolve(REPO, context.options.dataDir);
   const data = ensureHistoryData(baseDir, historyDevices, historyDays, context.progress);
   const bytes = databaseBytes(data.folder);
-  const made = data.generatedNow ? 'made by this run' : 'made by an earlier run, reused';
+  const made = data.generatedNow ? 'made by this run' : 'made by an earlier run and reused';
   context.progress(
-    `history: ${format.count(data.rows)} readings in ${data.folder} (${format.mb(bytes)}; ${made} in ${format.seconds(data.generationMs)})`,
+    `history: ${format.count(data.rows)} readings in ${data.folder} (${format.mb(bytes)}; ${made}; making it took ${format.seconds(data.generationMs)})`,
   );
   const dashboard = await startDashboard(context, 'history', {
     dataDir: data.folder,
