@@ -120,7 +120,15 @@ async function addMany(ids: string[], out: string, admin: DynsecAdmin, stderr: W
   const missing = ids.filter((id) => !onBroker.has(id));
   for (const id of missing) lines.delete(id);
   let failed = 0;
+  const began = performance.now();
+  let saidAt = began;
   for (let start = 0; start < missing.length; start += BULK_CHUNK) {
+    if (performance.now() - saidAt > 10_000) {
+      saidAt = performance.now();
+      stderr.write(
+        `… ${start} of ${missing.length} new credentials made in ${Math.round((saidAt - began) / 1000)} s\n`,
+      );
+    }
     const results = await admin.addDevices(missing.slice(start, start + BULK_CHUNK));
     for (const result of results) {
       if (result instanceof Error) {

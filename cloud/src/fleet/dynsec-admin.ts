@@ -12,6 +12,11 @@ import {
 
 export const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 export const RESPONSE_TOPIC = '$CONTROL/dynamic-security/v1/response';
+/**
+ * How long a message of many devices may take: Mosquitto 2.0's plugin writes its whole file after each command,
+ * so a message of 100 commands on a broker that knows thousands of devices takes seconds to minutes.
+ */
+const BULK_TIMEOUT_MS = 300_000;
 
 /** One command of the dynamic security API. */
 interface Command {
@@ -125,6 +130,7 @@ export class DynsecAdmin {
           },
         ];
       }),
+      BULK_TIMEOUT_MS,
     );
     return credentials.map((credential, index) => {
       const client = answers[2 * index + 1];
@@ -154,6 +160,7 @@ export class DynsecAdmin {
         { command: 'deleteClient', username: id },
         { command: 'deleteRole', rolename: deviceRoleName(id) },
       ]),
+      BULK_TIMEOUT_MS,
     );
     for (const answer of answers) {
       if (answer?.error && !/not found$/.test(answer.error)) refused(answer);
@@ -215,7 +222,10 @@ export class DynsecAdmin {
   }
 
   /** Sends the commands in one message and resolves with their answers, in the same order. */
-  private async send(commands: Command[]): Promise<(Response | undefined)[]> {
+  private async send(
+    commands: Command[],
+    timeoutMs: number = this.timeoutMs,
+  ): Promise<(Response | undefined)[]> {
     await this.subscribe();
     const correlation = randomUUID();
     const tagged = commands.map((command, index) => ({
@@ -241,13 +251,14 @@ export class DynsecAdmin {
       };
       const timer = setTimeout(() => {
         cleanup();
-        const names = commands.map((command) => command.command).join(' and ');
+        const names = [...new Set(commands.map((command) => command.command))].join(' and ');
+        const what = commands.length > 2 ? `${commands.length} commands (${names})` : names;
         reject(
           new Error(
-            `The broker did not answer ${names} within ${this.timeoutMs / 1000} s; is it the fleet's broker, with the dynamic security plugin, and is this client fleet-admin?`,
+            `The broker did not answer ${what} within ${timeoutMs / 1000} s; is it the fleet's broker, with the dynamic security plugin, and is this client fleet-admin?`,
           ),
         );
-      }, this.timeoutMs);
+      }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
         this.client.off('message', onMessage);
@@ -255,6 +266,8 @@ export class DynsecAdmin {
       stopWaiting = cleanup;
       this.client.on('message', onMessage);
     });
+    // The answer may time out while the publish still waits for its PUBACK: the caller gets it from `answers`.
+    answers.catch(() => undefined);
     try {
       await this.client.publishAsync(CONTROL_TOPIC, JSON.stringify({ commands: tagged }), { qos: 1 });
     } catch (error) {
