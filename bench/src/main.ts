@@ -62,9 +62,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
   progress(`${machineLine(machine)}; load average ${loadBefore}`);
   const workDir = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
-  const broker = await startMosquitto({ logger: pino({ level: 'silent' }) });
-  progress(`Mosquitto (development profile) on ${broker.url}; scratch folder ${workDir}`);
-  const context: BenchContext = { options, broker, workDir, notes: [], progress };
+  const brokerNotes: string[] = [];
+  const confPath = options.mosquittoConf === null ? null : resolve(options.mosquittoConf);
+  const broker = await startMosquitto({
+    logger: pino({ level: 'silent' }),
+    ...(confPath ? { confPath } : {}),
+  });
+  const profile = confPath ?? 'the development profile';
+  progress(`Mosquitto (${profile}) on ${broker.url}; scratch folder ${workDir}`);
+  if (confPath)
+    brokerNotes.push(`Mosquitto ran ${confPath} (BENCH_MOSQUITTO_CONF), not the development profile.`);
+  const context: BenchContext = { options, broker, workDir, notes: brokerNotes, progress };
   const results: ResultLine[] = [];
   try {
     for (const step of STEPS) {

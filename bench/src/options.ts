@@ -85,6 +85,13 @@ export const benchEnvSpec = {
     accepted: 'a whole number from 1 to 5000',
     parse: envParsers.integer(1, 5000),
   },
+  mosquittoConf: {
+    env: 'BENCH_MOSQUITTO_CONF',
+    doc: "Mosquitto configuration to run instead of the development profile's (its listeners and persistence folder are replaced, as in tests), to compare a broker setting.",
+    default: null as string | null,
+    accepted: 'the path of a mosquitto.conf file',
+    parse: envParsers.text,
+  },
   fleetDevices: {
     env: 'BENCH_FLEET_DEVICES',
     doc: 'Devices of npm run simulate the dashboard follows in the fleet measurement (a reading every 5 s each).',
