@@ -12,9 +12,10 @@
  * the connect call to the last reading counted (b: committed and announced).
  *
  *   npm run build && node dashboard/bench/drain.mjs [--readings 200000] [--devices 100] [--runs 1]
- *       [--bare-protocol 4|5] [--profile dashboard.cpuprofile] [--dir /path/for/databases]
+ *       [--bare-protocol 4|5] [--max-group N] [--sync-normal] [--profile dashboard.cpuprofile] [--dir /path/for/databases]
  *
- * --profile records a CPU profile of the dashboard's drain only (open it in Chrome's DevTools or speedscope).
+ * --sync-normal runs the dashboard with synchronous=NORMAL (no sync at each commit: NOT its durability), to
+ * see what the syncs cost. --profile records a CPU profile of the dashboard's drain only (open it in Chrome's DevTools or speedscope).
  * Mosquitto's max_queued_bytes (64 MiB per session) bounds the backlog: about 200 000 readings of 300 bytes.
  * Numbers taken while other work runs on the machine are indicative only: the load average is printed.
  */
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     'bare-protocol': { type: 'string', default: '4' },
     profile: { type: 'string' },
+    'max-group': { type: 'string' },
+    'sync-normal': { type: 'boolean', default: false },
     dir: { type: 'string' },
   },
 });
@@ -119,6 +122,7 @@ function bareSession(url, clientId) {
     },
     async drain() {
       let count = 0;
+      const cpu = process.cpuUsage();
       const started = performance.now();
       const client = mqtt.connect(url, options);
       const done = new Promise((resolve) => {
@@ -133,8 +137,9 @@ function bareSession(url, clientId) {
       });
       const ended = await Promise.race([done, timeout]);
       clearTimeout(timer);
+      const cpuMs = cpuMsSince(cpu);
       await client.endAsync();
-      return { count, ms: ended - started };
+      return { count, ms: ended - started, cpuMs };
     },
   };
 }
@@ -144,6 +149,8 @@ function dashboardSession(broker, clientId, dir) {
   const connect = () => {
     const store = new TelemetryStore({ path: join(dir, `${clientId}.sqlite`), logger });
     store.open();
+    // Diagnostic only, not the dashboard's durability: how much of the drain is the sync to disk at each commit.
+    if (values['sync-normal']) store.database.pragma('synchronous = NORMAL');
     // Counts the transactions, for the mean group size.
     let commits = 0;
     const transaction = store.transaction.bind(store);
@@ -157,7 +164,8 @@ function dashboardSession(broker, clientId, dir) {
     const trail = new CommandTrail(store.database, systemClock, events);
     const registry = new RegistryWriter({ store, events, logger });
     registry.start();
-    const ingest = new Ingest({ store, fleet, trail, registry, topics, clock: systemClock, logger });
+    const maxGroup = values['max-group'] ? { maxGroup: Number(values['max-group']) } : {};
+    const ingest = new Ingest({ store, fleet, trail, registry, topics, clock: systemClock, logger, ...maxGroup });
     const connection = new MqttBrokerConnection({
       transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
       clientId,
@@ -196,6 +204,7 @@ function dashboardSession(broker, clientId, dir) {
         await session.post('Profiler.enable');
         await session.post('Profiler.start');
       }
+      const cpu = process.cpuUsage();
       const started = performance.now();
       parts.connection.start();
       let ended = started;
@@ -212,15 +221,23 @@ function dashboardSession(broker, clientId, dir) {
         await writeFile(profilePath, JSON.stringify(profile));
         session.disconnect();
       }
+      const cpuMs = cpuMsSince(cpu);
       const count = parts.stored();
       const commits = parts.commits();
       await parts.close();
-      return { count, ms: ended - started, commits, maxHeld };
+      return { count, ms: ended - started, commits, maxHeld, cpuMs };
     },
   };
 }
 
 const rate = ({ count, ms }) => Math.round((count / ms) * 1000);
+/** This process's CPU time (user + system, all threads) since `start`, in ms. */
+const cpuMsSince = (start) => {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
+};
+/** CPU µs per message: less sensitive than the rates to what else runs on the machine. */
+const perMessage = ({ count, cpuMs }) => ((cpuMs * 1000) / count).toFixed(1);
 const fmt = (n) => n.toLocaleString('en');
 
 const dir = await mkdtemp(join(values.dir ?? tmpdir(), 'drain-'));
@@ -246,8 +263,8 @@ try {
     ratios.push(ratio);
     console.log(
       `run ${run}: queued in ${Math.round(publishMs)} ms (payload ${Math.round(size)} B); ` +
-        `bare ${fmt(rate(a))} msg/s (${fmt(a.count)} in ${Math.round(a.ms)} ms); ` +
-        `dashboard ${fmt(rate(b))} rows/s (${fmt(b.count)} in ${Math.round(b.ms)} ms); ` +
+        `bare ${fmt(rate(a))} msg/s (${fmt(a.count)} in ${Math.round(a.ms)} ms, ${perMessage(a)} µs CPU each); ` +
+        `dashboard ${fmt(rate(b))} rows/s (${fmt(b.count)} in ${Math.round(b.ms)} ms, ${perMessage(b)} µs CPU each); ` +
         `${fmt(b.commits)} commits (${Math.round(b.count / b.commits)} readings each, up to ${fmt(b.maxHeld)} PUBACKs held at once); ratio ${ratio.toFixed(2)}; load average ${loadBefore} -> ${load()} (1, 5, 15 min; ${availableParallelism()} cores)`,
     );
     if (a.count < READINGS || b.count < READINGS) {

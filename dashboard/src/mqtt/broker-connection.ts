@@ -55,6 +55,8 @@ export interface MqttBrokerOptions {
   maxReconnectMs?: number;
   /** For the back-off's jitter; Math.random by default. */
   random?: () => number;
+  /** Messages waiting to be durable (PUBACKs held) at most before reading pauses (default 10 000). */
+  maxHeld?: number;
 }
 
 /** The subscriptions of the dashboard: data, status, acks and availability of every device. */
@@ -72,7 +74,7 @@ export class MqttBrokerConnection implements BrokerConnection {
   private client: MqttClient | null = null;
   private current: BrokerState = 'idle';
   private readonly handlers = new Set<MessageHandler>();
-  private readonly pubacks = new HeldPubacks();
+  private readonly pubacks: HeldPubacks;
   private readonly subscriptions: string[];
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -84,6 +86,7 @@ export class MqttBrokerConnection implements BrokerConnection {
 
   constructor(private readonly options: MqttBrokerOptions) {
     this.log = options.logger.child({ component: 'mqtt' });
+    this.pubacks = new HeldPubacks(options.maxHeld);
     this.backoff = new Backoff({
       initialMs: options.initialReconnectMs ?? 1000,
       maxMs: options.maxReconnectMs ?? 30_000,

@@ -30,11 +30,21 @@ export interface IncomingPublish {
  * until the message's promise resolves; `done` is called at once. A connection that closes drops the PUBACKs
  * it held: the broker sends those messages again on the next connection (same session), and the store
  * files a copy it has by its identity once.
+ *
+ * At most `maxHeld` messages wait: Mosquitto 2.0.11's in-flight window (max_inflight_messages, or an
+ * MQTT 5 Receive Maximum) holds while no PUBACK goes, but once PUBACKs flow it sends a queued backlog
+ * far past it (dashboard/bench/drain.mjs shows thousands held at once). At the bound, `done` is kept
+ * back, so mqtt.js reads no further and TCP pushes back on the broker, until a message is durable.
  */
 export class HeldPubacks {
   /** Per message id of the current connection: waiting for its promise, or the held PUBACK to send. */
   private readonly waiting = new Map<number, (() => void) | null>();
   private generation = 0;
+  /** mqtt.js's `done` of the message that reached the bound: called once fewer messages wait. */
+  private paused: (() => void) | null = null;
+
+  /** `maxHeld`: messages waiting to be durable at most (default 10 000). */
+  constructor(private readonly maxHeld = 10_000) {}
 
   /**
    * Installs the hooks. `handle` returns a promise for a message to be made durable first, or nothing when
@@ -68,9 +78,14 @@ export class HeldPubacks {
             const puback = this.waiting.get(id);
             this.waiting.delete(id);
             puback?.();
+            this.resumeBelowBound();
           },
           (error: unknown) => onError(error, packet),
         );
+        if (this.waiting.size >= this.maxHeld) {
+          this.paused = callback;
+          return;
+        }
       }
       callback();
     };
@@ -81,9 +96,22 @@ export class HeldPubacks {
     return this.waiting.size;
   }
 
+  /** Whether mqtt.js is held back from reading (the bound is reached). */
+  get atBound(): boolean {
+    return this.paused !== null;
+  }
+
   /** The connection closed: what it held is dropped (the broker redelivers those messages). */
   connectionClosed(): void {
     this.generation += 1;
     this.waiting.clear();
+    this.paused = null;
+  }
+
+  private resumeBelowBound(): void {
+    if (!this.paused || this.waiting.size >= this.maxHeld) return;
+    const resume = this.paused;
+    this.paused = null;
+    resume();
   }
 }

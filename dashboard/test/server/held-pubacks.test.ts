@@ -32,7 +32,7 @@ describe.skipIf(!mosquitto)(
     let broker: BrokerHandle;
     const connections: MqttBrokerConnection[] = [];
     const topics = new Topics();
-    const connect = (clientId: string, logger = quietLogger()) => {
+    const connect = (clientId: string, logger = quietLogger(), maxHeld?: number) => {
       const connection = new MqttBrokerConnection({
         transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
         clientId,
@@ -40,6 +40,7 @@ describe.skipIf(!mosquitto)(
         logger,
         initialReconnectMs: 50,
         maxReconnectMs: 200,
+        ...(maxHeld ? { maxHeld } : {}),
       });
       connections.push(connection);
       return connection;
@@ -98,6 +99,70 @@ describe.skipIf(!mosquitto)(
       };
       await eventually(releaseAll, 10_000, () => `all 50 messages (got ${received.length})`);
       expect(received.map(seqOf)).toEqual(Array.from({ length: 50 }, (_, seq) => seq));
+    });
+
+    it('reads no further than maxHeld messages waiting to be durable, then on as they become durable', async () => {
+      const connection = connect(`dashboard-${randomUUID()}`, quietLogger(), 8);
+      const received: IncomingMessage[] = [];
+      const pending: Array<ReturnType<typeof deferred>> = [];
+      connection.onMessage((message) => {
+        received.push(message);
+        const wait = deferred();
+        pending.push(wait);
+        return wait.promise;
+      });
+      connection.start();
+      await eventually(() => connection.connected, 10_000, 'the connection');
+      await publishMany(50);
+      await eventually(() => received.length === 8, 10_000, 'eight messages held');
+      // Mosquitto's window would let 20 through (the test above); the bound stops reading at 8.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(received.length).toBe(8);
+      expect(connection.heldAcks).toBe(8);
+      const releaseAll = () => {
+        for (const wait of pending.splice(0)) wait.resolve();
+        return received.length === 50 && connection.heldAcks === 0;
+      };
+      await eventually(releaseAll, 10_000, () => `all 50 messages (got ${received.length})`);
+      expect(received.map(seqOf)).toEqual(Array.from({ length: 50 }, (_, seq) => seq));
+    });
+
+    it("keeps to maxHeld where Mosquitto's window does not: a backlog queued while away, drained with PUBACKs flowing", async () => {
+      const clientId = `dashboard-${randomUUID()}`;
+      const drain = async (maxHeld: number) => {
+        const connection = connect(clientId, quietLogger(), maxHeld);
+        let received = 0;
+        let most = 0;
+        connection.onMessage(() => {
+          received += 1;
+          most = Math.max(most, connection.heldAcks + 1);
+          // Durable a few milliseconds later, as a commit would make it.
+          return new Promise((resolve) => setTimeout(resolve, 5));
+        });
+        connection.start();
+        await eventually(() => connection.connected, 10_000, 'the connection');
+        return { connection, received: () => received, most: () => most };
+      };
+      const first = await drain(100_000);
+      await first.connection.stop(); // the session stays, with its subscriptions: the backlog queues
+      await publishMany(2000);
+      const unbounded = await drain(100_000);
+      await eventually(
+        () => unbounded.received() === 2000,
+        20_000,
+        () => `2000 (got ${unbounded.received()})`,
+      );
+      await unbounded.connection.stop();
+      await publishMany(2000);
+      const bounded = await drain(50);
+      await eventually(
+        () => bounded.received() === 2000,
+        20_000,
+        () => `2000 (got ${bounded.received()})`,
+      );
+      // Mosquitto 2.0.11 sent far more than its window of 20 at once; the bound kept it to 50.
+      expect(unbounded.most()).toBeGreaterThan(100);
+      expect(bounded.most()).toBeLessThanOrEqual(50);
     });
 
     it('sends no PUBACK for a message that is not durable: after a reconnect the broker sends it again', async () => {
