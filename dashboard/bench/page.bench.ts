@@ -6,6 +6,7 @@
  * event stream's protocol: no broker or database sets the pace, only the page. It measures:
  *  - load: from navigation to the list of every device drawn (counts shown, first rows in place), and the
  *    main-thread time Chromium spent until then;
+ *  - idle: 10 s with no event, as a floor for the next figures (recording the frames costs too);
  *  - updates: for BENCH_PAGE_SECONDS, one `fleet` event a second with BENCH_PAGE_CHANGED changed rows
  *    (default: every device, as when each reports every second): the main thread's time per event (parse,
  *    apply, draw), and the animation frames' intervals meanwhile (a long one is a stutter);
@@ -151,6 +152,18 @@ describe.skipIf(!hasChromium)(`the page with ${DEVICES.toLocaleString('en-US')} 
       results.push([
         'load: main-thread layout + style time until then',
         ms((afterLoad.LayoutDuration + afterLoad.RecalcStyleDuration) * 1000),
+      ]);
+
+      // What the page costs with nothing arriving, its frames recorded as below: the floor of the figures.
+      const IDLE_SECONDS = 10;
+      await recordFrames(page);
+      const idleStart = await metrics(session);
+      await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+      const idleEnd = await metrics(session);
+      await stopFrames(page);
+      results.push([
+        'idle (no event, frames recorded): main-thread time per second',
+        ms(((idleEnd.TaskDuration - idleStart.TaskDuration) * 1000) / IDLE_SECONDS),
       ]);
 
       await session.send('HeapProfiler.collectGarbage');

@@ -1,12 +1,5 @@
 import { type HttpClient, HttpError } from './http.js';
-import type {
-  Ack,
-  CommandFields,
-  CommandLogEntry,
-  CommandLogResponse,
-  DeviceSummary,
-  HistoryResponse,
-} from './types.js';
+import type { Ack, CommandFields, CommandLogEntry, CommandLogResponse, HistoryResponse } from './types.js';
 
 /** What became of a command, in the terms the page shows. */
 export type CommandOutcome =
@@ -31,11 +24,6 @@ interface CommandResponse {
 export class ApiClient {
   constructor(private readonly http: HttpClient) {}
 
-  async devices(): Promise<DeviceSummary[]> {
-    const body = await this.http.getJson<{ devices: DeviceSummary[] }>('/api/devices');
-    return body.devices;
-  }
-
   /** A device's history over [from, to]: its readings when few enough, else min/avg/max time buckets. */
   async history(deviceId: string, from: Date, to: Date, limit: number): Promise<HistoryResponse> {
     const query = new URLSearchParams({
@@ -44,7 +32,9 @@ export class ApiClient {
       limit: String(limit),
       form: 'buckets',
     });
-    return this.http.getJson<HistoryResponse>(`/api/devices/${encodeURIComponent(deviceId)}/history?${query}`);
+    return this.http.getJson<HistoryResponse>(
+      `/api/devices/${encodeURIComponent(deviceId)}/history?${query}`,
+    );
   }
 
   /** The device's recent commands, newest first. */

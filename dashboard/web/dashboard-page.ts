@@ -4,7 +4,8 @@ import { CommandHistory } from './command-history.js';
 import { ConnectionIndicator } from './connection.js';
 import { ControlPanel } from './controls.js';
 import { DeviceHeader } from './device-view.js';
-import { byId, setText } from './dom.js';
+import { byId } from './dom.js';
+import { EmptyState } from './empty-state.js';
 import { FleetList } from './fleet.js';
 import { FleetFilterBar } from './fleet-filter.js';
 import { FleetModel } from './fleet-model.js';
@@ -43,6 +44,7 @@ export class DashboardPage {
   private readonly ota: OtaPanel;
   private readonly commands: CommandHistory;
   private readonly connection: ConnectionIndicator;
+  private readonly empty: EmptyState;
   private readonly live: LiveEvents;
   private selected: string | null;
   private loadError: string | null = null;
@@ -88,6 +90,7 @@ export class DashboardPage {
       this.now,
     );
     this.connection = new ConnectionIndicator(doc, this.now);
+    this.empty = new EmptyState(doc);
     // The server follows each telemetry, status and ack of the watched device with its summary (`device`).
     this.live = new LiveEvents({
       fleet: (event) => this.onFleet(event),
@@ -189,6 +192,9 @@ export class DashboardPage {
 
   private onFleet(event: FleetEventData): void {
     this.model.apply(event);
+    // A device still waiting for its summary shows its row meanwhile: the row may have come only now.
+    const waitingFor = this.watched.waiting ? this.watched.deviceId : null;
+    if (waitingFor !== null) this.watched.watch(waitingFor, this.model.row(waitingFor));
     this.loadError = null;
     this.fleet.invalidate();
     this.scheduleRender();
@@ -254,13 +260,18 @@ export class DashboardPage {
     this.fleet.select(chosen);
     this.filters.render();
     this.forget.show(chosen);
-    const device = chosen === null ? null : this.watched.summary;
+    // Nothing is shown of a device known neither by its summary nor by its fleet row (the URL's, at first).
+    const known = chosen !== null && (!this.watched.waiting || this.model.row(chosen) !== undefined);
+    const device = known ? this.watched.summary : null;
     const view = byId(this.doc, 'device-view');
-    const empty = byId(this.doc, 'empty-state');
     view.hidden = !device;
-    empty.hidden = Boolean(device);
+    byId(this.doc, 'empty-state').hidden = Boolean(device);
     if (!device) {
-      this.renderEmpty();
+      this.empty.show(
+        this.loadError
+          ? { kind: 'error', detail: this.loadError }
+          : { kind: this.model.loaded ? 'waiting' : 'loading' },
+      );
       this.history.select(null);
       this.commands.select(null);
       this.doc.title = 'Sensor Fleet';
@@ -276,29 +287,6 @@ export class DashboardPage {
     this.history.select(device.device_id);
     this.commands.select(device.device_id);
     this.doc.title = `${device.alerte && device.online ? '⚠ ' : ''}${device.device_id} · Sensor Fleet`;
-  }
-
-  private renderEmpty(): void {
-    const title = byId(this.doc, 'empty-title');
-    const hint = byId(this.doc, 'empty-hint');
-    const state = byId(this.doc, 'empty-state');
-    if (this.loadError) {
-      state.dataset.kind = 'error';
-      setText(title, 'The dashboard server cannot be reached');
-      setText(hint, `Retrying every few seconds (${this.loadError}).`);
-    } else if (!this.model.loaded) {
-      state.dataset.kind = 'loading';
-      setText(title, 'Loading the fleet…');
-      setText(hint, '');
-    } else {
-      state.dataset.kind = 'waiting';
-      setText(title, 'Waiting for devices…');
-      setText(
-        hint,
-        'A device appears here as soon as it connects to the MQTT broker. Check that it is powered, ' +
-          'online, and that its MQTT_BROKER setting points to this broker.',
-      );
-    }
   }
 
   private tick(): void {

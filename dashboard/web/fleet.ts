@@ -171,7 +171,9 @@ export class FleetList {
       view.item.style.transform = `translateY(${index * this.rowHeight}px)`;
       view.item.setAttribute('aria-posinset', String(index + 1));
     }
-    view.item.setAttribute('aria-setsize', String(total));
+    if (view.item.getAttribute('aria-setsize') !== String(total)) {
+      view.item.setAttribute('aria-setsize', String(total));
+    }
     view.button.tabIndex = active ? 0 : -1;
     const selected = row.device_id === this.selected;
     if (view.selected !== selected || view.row === null) {

@@ -171,6 +171,24 @@ describe.skipIf(!hasChromium)('the fleet list with 10,000 devices (page against 
     expect(await count('all')).toBe(figure(FLEET - 2));
   });
 
+  it('shows the first online device when the URL names one the fleet does not have, or an invalid id', async () => {
+    for (const hash of ['#device=no-such-device', '#device=bad%2Fid']) {
+      const other = problems.watch(await browser.newPage({ viewport: { width: 1280, height: 900 } }));
+      try {
+        await other.goto(`${server.base}/${hash}`);
+        // sim-00000 is offline; sim-00001 is the first online one.
+        await expect.poll(() => other.locator('#device-title').textContent()).toBe('sim-00001');
+        expect(new URL(other.url()).hash).toBe('#device=sim-00001');
+        // The device the URL named was never shown, offline or otherwise.
+        expect(await other.locator('#device-title').textContent()).not.toMatch(/no-such|bad/);
+      } finally {
+        await other.close();
+      }
+    }
+    // No stream was asked for the invalid id (the server would refuse it with 400).
+    expect(server.streams.map((stream) => stream.device)).not.toContain('bad/id');
+  });
+
   it('hides "Forget device" from a viewer', async () => {
     server.role = 'viewer';
     const viewer = problems.watch(await browser.newPage({ viewport: { width: 1280, height: 900 } }));
