@@ -42,6 +42,11 @@ export class Fleet {
     for (const [id, figures] of this.deps.store.allDelivery()) this.delivery.set(id, figures);
   }
 
+  /** Devices known. */
+  get size(): number {
+    return this.records.size;
+  }
+
   has(deviceId: string): boolean {
     return this.records.has(deviceId);
   }
