@@ -6,9 +6,7 @@ import { ControlPanel } from './controls.js';
 import { DeviceHeader } from './device-view.js';
 import { byId } from './dom.js';
 import { EmptyState } from './empty-state.js';
-import { FleetList } from './fleet.js';
-import { FleetFilterBar } from './fleet-filter.js';
-import { FleetModel } from './fleet-model.js';
+import { FleetPanel } from './fleet-panel.js';
 import { ForgetDevice } from './forget.js';
 import { GaugePanel } from './gauges.js';
 import { HistoryPanel } from './history.js';
@@ -30,11 +28,9 @@ const BROKER_CHECK_MS = 5000;
  */
 export class DashboardPage {
   private readonly now = () => Date.now();
-  private readonly model = new FleetModel();
   private readonly watched = new WatchedDevice();
   private readonly selection: HashSelection;
-  private readonly fleet: FleetList;
-  private readonly filters: FleetFilterBar;
+  private readonly fleet: FleetPanel;
   private readonly forget: ForgetDevice;
   private readonly header: DeviceHeader;
   private readonly gauges: GaugePanel;
@@ -63,8 +59,7 @@ export class DashboardPage {
   ) {
     this.selection = new HashSelection(win.location, win.history);
     this.selected = this.hashDevice();
-    this.fleet = new FleetList(doc, win, this.model, (id) => this.pick(id), this.now);
-    this.filters = new FleetFilterBar(doc, this.model, () => this.fleet.invalidate());
+    this.fleet = new FleetPanel(doc, win, (id) => this.pick(id), this.now);
     this.forget = new ForgetDevice(doc, http, (id) => this.forgotten(id));
     this.header = new DeviceHeader(doc, this.now);
     this.gauges = new GaugePanel(doc, byId(doc, 'gauges'));
@@ -99,8 +94,7 @@ export class DashboardPage {
       },
       device: (device) => {
         this.watched.set(device);
-        this.model.updateFrom(device);
-        this.fleet.invalidate();
+        this.fleet.follow(device);
       },
       command: (entry) => this.commands.onCommand(entry),
       forgotten: ({ device_id }) => this.forgotten(device_id),
@@ -124,6 +118,7 @@ export class DashboardPage {
     this.selected = this.hashDevice();
     this.watched.watch(this.selected, undefined);
     this.live.start(this.selected);
+    if (this.selected !== null) this.fleet.reveal(this.selected);
     void this.checkBroker();
     this.intervals = [
       this.win.setInterval(() => this.tick(), 1000),
@@ -149,12 +144,10 @@ export class DashboardPage {
     if (this.frame !== null) this.win.cancelAnimationFrame(this.frame);
     this.frame = null;
     this.loadError = null;
-    this.model.clear();
+    this.fleet.clear();
     this.watched.clear();
-    this.filters.reset();
     this.forget.close();
     this.commands.clear();
-    this.fleet.invalidate();
     this.render();
   }
 
@@ -169,7 +162,6 @@ export class DashboardPage {
     if (this.mounted) return;
     this.mounted = true;
     this.fleet.start();
-    this.filters.start();
     this.forget.start();
     this.charts.start();
     this.history.start();
@@ -191,19 +183,17 @@ export class DashboardPage {
   }
 
   private onFleet(event: FleetEventData): void {
-    this.model.apply(event);
+    this.fleet.apply(event);
     // A device still waiting for its summary shows its row meanwhile: the row may have come only now.
     const waitingFor = this.watched.waiting ? this.watched.deviceId : null;
-    if (waitingFor !== null) this.watched.watch(waitingFor, this.model.row(waitingFor));
+    if (waitingFor !== null) this.watched.watch(waitingFor, this.fleet.model.row(waitingFor));
     this.loadError = null;
-    this.fleet.invalidate();
     this.scheduleRender();
   }
 
   /** The server forgot a device (this page did, or another one): another device is shown if it was this one. */
   private forgotten(deviceId: string): void {
-    this.model.remove(deviceId);
-    this.fleet.invalidate();
+    this.fleet.remove(deviceId);
     if (deviceId === this.selected) {
       this.selected = null;
       this.watched.watch(null, undefined);
@@ -234,8 +224,9 @@ export class DashboardPage {
   private show(deviceId: string, addHistoryEntry: boolean): void {
     this.selected = deviceId;
     this.selection.write(deviceId, addHistoryEntry);
-    this.watched.watch(deviceId, this.model.row(deviceId));
+    this.watched.watch(deviceId, this.fleet.model.row(deviceId));
     this.live.watch(deviceId);
+    this.fleet.reveal(deviceId);
   }
 
   /**
@@ -243,9 +234,10 @@ export class DashboardPage {
    * the fleet is known, the chosen one (from the URL) is shown on trust.
    */
   private chooseDevice(): string | null {
-    if (!this.model.loaded) return this.selected;
-    if (this.selected !== null && this.model.row(this.selected)) return this.selected;
-    const fallback = this.model.firstChoice();
+    const model = this.fleet.model;
+    if (!model.loaded) return this.selected;
+    if (this.selected !== null && model.row(this.selected)) return this.selected;
+    const fallback = model.firstChoice();
     if (fallback !== null) this.show(fallback, false);
     else if (this.selected !== null) {
       this.selected = null;
@@ -257,11 +249,10 @@ export class DashboardPage {
 
   private render(): void {
     const chosen = this.chooseDevice();
-    this.fleet.select(chosen);
-    this.filters.render();
+    this.fleet.render(chosen);
     this.forget.show(chosen);
     // Nothing is shown of a device known neither by its summary nor by its fleet row (the URL's, at first).
-    const known = chosen !== null && (!this.watched.waiting || this.model.row(chosen) !== undefined);
+    const known = chosen !== null && (!this.watched.waiting || this.fleet.model.row(chosen) !== undefined);
     const device = known ? this.watched.summary : null;
     const view = byId(this.doc, 'device-view');
     view.hidden = !device;
@@ -270,7 +261,7 @@ export class DashboardPage {
       this.empty.show(
         this.loadError
           ? { kind: 'error', detail: this.loadError }
-          : { kind: this.model.loaded ? 'waiting' : 'loading' },
+          : { kind: this.fleet.model.loaded ? 'waiting' : 'loading' },
       );
       this.history.select(null);
       this.commands.select(null);

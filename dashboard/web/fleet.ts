@@ -1,28 +1,11 @@
-import { byId, h, setText } from './dom.js';
-import { type FleetModel, isAlerting } from './fleet-model.js';
-import { fullTime, relativeTime } from './format.js';
-import type { FleetRow } from './types.js';
+import { byId } from './dom.js';
+import type { FleetModel } from './fleet-model.js';
+import { FleetRowView } from './fleet-row.js';
 
 /** Rows drawn above and below the visible ones, so a small scroll shows rows already there. */
 const OVERSCAN = 4;
 /** The row height when the stylesheet does not say (--fleet-row-height). */
 const DEFAULT_ROW_HEIGHT = 72;
-
-/** A row element and what it shows, to touch the DOM only for what changed. */
-interface RowView {
-  item: HTMLLIElement;
-  button: HTMLButtonElement;
-  name: HTMLElement;
-  seen: HTMLElement;
-  values: HTMLElement;
-  lost: HTMLElement;
-  firmware: HTMLElement;
-  alert: HTMLElement;
-  deviceId: string;
-  row: FleetRow | null;
-  index: number;
-  selected: boolean;
-}
 
 /**
  * The list of devices to pick from, virtualised: only the rows in view (and a few around them) exist, in a
@@ -34,14 +17,16 @@ interface RowView {
 export class FleetList {
   private readonly list: HTMLElement;
   private readonly scroller: HTMLElement;
-  private readonly views = new Map<string, RowView>();
-  private readonly spare: RowView[] = [];
+  private readonly views = new Map<string, FleetRowView>();
+  private readonly spare: FleetRowView[] = [];
   private selected: string | null = null;
   /** The device whose row takes Tab's focus, kept drawn even when scrolled away. */
   private active: string | null = null;
   private rowHeight = DEFAULT_ROW_HEIGHT;
   private viewportHeight = 0;
   private frame: number | null = null;
+  /** A device whose row is to be scrolled into view once the list has it (a link to it, a fallback). */
+  private revealing: string | null = null;
   private resize: ResizeObserver | null = null;
 
   constructor(
@@ -97,21 +82,32 @@ export class FleetList {
     });
   }
 
-  /** Shows `deviceId`'s row, scrolling as little as needed. */
+  /** Shows `deviceId`'s row at the next draw where the list has it, scrolling as little as needed. */
   reveal(deviceId: string): void {
-    const index = this.model.shownIds().indexOf(deviceId);
-    if (index >= 0) this.scrollToIndex(index);
+    this.revealing = deviceId;
+    this.invalidate();
   }
 
   /** Refreshes the "last seen" times of the rows drawn (one timer for the page calls it every second). */
   tick(): void {
-    for (const view of this.views.values()) if (view.row) this.showSeen(view, view.row);
+    const now = this.now();
+    for (const view of this.views.values()) view.showSeen(now);
   }
 
   /** Draws the rows in view now. */
   draw(): void {
     const ids = this.model.shownIds();
-    this.list.style.height = `${ids.length * this.rowHeight}px`;
+    const height = `${ids.length * this.rowHeight}px`;
+    if (this.list.style.height !== height) this.list.style.height = height;
+    // Once the list has the row and is laid out (a page still hidden behind the login has no height).
+    if (this.revealing !== null && this.scroller.clientHeight > 0) {
+      const index = ids.indexOf(this.revealing);
+      if (index >= 0) {
+        this.revealing = null;
+        this.viewportHeight = this.scroller.clientHeight;
+        this.scrollToIndex(index);
+      }
+    }
     const scrollTop = this.scroller.scrollTop;
     const first = Math.max(0, Math.floor(scrollTop / this.rowHeight) - OVERSCAN);
     const last = Math.min(
@@ -128,24 +124,25 @@ export class FleetList {
       // A row leaving with the focus would take it away: the list keeps the focus instead.
       if (view.item.contains(this.doc.activeElement)) this.list.focus();
       this.views.delete(id);
-      view.item.hidden = true;
-      view.row = null;
-      delete view.button.dataset.deviceId;
+      view.release();
       this.spare.push(view);
     }
+    const now = this.now();
+    const activeId = ids[activeIndex];
     for (const [id, index] of wanted) {
       const row = this.model.row(id);
       if (!row) continue;
       let view = this.views.get(id);
       if (!view) {
         view = this.spare.pop() ?? this.createView();
-        view.deviceId = id;
-        view.row = null;
-        view.index = -1;
-        view.item.hidden = false;
         this.views.set(id, view);
       }
-      this.showRow(view, row, index, ids.length, id === ids[activeIndex]);
+      view.show(
+        row,
+        { index, total: ids.length, rowHeight: this.rowHeight },
+        { selected: id === this.selected, active: id === activeId },
+        now,
+      );
     }
   }
 
@@ -165,82 +162,10 @@ export class FleetList {
     return ids.length > 0 ? 0 : -1;
   }
 
-  private showRow(view: RowView, row: FleetRow, index: number, total: number, active: boolean): void {
-    if (view.index !== index) {
-      view.index = index;
-      view.item.style.transform = `translateY(${index * this.rowHeight}px)`;
-      view.item.setAttribute('aria-posinset', String(index + 1));
-    }
-    if (view.item.getAttribute('aria-setsize') !== String(total)) {
-      view.item.setAttribute('aria-setsize', String(total));
-    }
-    view.button.tabIndex = active ? 0 : -1;
-    const selected = row.device_id === this.selected;
-    if (view.selected !== selected || view.row === null) {
-      view.selected = selected;
-      if (selected) view.button.setAttribute('aria-current', 'true');
-      else view.button.removeAttribute('aria-current');
-    }
-    if (view.row === row) return;
-    view.row = row;
-    view.button.dataset.deviceId = row.device_id;
-    view.button.dataset.online = String(row.online);
-    view.button.dataset.alert = String(isAlerting(row));
-    setText(view.name, row.device_id);
-    setText(view.values, valuesText(row));
-    view.lost.hidden = row.lost === 0;
-    setText(view.lost, `${row.lost.toLocaleString()} lost`);
-    view.firmware.hidden = !row.firmware;
-    setText(view.firmware, row.firmware ?? '');
-    view.alert.hidden = !isAlerting(row);
-    this.showSeen(view, row);
-  }
-
-  private showSeen(view: RowView, row: FleetRow): void {
-    const seen = relativeTime(row.last_seen, this.now());
-    setText(view.seen, row.online ? `Online · ${seen}` : `Offline · last seen ${seen}`);
-    const title = `Last seen ${fullTime(row.last_seen)}`;
-    if (view.button.title !== title) view.button.title = title;
-  }
-
-  private createView(): RowView {
-    const d = this.doc;
-    const name = h(d, 'span', { class: 'device-name' });
-    const seen = h(d, 'span', { class: 'device-seen' });
-    const lost = h(d, 'span', {
-      class: 'device-lost',
-      title: 'Readings the device took that never reached the dashboard',
-    });
-    const values = h(d, 'span', { class: 'device-values' });
-    const firmware = h(d, 'span', { class: 'chip' });
-    const alert = h(d, 'span', { class: 'chip chip-alert' }, 'Alert');
-    // Read in this order by a screen reader; placed by the stylesheet's grid areas.
-    const button = h(
-      d,
-      'button',
-      { type: 'button', class: 'device-item fleet-item', tabindex: '-1' },
-      h(d, 'span', { class: 'presence-dot', 'aria-hidden': 'true' }),
-      name,
-      seen,
-      h(d, 'span', { class: 'device-line' }, values, lost),
-      h(d, 'span', { class: 'device-chips' }, alert, firmware),
-    );
-    const item = h(d, 'li', { class: 'fleet-row' }, button);
-    this.list.append(item);
-    return {
-      item,
-      button,
-      name,
-      seen,
-      values,
-      lost,
-      firmware,
-      alert,
-      deviceId: '',
-      row: null,
-      index: -1,
-      selected: false,
-    };
+  private createView(): FleetRowView {
+    const view = new FleetRowView(this.doc);
+    this.list.append(view.item);
+    return view;
   }
 
   private onKey(event: KeyboardEvent): void {
@@ -278,14 +203,4 @@ export class FleetList {
   private idOf(target: EventTarget | null): string | undefined {
     return (target as Element | null)?.closest<HTMLElement>('button[data-device-id]')?.dataset.deviceId;
   }
-}
-
-/** "21.4 °C · 48 % · 1013 hPa", or "No readings yet". */
-function valuesText(row: FleetRow): string {
-  if (row.temperature === null && row.humidite === null && row.pression === null) return 'No readings yet';
-  const parts: string[] = [];
-  if (row.temperature !== null) parts.push(`${row.temperature.toFixed(1)} °C`);
-  if (row.humidite !== null) parts.push(`${row.humidite.toFixed(0)} %`);
-  if (row.pression !== null) parts.push(`${row.pression.toFixed(0)} hPa`);
-  return parts.join(' · ');
 }

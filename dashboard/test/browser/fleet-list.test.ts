@@ -189,13 +189,20 @@ describe.skipIf(!hasChromium)('the fleet list with 10,000 devices (page against 
     expect(server.streams.map((stream) => stream.device)).not.toContain('bad/id');
   });
 
-  it('hides "Forget device" from a viewer', async () => {
+  it('hides "Forget device" from a viewer, and shows the row of the device a link names', async () => {
     server.role = 'viewer';
     const viewer = problems.watch(await browser.newPage({ viewport: { width: 1280, height: 900 } }));
     try {
-      await viewer.goto(`${server.base}/#device=sim-00007`);
-      await expect.poll(() => viewer.locator('#device-title').textContent()).toBe('sim-00007');
+      await viewer.goto(`${server.base}/#device=sim-05007`);
+      await expect.poll(() => viewer.locator('#device-title').textContent()).toBe('sim-05007');
       expect(await viewer.locator('#forget-open').isHidden()).toBe(true);
+      // The list was scrolled to the device the link named.
+      await expect.poll(() => shownRows(viewer)).toContain('sim-05007');
+      const [row, box] = await Promise.all([
+        viewer.locator('button[data-device-id="sim-05007"]').boundingBox(),
+        viewer.locator('#fleet-scroll').boundingBox(),
+      ]);
+      expect(row && box && row.y >= box.y && row.y + row.height <= box.y + box.height + 1).toBe(true);
     } finally {
       await viewer.close();
       server.role = 'admin';
