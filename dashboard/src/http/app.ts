@@ -14,6 +14,7 @@ import { Ingest } from '../ingest/ingest.js';
 import type { BrokerConnection } from '../mqtt/broker-connection.js';
 import { defaultWebPaths, type WebPaths } from '../paths.js';
 import { DeviceRemoval } from '../storage/device-removal.js';
+import type { HistoryStore } from '../storage/history-store.js';
 import { NewestReadings } from '../storage/newest-readings.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
 import { type Access, type AccessOptions, installAccess } from './access/install.js';
@@ -34,6 +35,8 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export interface DashboardDeps {
   /** Open; the caller closes it. */
   store: TelemetryStore;
+  /** Where history queries go (default: the store, on the main thread); the service passes a HistoryWorker. */
+  history?: HistoryStore;
   /** Started or not; the caller starts and stops it. */
   broker: BrokerConnection;
   /** The fleet's topics (MQTT_TOPIC_ROOT). */
@@ -54,7 +57,7 @@ export interface DashboardDeps {
   /** Commands waiting for their ack at most (default COMMAND_WAITS_MAX, 1000). */
   commandWaitsMax?: number;
   newCommandId?: () => string;
-  /** Messages per transaction at most (default 1000; 1: a commit per message, for the benchmark). */
+  /** Messages per transaction at most (default 4000, see Ingest; 1: a commit per message, for the benchmark). */
   maxGroup?: number;
   /** First delay between write attempts while the database fails (default 250 ms). */
   retryInitialMs?: number;
@@ -191,7 +194,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   });
   await pageRoutes(app, deps.webPaths ?? defaultWebPaths());
   dataRoutes(app, { fleet, store });
-  deviceRoutes(app, { fleet, store });
+  deviceRoutes(app, { fleet, store: deps.history ?? store });
   trailRoutes(app, { fleet, trail });
   commandRoutes(app, { commands });
   forgetRoutes(app, { fleet });

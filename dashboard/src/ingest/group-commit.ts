@@ -20,8 +20,10 @@ export interface WriteFailure {
   reason: string;
 }
 
-interface Entry<T> {
-  item: T;
+/** Items committed together, and the one promise they all wait on (none per item: it is the hot path). */
+interface Batch<T> {
+  items: T[];
+  promise: Promise<void>;
   done: () => void;
 }
 
@@ -30,11 +32,12 @@ interface Entry<T> {
  * in-flight window) share one transaction and one sync to disk. `add()` resolves once its item is committed
  * and its effects applied; the MQTT connection sends the PUBACK only then. While the database fails
  * (full disk, I/O error, read-only), nothing resolves and nothing is dropped: the group is tried again with
- * back-off, and the broker keeps the messages it has not been acknowledged (its in-flight window bounds
- * what waits here). The failure is logged once when it starts and at info when it ends.
+ * back-off, and the broker keeps the messages it has not been acknowledged (HeldPubacks bounds what waits
+ * here). The failure is logged once when it starts and at info when it ends.
  */
 export class GroupCommit<T, R> {
-  private queue: Array<Entry<T>> = [];
+  private batches: Array<Batch<T>> = [];
+  private queued = 0;
   private immediate: NodeJS.Immediate | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private failure: WriteFailure | null = null;
@@ -51,7 +54,7 @@ export class GroupCommit<T, R> {
 
   /** Items waiting for their commit. */
   get pending(): number {
-    return this.queue.length;
+    return this.queued;
   }
 
   /** Null while the database takes writes. */
@@ -61,12 +64,21 @@ export class GroupCommit<T, R> {
 
   /** Resolves once the item is committed. */
   add(item: T): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.queue.push({ item, done: resolve });
-      if (this.failure || this.stopped) return; // the retry timer (or nothing, once stopped) takes it
-      if (this.queue.length >= this.options.maxGroup) this.flush();
-      else this.immediate ??= setImmediate(() => this.flush());
-    });
+    let batch = this.batches.at(-1);
+    if (!batch || batch.items.length >= this.options.maxGroup) {
+      let done: () => void = () => {};
+      const promise = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      batch = { items: [], promise, done };
+      this.batches.push(batch);
+    }
+    batch.items.push(item);
+    this.queued += 1;
+    if (this.failure || this.stopped) return batch.promise; // the retry timer (or nothing, once stopped) takes it
+    if (batch.items.length >= this.options.maxGroup) this.flush();
+    else this.immediate ??= setImmediate(() => this.flush());
+    return batch.promise;
   }
 
   /**
@@ -76,10 +88,9 @@ export class GroupCommit<T, R> {
   flush(force = false): boolean {
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = null;
-    if (this.failure && !force) return this.queue.length === 0;
-    while (this.queue.length > 0) {
-      const group = this.queue.slice(0, this.options.maxGroup);
-      const items = group.map((entry) => entry.item);
+    if (this.failure && !force) return this.queued === 0;
+    for (let batch = this.batches[0]; batch; batch = this.batches[0]) {
+      const { items } = batch;
       let result: R;
       try {
         result = this.options.write(items);
@@ -87,14 +98,15 @@ export class GroupCommit<T, R> {
         this.failed(error as Error);
         return false;
       }
-      this.queue.splice(0, group.length);
+      this.batches.shift();
+      this.queued -= items.length;
       this.recovered();
       try {
         this.options.afterWrite(items, result);
       } catch (error) {
         this.options.logger.error({ err: error }, 'Applying committed messages failed');
       }
-      for (const entry of group) entry.done();
+      batch.done();
     }
     return true;
   }
@@ -115,7 +127,7 @@ export class GroupCommit<T, R> {
     if (!this.failure) {
       this.failure = { since: new Date(), reason };
       this.options.logger.error(
-        { err: error, pending: this.queue.length, retry_ms: retryMs },
+        { err: error, pending: this.queued, retry_ms: retryMs },
         `The database cannot be written (${reason}): no message is acknowledged to the MQTT broker, which keeps them, and nothing is dropped; trying again with back-off`,
       );
     } else {
@@ -134,7 +146,7 @@ export class GroupCommit<T, R> {
     if (!this.failure) return;
     const failedMs = Date.now() - this.failure.since.getTime();
     this.options.logger.info(
-      { failed_ms: failedMs, attempts: this.failedAttempts, pending: this.queue.length },
+      { failed_ms: failedMs, attempts: this.failedAttempts, pending: this.queued },
       'The database can be written again; the messages that waited are being stored and acknowledged',
     );
     this.failure = null;

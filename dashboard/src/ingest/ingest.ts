@@ -19,12 +19,18 @@ import { IgnoredFields } from './ignored-fields.js';
 import { InvalidMessages } from './invalid-messages.js';
 import { trustedTime } from './trusted-time.js';
 
+export const MAX_GROUP = 4000;
+
 export interface IngestDeps extends ChangeWriterDeps {
   fleet: Pick<Fleet, 'draft' | 'adopt' | 'has' | 'size'>;
   /** The fleet's topics (MQTT_TOPIC_ROOT). */
   topics: Topics;
   clock: Clock;
-  /** Messages per transaction at most (default 1000; 1: a commit per message). */
+  /**
+   * Messages per transaction at most (default MAX_GROUP, 4000; 1: a commit per message). Live traffic makes
+   * groups of what arrives in one turn of the event loop; a backlog fills them, and larger groups write each
+   * index page fewer times (about 10 % less CPU per message at 4000 than at 1000, dashboard/bench/drain.mjs).
+   */
   maxGroup?: number;
   /** First delay between attempts while the database fails (default 250 ms, doubling to 5 s). */
   retryInitialMs?: number;
@@ -46,6 +52,9 @@ export class Ingest {
   readonly ignored: IgnoredFields;
   readonly cap: DeviceCap;
   private accepted = 0;
+  /** The last receive time and its ISO string: the messages of one millisecond share it. */
+  private lastReceivedAt = Number.NaN;
+  private lastReceivedIso = '';
   private readonly commits: GroupCommit<IngestChange, ReturnType<typeof writeChanges>>;
 
   constructor(private readonly deps: IngestDeps) {
@@ -64,7 +73,7 @@ export class Ingest {
         this.cap.committed(changes.map(deviceOf));
         applyWritten(deps, written);
       },
-      maxGroup: deps.maxGroup ?? 1000,
+      maxGroup: deps.maxGroup ?? MAX_GROUP,
       logger: deps.logger.child({ component: 'storage' }),
       ...(deps.retryInitialMs ? { retryInitialMs: deps.retryInitialMs } : {}),
     });
@@ -125,16 +134,19 @@ export class Ingest {
       return null;
     }
     const receivedAt = this.deps.clock.now().getTime();
+    if (receivedAt !== this.lastReceivedAt) {
+      this.lastReceivedAt = receivedAt;
+      this.lastReceivedIso = new Date(receivedAt).toISOString();
+    }
     switch (kind) {
       case 'data': {
         const telemetry = this.check(parseTelemetry(payload), deviceId, message.topic);
         if (!telemetry) return null;
         const trustedAt = trustedTime(telemetry, receivedAt);
-        const reading: StoredReading = {
-          ...telemetry,
-          received_at: new Date(receivedAt).toISOString(),
-          trusted_at: new Date(trustedAt).toISOString(),
-        };
+        // The validated object is this message's own: it becomes the stored reading (no copy per message).
+        const reading = telemetry as StoredReading;
+        reading.received_at = this.lastReceivedIso;
+        reading.trusted_at = new Date(trustedAt).toISOString();
         return { kind: 'data', reading, receivedAt, trustedAt };
       }
       case 'status': {

@@ -1,8 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { DeliveryFigures, StoredReading } from '../api-types.js';
 import { MARK_DIRTY_SQL, minuteOf } from './rollup-schema.js';
-import { differingFields, type TelemetryRow, telemetryFromRow, telemetryParams } from './rows.js';
-import { INSERT_TELEMETRY_SQL, TELEMETRY_COLUMNS } from './schema.js';
+import {
+  differingFields,
+  type TelemetryRow,
+  telemetryFromRow,
+  telemetryParams,
+  telemetryValues,
+} from './rows.js';
+import { TELEMETRY_COLUMNS } from './schema.js';
 
 /** What became of one reading offered to the store. */
 export type WriteOutcome =
@@ -44,7 +50,7 @@ export class ReadingWriter {
 
   constructor(db: Database.Database) {
     this.statements = {
-      insert: db.prepare(INSERT_TELEMETRY_SQL),
+      insert: db.prepare(INSERT_TELEMETRY_VALUES_SQL),
       restamp: db.prepare(
         `UPDATE telemetry SET timestamp = @timestamp, clock_synced = 1, trusted_at = @trusted_at
          WHERE device_id = @device_id AND epoch = @epoch AND seq = @seq`,
@@ -72,16 +78,16 @@ export class ReadingWriter {
     const tallies = new Map<string, Tally>();
     const outcomes: WriteOutcome[] = [];
     for (const { reading, trustedAt, receivedAt } of items) {
-      const params = telemetryParams(reading, trustedAt, receivedAt);
-      const outcome = this.writeOne(reading, params);
+      const outcome = this.writeOne(reading, trustedAt, receivedAt);
       outcomes.push(outcome);
       if (outcome.kind !== 'stored' && outcome.kind !== 'conflict') continue;
-      const key = `${params.device_id}\u0000${params.epoch}`;
+      const epoch = reading.epoch ?? '';
+      const key = `${reading.device_id}\u0000${epoch}`;
       let tally = tallies.get(key);
       if (!tally) {
         tally = {
-          deviceId: params.device_id,
-          epoch: params.epoch,
+          deviceId: reading.device_id,
+          epoch,
           minSeq: Number.POSITIVE_INFINITY,
           maxSeq: Number.NEGATIVE_INFINITY,
           received: 0,
@@ -94,8 +100,8 @@ export class ReadingWriter {
         continue;
       }
       tally.received += 1;
-      if (params.seq < tally.minSeq) tally.minSeq = params.seq;
-      if (params.seq > tally.maxSeq) tally.maxSeq = params.seq;
+      if (reading.seq < tally.minSeq) tally.minSeq = reading.seq;
+      if (reading.seq > tally.maxSeq) tally.maxSeq = reading.seq;
     }
     const { countReceived, countConflict } = this.statements;
     for (const tally of tallies.values()) {
@@ -107,9 +113,11 @@ export class ReadingWriter {
     return outcomes;
   }
 
-  private writeOne(reading: StoredReading, params: TelemetryRow): WriteOutcome {
+  private writeOne(reading: StoredReading, trustedAt: number, receivedAt: number): WriteOutcome {
     const { insert, find, restamp } = this.statements;
-    if (insert.run(params).changes > 0) return { kind: 'stored' };
+    if (insert.run(telemetryValues(reading, trustedAt, receivedAt)).changes > 0) return STORED;
+    // Rare from here on: the same identity again.
+    const params = telemetryParams(reading, trustedAt, receivedAt);
     const row = find.get(params.device_id, params.epoch, params.seq) as TelemetryRow;
     const stored = telemetryFromRow(row);
     const fields = differingFields(stored, reading);
@@ -153,6 +161,16 @@ interface FiguresRow {
   lost: number;
   conflicts: number;
 }
+
+const STORED: WriteOutcome = { kind: 'stored' };
+
+/** INSERT_TELEMETRY_SQL with positional parameters, in TELEMETRY_COLUMNS order (see telemetryValues). */
+const INSERT_TELEMETRY_VALUES_SQL = `
+INSERT INTO telemetry (${TELEMETRY_COLUMNS})
+VALUES (${TELEMETRY_COLUMNS.split(',')
+  .map(() => '?')
+  .join(', ')})
+ON CONFLICT (device_id, epoch, seq) DO NOTHING`;
 
 /** `received` readings of one (device, epoch), seqs from min_seq to max_seq, counted at once. */
 const COUNT_RECEIVED_MANY_SQL = `

@@ -66,6 +66,33 @@ export function telemetryParams(
   };
 }
 
+/** The same row as values in TELEMETRY_COLUMNS order, for the insert (no object per reading). */
+export function telemetryValues(
+  reading: StoredReading,
+  trustedAt: number,
+  receivedAt: number,
+): Array<string | number | null> {
+  return [
+    reading.device_id,
+    reading.epoch ?? '',
+    reading.seq,
+    trustedAt,
+    receivedAt,
+    reading.timestamp,
+    reading.v ?? null,
+    reading.clock_synced === undefined ? null : reading.clock_synced ? 1 : 0,
+    reading.temperature,
+    reading.humidite,
+    reading.pression,
+    reading.batterie,
+    reading.mode,
+    reading.firmware,
+    reading.alerte ? 1 : 0,
+    reading.uptime,
+    reading.source,
+  ];
+}
+
 /** Back to the wire shape, field for field in the contract's order (v, epoch, clock_synced only when sent). */
 export function telemetryFromRow(row: TelemetryRow): StoredReading {
   return {
