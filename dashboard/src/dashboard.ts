@@ -16,6 +16,7 @@ import { buildDashboard, type Dashboard } from './http/app.js';
 import { MqttBrokerConnection } from './mqtt/broker-connection.js';
 import { resolveClientId } from './mqtt/client-id.js';
 import type { WebPaths } from './paths.js';
+import { HistoryWorker } from './storage/history-worker.js';
 import { RetentionJob } from './storage/retention.js';
 import { RollupJob } from './storage/rollup-job.js';
 import { TelemetryStore } from './storage/telemetry-store.js';
@@ -66,6 +67,7 @@ export async function startDashboard(
     rollupDays: config.rollupDays,
   });
   const rollups = new RollupJob({ store, logger: logger.child({ component: 'rollups' }) });
+  const history = new HistoryWorker({ store, logger: logger.child({ component: 'history' }) });
   let dashboard: Dashboard | null = null;
 
   const stop = async () => {
@@ -76,6 +78,7 @@ export async function startDashboard(
     await broker.stop();
     await retention.stop();
     await rollups.stop();
+    await history.stop();
     dashboard?.dispose();
     store.close();
   };
@@ -85,6 +88,8 @@ export async function startDashboard(
     // Rollups catch up in the background (a database filled elsewhere); retention removes what they reached.
     rollups.start();
     await retention.start();
+    // History queries on their own thread and connection: a long one does not hold the ingest.
+    history.start();
     const users = new UserStore(store.database, clock);
     const auth = await resolveAuth({
       setting: config.auth,
@@ -103,6 +108,7 @@ export async function startDashboard(
     }
     dashboard = await buildDashboard({
       store,
+      history,
       broker,
       topics,
       logger,
@@ -150,6 +156,7 @@ export async function startDashboard(
         database: config.databasePath,
         history_days: config.historyDays,
         rollup_days: config.rollupDays,
+        history_thread: history.threaded,
         devices: dashboard.fleet.ids().length,
         config: describeEnvConfig(dashboardEnvSpec, config),
       },

@@ -137,6 +137,7 @@ export { HeldPubacks, type IncomingPublish } from './mqtt/held-pubacks.js';
 export { defaultWebPaths, type WebPaths } from './paths.js';
 export { bucketWidth } from './storage/buckets.js';
 export type { HistoryAnswer, HistoryQuery, HistoryStore } from './storage/history-store.js';
+export { HistoryWorker, type HistoryWorkerOptions } from './storage/history-worker.js';
 export { NewestReadings } from './storage/newest-readings.js';
 export { type ReadingToWrite, ReadingWriter, type WriteOutcome } from './storage/reading-writer.js';
 export { RetentionJob, type RetentionOptions } from './storage/retention.js';

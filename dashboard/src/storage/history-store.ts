@@ -26,9 +26,10 @@ export interface HistoryAnswer {
 }
 
 /**
- * The history side of storage, all that the HTTP routes read of telemetry over time. The SQLite store
- * implements it (sqlite-history.ts); a PostgreSQL one is planned.
+ * The history side of storage, all that the HTTP routes read of telemetry over time. SQLite implements it
+ * on the main thread (TelemetryStore) and on a worker thread (HistoryWorker, what the service uses); a
+ * PostgreSQL one is planned, hence the promise.
  */
 export interface HistoryStore {
-  history(query: HistoryQuery): HistoryAnswer;
+  history(query: HistoryQuery): HistoryAnswer | Promise<HistoryAnswer>;
 }

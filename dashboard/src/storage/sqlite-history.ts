@@ -3,7 +3,6 @@ import type { BucketStats, HistoryBucket } from '../api-types.js';
 import { bucketSource, bucketWidth } from './buckets.js';
 import type { HistoryAnswer, HistoryQuery, HistoryStore } from './history-store.js';
 import { HOUR_MS, MINUTE_MS, RAW_AGGREGATES, ROLLUP_AGGREGATES } from './rollup-schema.js';
-import type { Rollups } from './rollups.js';
 import { type TelemetryRow, telemetryFromRow } from './rows.js';
 import { TELEMETRY_COLUMNS } from './schema.js';
 
@@ -17,6 +16,12 @@ export const RAW_SCAN_MAX = 10_000;
  * reached yet): a few ms. During a large catch-up at start, answers lag behind the job instead.
  */
 export const CATCH_UP_ROWS = 5_000;
+
+/** The start of the whole raw history, read from the database (for a connection without Rollups). */
+export function rawFromOf(db: Database.Database): { rawFrom(): number } {
+  const statement = db.prepare("SELECT value FROM rollup_state WHERE name = 'raw_from'").pluck();
+  return { rawFrom: () => (statement.get() as number | undefined) ?? 0 };
+}
 
 // better-sqlite3 binds a JS number as a REAL: the width is cast so that the division rounds down.
 interface BucketRow {
@@ -38,7 +43,8 @@ interface BucketRow {
 }
 
 /**
- * One device's history from SQLite, bounded whatever the range: a range holding at most `limit` readings
+ * One device's history from SQLite, read only (the caller rolls up what waits first; see TelemetryStore),
+ * bounded whatever the range: a range holding at most `limit` readings
  * comes whole (a bounded count decides); a longer one comes in at most `limit` time buckets, read from the
  * coarsest source whose unit divides the bucket width (hour rollups, minute rollups, or raw readings for
  * buckets under a minute when there are few enough). A range that starts before the raw readings kept
@@ -49,7 +55,8 @@ export class SqliteHistory implements HistoryStore {
 
   constructor(
     db: Database.Database,
-    private readonly rollups: Rollups,
+    /** The start of the whole raw history (the last retention cutoff; see Rollups.rawFrom). */
+    private readonly rollups: { rawFrom(): number },
   ) {
     const fromRollup = (table: string) =>
       db.prepare(
@@ -94,8 +101,6 @@ export class SqliteHistory implements HistoryStore {
   history(query: HistoryQuery): HistoryAnswer {
     const s = this.statements;
     const { deviceId, limit } = query;
-    // Read your writes: what the rollup job has not reached yet, up to a bound.
-    this.rollups.catchUp(CATCH_UP_ROWS, CATCH_UP_ROWS);
     const from = query.from ?? this.oldest(deviceId);
     const to = query.to ?? this.newest(deviceId);
     if (from === null || to === null || from > to) return { readings: [], bucketMs: null, buckets: [] };

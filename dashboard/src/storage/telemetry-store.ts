@@ -10,7 +10,7 @@ import { type ReadingToWrite, ReadingWriter, type WriteOutcome } from './reading
 import { type RollupStep, Rollups } from './rollups.js';
 import { type DeviceRow, deviceFromRow, deviceParams, type TelemetryRow, telemetryFromRow } from './rows.js';
 import { TELEMETRY_COLUMNS, UPSERT_DEVICE_SQL } from './schema.js';
-import { SqliteHistory } from './sqlite-history.js';
+import { CATCH_UP_ROWS, SqliteHistory } from './sqlite-history.js';
 
 export interface TelemetryStoreOptions {
   /** SQLite file; its folder is created. `:memory:` works too. */
@@ -121,9 +121,18 @@ export class TelemetryStore implements HistoryStore {
     return rows.reverse().map(telemetryFromRow);
   }
 
-  /** One device's history over a range, whole or in time buckets (see SqliteHistory). */
+  /**
+   * One device's history over a range, whole or in time buckets (see SqliteHistory), on this thread; the
+   * readings the rollup job has not reached yet are rolled up first (one step at most).
+   */
   history(query: HistoryQuery): HistoryAnswer {
+    this.catchUpRollups();
     return this.use().history.history(query);
+  }
+
+  /** Read your writes: one step of the rollups, when readings wait (see CATCH_UP_ROWS). */
+  catchUpRollups(): void {
+    this.use().rollups.catchUp(CATCH_UP_ROWS, CATCH_UP_ROWS);
   }
 
   /** Adds at most `maxRows` new readings to the rollups, in one transaction (see Rollups). */

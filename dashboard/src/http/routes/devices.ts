@@ -43,7 +43,7 @@ export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: 
       );
     }
     if (!deps.fleet.has(id)) throw unknownDevice(id);
-    const answer = deps.store.history({
+    const answer = await deps.store.history({
       deviceId: id,
       limit: query.limit,
       form: query.form,
