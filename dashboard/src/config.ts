@@ -86,7 +86,7 @@ export const dashboardEnvSpec = {
   },
   maxDevices: {
     env: 'MAX_DEVICES',
-    doc: 'Devices the dashboard keeps at most; a message from a new device beyond it is not stored (forget one with DELETE /api/devices/:id or npm run fleet -- device forget ID).',
+    doc: 'Devices the dashboard keeps at most; a message from a new device beyond it is not stored, but acknowledged and counted, with a warning naming MAX_DEVICES then at most a line a minute; known devices go on (forget one with DELETE /api/devices/:id or npm run fleet -- device forget ID).',
     default: 20_000,
     accepted: 'a whole number from 1 to 1000000',
     parse: envParsers.integer(1, 1_000_000),
