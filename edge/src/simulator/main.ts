@@ -23,13 +23,16 @@ import { DEFAULT_FIRMWARE_VERSION } from '../config.js';
 import { DeviceLogs } from './device-logs.js';
 import { fdLimitAdvice, fitsUnder, openFileLimit } from './fd-limit.js';
 import { FleetSimulator } from './fleet-simulator.js';
-import { parseSimulatorArgs, SIMULATOR_USAGE, type SimulatorOptions } from './options.js';
+import {
+  DEVICE_LINES_PER_REPORT,
+  parseSimulatorArgs,
+  SIMULATOR_USAGE,
+  type SimulatorOptions,
+} from './options.js';
 import { ProgressReport } from './progress-report.js';
 import { loadSimulatorEnv, type SimulatorEnv, simulatorEnvSpec } from './simulator-env.js';
 
 const SERVICE = 'simulator';
-/** Device lines printed at most per progress line. */
-const DEVICE_LINES_PER_REPORT = 20;
 /** Stopping thousands of devices (each says goodbye) may take longer than a service's 8 s. */
 const STOP_DEADLINE_MS = 30_000;
 /**
@@ -134,10 +137,12 @@ async function deviceTransports(
     );
   }
   const credentials = parseDeviceCredentials(text, path);
-  const missing = numberedDeviceIds(options).filter((id) => !credentials.has(id));
+  const ids = numberedDeviceIds(options);
+  const missing = ids.filter((id) => !credentials.has(id));
   if (missing.length > 0) {
+    const others = missing.length > 1 ? ` and ${missing.length - 1} other simulated devices` : '';
     throw new DeviceCredentialsError(
-      `${path} has no credential for device ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} other simulated devices` : ''}; accepted: a line for each of ${numberedDeviceIds(options)[0]}…${numberedDeviceIds(options).at(-1)} (npm run fleet -- device add-many makes them).`,
+      `${path} has no credential for device ${missing[0]}${others}; accepted: a line for each of ${ids[0]}…${ids.at(-1)} (npm run fleet -- device add-many makes them).`,
     );
   }
   return (deviceId) => {

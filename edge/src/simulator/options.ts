@@ -31,6 +31,8 @@ export type SimulatorArgs =
   | { kind: 'error'; error: string };
 
 export const MAX_SIMULATED_DEVICES = 50_000;
+/** Device log lines printed at most per progress line. */
+export const DEVICE_LINES_PER_REPORT = 20;
 export const SIMULATOR_DEFAULTS = {
   devices: 10,
   interval: 5,
@@ -54,14 +56,15 @@ Options:
   --rate N          connections started per second, 1 to 10000 (default ${SIMULATOR_DEFAULTS.rate})
   --report S        seconds between two progress lines, 1 to 3600 (default ${SIMULATOR_DEFAULTS.reportEvery})
   --credentials FILE  a credential per device (device_id,username,password lines), for the production
-                    broker: npm run fleet -- device add-many --prefix sim- --count N --out FILE
+                    broker: npm run fleet -- device add-many --devices N --out FILE
   --help            this text
 
 Environment (read as the edge reads them):
   MQTT_BROKER (default localhost here), MQTT_PORT, MQTT_TLS, MQTT_CA_CERT, MQTT_TLS_SERVERNAME,
   MQTT_USERNAME and MQTT_PASSWORD (one login for every device, when there is no --credentials),
   MQTT_TOPIC_ROOT, LOG_LEVEL (the simulator's lines; the devices log only warnings and errors,
-  at most ${20} lines per progress line).`;
+  at most ${DEVICE_LINES_PER_REPORT} lines per progress line), ENV_FILE (a file of NAME=value lines under the
+  environment, e.g. the production broker's client.env).`;
 
 const OPTION_NAMES = ['devices', 'interval', 'prefix', 'first', 'rate', 'report', 'credentials', 'help'];
 
