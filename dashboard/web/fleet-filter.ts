@@ -19,7 +19,8 @@ const COUNT_OF: Record<FleetFilter, keyof FleetCounts> = {
 /**
  * Above the fleet list: the fleet's counts (devices, online, offline, alerting), each a toggle button that
  * filters the list, the search by device id, and one line saying what the list shows when it does not show
- * the whole fleet (a polite live region: empty, so silent, while the whole fleet is shown).
+ * the whole fleet (a polite live region: empty, so silent, while the whole fleet is shown). In the search
+ * field, the Down arrow goes into the list and Enter shows the first device found.
  */
 export class FleetFilterBar {
   private readonly search: HTMLInputElement;
@@ -32,6 +33,7 @@ export class FleetFilterBar {
     doc: Document,
     private readonly model: FleetModel,
     private readonly onChange: () => void,
+    private readonly keys: { intoList(): void; pick(deviceId: string): void },
   ) {
     this.search = byId<HTMLInputElement>(doc, 'fleet-search');
     this.result = byId(doc, 'fleet-summary');
@@ -60,6 +62,12 @@ export class FleetFilterBar {
         this.search.value = '';
         this.model.setQuery('');
         this.changed();
+      } else if (event.key === 'ArrowDown') {
+        event.preventDefault();
+        this.keys.intoList();
+      } else if (event.key === 'Enter') {
+        const first = this.model.shownIds()[0];
+        if (first !== undefined) this.keys.pick(first);
       }
     });
   }

@@ -11,7 +11,10 @@ export class FleetPanel {
 
   constructor(doc: Document, win: Window, onPick: (deviceId: string) => void, now: () => number) {
     this.list = new FleetList(doc, win, this.model, onPick, now);
-    this.filters = new FleetFilterBar(doc, this.model, () => this.list.invalidate());
+    this.filters = new FleetFilterBar(doc, this.model, () => this.list.invalidate(), {
+      intoList: () => this.list.focusFirst(),
+      pick: onPick,
+    });
   }
 
   start(): void {

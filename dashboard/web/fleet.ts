@@ -13,6 +13,7 @@ const DEFAULT_ROW_HEIGHT = 72;
  * as the whole list. Draws happen at most once per animation frame (`invalidate`), and touch only the rows
  * whose data changed. Rows are buttons in a list (Tab reaches the list once; the arrow keys, Home, End,
  * Page Up and Page Down move within it, Enter picks); each item says its position in the whole list.
+ * (The search field's Down arrow leads into the list, its Enter picks the first device found.)
  */
 export class FleetList {
   private readonly list: HTMLElement;
@@ -55,6 +56,11 @@ export class FleetList {
         this.active = id;
         this.invalidate();
       }
+    });
+    // Leaving the list, Tab's way back in is the device shown again (not one moved to and left).
+    this.list.addEventListener('focusout', (event) => {
+      const to = event.relatedTarget as Node | null;
+      if (!to || !this.list.contains(to)) this.active = null;
     });
     this.list.addEventListener('keydown', (event) => this.onKey(event));
     this.scroller.addEventListener('scroll', () => this.invalidate(), { passive: true });
@@ -184,8 +190,17 @@ export class FleetList {
     const target = moves[event.key];
     if (target === undefined) return;
     event.preventDefault();
-    const index = Math.min(ids.length - 1, Math.max(0, target));
-    this.active = ids[index] as string;
+    this.focusAt(Math.min(ids.length - 1, Math.max(0, target)));
+  }
+
+  /** Moves the focus into the list, to its first row (from the search field). */
+  focusFirst(): void {
+    if (this.model.shownIds().length > 0) this.focusAt(0);
+  }
+
+  private focusAt(index: number): void {
+    this.active = this.model.shownIds()[index] ?? null;
+    if (this.active === null) return;
     this.scrollToIndex(index);
     this.draw();
     this.views.get(this.active)?.button.focus({ preventScroll: true });

@@ -72,6 +72,10 @@ describe.skipIf(!hasChromium)('the fleet list with 10,000 devices (page against 
     await search.fill('SIM-0004');
     await expect.poll(shownIds).toEqual(Array.from({ length: 10 }, (_, i) => `sim-0004${i}`));
     expect(await text('#fleet-summary')).toBe('10 devices match “sim-0004”');
+    // Down goes into the list, on the first device found.
+    await search.press('ArrowDown');
+    expect(await focusedId()).toBe('sim-00040');
+    await search.focus();
     await search.press('Escape');
     await expect.poll(shownIds).toContain('sim-00000');
     expect(await text('#fleet-summary')).toBe('');
@@ -149,6 +153,14 @@ describe.skipIf(!hasChromium)('the fleet list with 10,000 devices (page against 
     await page.keyboard.press('Home');
     expect(await focusedId()).toBe('sim-00000');
     expect(await page.locator('li.fleet-row').count()).toBeLessThan(40);
+
+    // Enter in the search field shows the first device found.
+    const search = page.getByLabel('Search devices by id');
+    await search.fill('sim-0777');
+    await search.press('Enter');
+    await expect.poll(() => text('#device-title')).toBe('sim-07770');
+    await search.press('Escape');
+    await expect.poll(shownIds).toContain('sim-00000');
   });
 
   it('forgets the selected device after a confirmation, and shows another one', async () => {
