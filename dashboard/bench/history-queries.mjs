@@ -13,8 +13,9 @@
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ROLLUP_BATCH, TelemetryStore } from '@fleet/dashboard';
+import { HistoryWorker, ROLLUP_BATCH, TelemetryStore } from '@fleet/dashboard';
 import { pino } from 'pino';
 
 const { values } = parseArgs({
@@ -24,6 +25,9 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '30' },
     dir: { type: 'string', default: '.bench-data' },
     'ingest-rows': { type: 'string', default: '300000' },
+    // Also time, 3 times, the previous release's 7 d query (count, then a window function over every row).
+    'compare-old': { type: 'boolean', default: false },
+    'skip-ingest': { type: 'boolean', default: false },
   },
 });
 const DEVICES = Number(values.devices);
@@ -105,9 +109,9 @@ function catchUp(store) {
 
 function timeQueries(store, newest) {
   const cases = [
-    { label: '1 h  (page, limit 3600)', from: newest - HOUR, limit: 3600 },
-    { label: '24 h (page, limit 1440)', from: newest - DAY, limit: 1440 },
-    { label: '7 d  (page, limit 1008)', from: newest - 7 * DAY, limit: 1008 },
+    { label: '1 h  (page, limit 4000)', from: newest - HOUR, limit: 4000 },
+    { label: '24 h (page, limit 1500)', from: newest - DAY, limit: 1500 },
+    { label: '7 d  (page, limit 1050)', from: newest - 7 * DAY, limit: 1050 },
     { label: '24 h (limit 2880)', from: newest - DAY, limit: 2880 },
     { label: '7 d  (limit 2016)', from: newest - 7 * DAY, limit: 2016 },
     { label: 'no from (limit 1000)', limit: 1000 },
@@ -142,6 +146,60 @@ function timeQueries(store, newest) {
       );
     }
   }
+}
+
+/**
+ * The page's three queries through the HistoryWorker as the route asks them (the response's JSON made on the
+ * thread): the time to the answer, and the longest the main thread was held meanwhile (event-loop delay).
+ */
+async function timeWorker(store, newest) {
+  const worker = new HistoryWorker({ store, logger });
+  worker.start();
+  console.log(
+    `\nthe same through the history thread (threaded: ${worker.threaded}; load average ${load()}):`,
+  );
+  for (const [label, from, limit] of [
+    ['1 h  (page, limit 4000)', newest - HOUR, 4000],
+    ['24 h (page, limit 1500)', newest - DAY, 1500],
+    ['7 d  (page, limit 1050)', newest - 7 * DAY, 1050],
+  ]) {
+    const query = { deviceId: device(0), from, to: newest, limit, form: 'buckets' };
+    const times = [];
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    for (let i = 0; i < QUERIES + 2; i++) {
+      if (i === 2) delay.enable();
+      const t = performance.now();
+      await worker.historyJson(query);
+      if (i >= 2) times.push(performance.now() - t);
+    }
+    delay.disable();
+    const s = stats(times);
+    console.log(
+      `  ${label.padEnd(24)} p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  main thread held at most ${ms(delay.max / 1e6)} (event-loop delay p99 ${ms(delay.percentile(99) / 1e6)})`,
+    );
+  }
+  await worker.stop();
+}
+
+/** The previous release's range query (TelemetryStore.range before the rollups), for comparison. */
+function compareOld(store, newest) {
+  const db = store.database;
+  const count = db.prepare(
+    'SELECT COUNT(*) AS n FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ?',
+  );
+  const thinned = db.prepare(`SELECT * FROM (
+      SELECT *, ROW_NUMBER() OVER (ORDER BY trusted_at DESC, received_at DESC, seq DESC) - 1 AS k
+      FROM telemetry WHERE device_id = ? AND trusted_at BETWEEN ? AND ?)
+    WHERE (k * ?) % ? < ? ORDER BY trusted_at, received_at, seq`);
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const from = newest - 7 * DAY;
+    const { n } = count.get(device(0), from, newest);
+    thinned.all(device(0), from, newest, 2016, n, 2016);
+    times.push(performance.now() - t);
+  }
+  console.log(`  previous release's 7 d query (limit 2016), 3 runs: ${times.map(ms).join(', ')}`);
 }
 
 /** The ingest's write path (groups of 1000 readings, one transaction each), without and with the rollup job's steps in between. */
@@ -228,5 +286,7 @@ const newest = store.database
   .pluck()
   .get(device(0));
 timeQueries(store, newest);
+await timeWorker(store, newest);
+if (values['compare-old']) compareOld(store, newest);
 store.close();
-ingestCost();
+if (!values['skip-ingest']) ingestCost();

@@ -136,7 +136,12 @@ export { CLIENT_ID_FILE, resolveClientId } from './mqtt/client-id.js';
 export { HeldPubacks, type IncomingPublish } from './mqtt/held-pubacks.js';
 export { defaultWebPaths, type WebPaths } from './paths.js';
 export { bucketWidth } from './storage/buckets.js';
-export type { HistoryAnswer, HistoryQuery, HistoryStore } from './storage/history-store.js';
+export {
+  type HistoryAnswer,
+  type HistoryQuery,
+  type HistoryStore,
+  historyResponse,
+} from './storage/history-store.js';
 export { HistoryWorker, type HistoryWorkerOptions } from './storage/history-worker.js';
 export { NewestReadings } from './storage/newest-readings.js';
 export { type ReadingToWrite, ReadingWriter, type WriteOutcome } from './storage/reading-writer.js';

@@ -1,4 +1,4 @@
-import type { HistoryBucket, StoredReading } from '../api-types.js';
+import type { HistoryBucket, HistoryResponse, StoredReading } from '../api-types.js';
 
 /** What a chart or an API client asks of one device's history. */
 export interface HistoryQuery {
@@ -32,4 +32,19 @@ export interface HistoryAnswer {
  */
 export interface HistoryStore {
   history(query: HistoryQuery): HistoryAnswer | Promise<HistoryAnswer>;
+  /**
+   * Optional: the same answer as the JSON bytes of its HistoryResponse, made where the query ran (a worker
+   * thread): the main thread neither copies nor serialises thousands of readings. Null: use `history`.
+   */
+  historyJson?(query: HistoryQuery): Promise<Uint8Array> | null;
+}
+
+/** The wire answer of `GET /api/devices/:id/history` for a store's answer: the one place of its shape. */
+export function historyResponse(query: HistoryQuery, answer: HistoryAnswer): HistoryResponse {
+  return {
+    device_id: query.deviceId,
+    history: answer.readings,
+    bucket_ms: answer.bucketMs,
+    ...(query.form === 'buckets' ? { buckets: answer.buckets } : {}),
+  };
 }

@@ -7,7 +7,8 @@ import type { TelemetryStore } from './telemetry-store.js';
 
 const THREAD = new URL('./history-thread.js', import.meta.url);
 
-type Pending = { resolve: (answer: HistoryAnswer) => void; reject: (error: Error) => void };
+type Pending = { resolve: (answer: HistoryAnswer | Uint8Array) => void; reject: (error: Error) => void };
+type Reply = { id: number; answer?: HistoryAnswer; json?: Uint8Array; error?: string };
 
 export interface HistoryWorkerOptions {
   /** The open store: its file, and the rollups' catch-up before each query (a write, on this thread). */
@@ -40,10 +41,11 @@ export class HistoryWorker implements HistoryStore {
     }
     const worker = new Worker(THREAD, { workerData: { path: store.path } });
     worker.unref();
-    worker.on('message', (message: { id: number; answer?: HistoryAnswer; error?: string }) => {
+    worker.on('message', (message: Reply) => {
       const waiting = this.pending.get(message.id);
       this.pending.delete(message.id);
-      if (message.answer) waiting?.resolve(message.answer);
+      const result = message.json ?? message.answer;
+      if (result) waiting?.resolve(result);
       else waiting?.reject(new Error(message.error ?? 'the history thread gave no answer'));
     });
     worker.on('error', (error) => {
@@ -75,14 +77,22 @@ export class HistoryWorker implements HistoryStore {
   }
 
   history(query: HistoryQuery): HistoryAnswer | Promise<HistoryAnswer> {
-    const { store } = this.options;
-    const worker = this.worker;
-    if (!worker) return store.history(query);
-    store.catchUpRollups();
+    if (!this.worker) return this.options.store.history(query);
+    return this.ask(query, false) as Promise<HistoryAnswer>;
+  }
+
+  historyJson(query: HistoryQuery): Promise<Uint8Array> | null {
+    if (!this.worker) return null;
+    return this.ask(query, true) as Promise<Uint8Array>;
+  }
+
+  private ask(query: HistoryQuery, json: boolean): Promise<HistoryAnswer | Uint8Array> {
+    const worker = this.worker as Worker;
+    this.options.store.catchUpRollups();
     const id = this.nextId++;
-    return new Promise<HistoryAnswer>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, query });
+      worker.postMessage({ id, query, json });
     });
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { TelemetryStore } from '@fleet/dashboard';
+import { historyResponse, type TelemetryStore } from '@fleet/dashboard';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, quietLogger, readings, stored, tempDir } from './fixtures.js';
 
@@ -42,12 +42,18 @@ describe.skipIf(!compiled)('HistoryWorker (history queries on a thread of their 
         const threaded = await worker.history(query);
         expect(threaded).toEqual(store.history(query));
         expect(threaded.readings.length + threaded.buckets.length).toBeGreaterThan(0);
+        // The response's JSON, made on the thread: the route sends it as it is.
+        const json = await worker.historyJson(query);
+        expect(JSON.parse(new TextDecoder().decode(json ?? undefined))).toEqual(
+          historyResponse(query, store.history(query)),
+        );
       }
     } finally {
       await worker.stop();
     }
     // Stopped (or dead): the queries run on the main thread.
     expect(worker.threaded).toBe(false);
+    expect(worker.historyJson({ deviceId: 'pi-1', limit: 10, form: 'buckets' })).toBeNull();
     const answer = await worker.history({ deviceId: 'pi-1', limit: 10, form: 'buckets' });
     expect(answer.bucketMs).toBe(10 * 60_000);
   });

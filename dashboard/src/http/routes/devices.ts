@@ -1,10 +1,10 @@
 import { DEVICE_ID_ACCEPTED, deviceIdSchema } from '@fleet/shared';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { DevicesResponse, HistoryResponse } from '../../api-types.js';
 import { ValidationError } from '../../errors.js';
 import type { Fleet } from '../../fleet/fleet.js';
-import type { HistoryStore } from '../../storage/history-store.js';
+import { type HistoryQuery, type HistoryStore, historyResponse } from '../../storage/history-store.js';
 import { integerParam, type ParamSpec, parseParams, timeParam } from '../query.js';
 import { LIMIT_MAX, unknownDevice } from './data.js';
 
@@ -34,7 +34,7 @@ export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: 
     return { devices: deps.fleet.summaries() };
   });
 
-  app.get('/api/devices/:id/history', async (request): Promise<HistoryResponse> => {
+  app.get('/api/devices/:id/history', async (request, reply): Promise<HistoryResponse | FastifyReply> => {
     const { id } = parseParams(request.params, historyPath, 'Path parameter');
     const query = parseParams(request.query, historyQuery);
     if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
@@ -43,18 +43,21 @@ export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: 
       );
     }
     if (!deps.fleet.has(id)) throw unknownDevice(id);
-    const answer = await deps.store.history({
+    const asked: HistoryQuery = {
       deviceId: id,
       limit: query.limit,
       form: query.form,
       ...(query.from !== undefined ? { from: query.from } : {}),
       ...(query.to !== undefined ? { to: query.to } : {}),
-    });
-    return {
-      device_id: id,
-      history: answer.readings,
-      bucket_ms: answer.bucketMs,
-      ...(query.form === 'buckets' ? { buckets: answer.buckets } : {}),
     };
+    // Made where the query ran (the history thread): sent as it is.
+    const json = deps.store.historyJson?.(asked) ?? null;
+    if (json) {
+      const bytes = await json;
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+    return historyResponse(asked, await deps.store.history(asked));
   });
 }
