@@ -39,9 +39,10 @@ export class FleetPanel {
     this.list.invalidate();
   }
 
-  /** The counts, and the device shown marked in the list. */
+  /** The counts, and the device shown marked in the list, in the same frame as the page's panels. */
   render(selected: string | null): void {
     this.list.select(selected);
+    this.list.flush();
     this.filters.render();
   }
 

@@ -88,6 +88,14 @@ export class FleetList {
     });
   }
 
+  /** Draws now what waits for the next frame (from the page's own frame, so that both show the same). */
+  flush(): void {
+    if (this.frame === null) return;
+    this.win.cancelAnimationFrame(this.frame);
+    this.frame = null;
+    this.draw();
+  }
+
   /** Shows `deviceId`'s row at the next draw where the list has it, scrolling as little as needed. */
   reveal(deviceId: string): void {
     this.revealing = deviceId;
