@@ -232,6 +232,24 @@ describe.skipIf(!hasChromium)(
       }
     }, 30_000);
 
+    it('forgets a device from the page: the server no longer lists it, the list and its counts drop it', async () => {
+      await page.locator(row(LEGACY_ID)).click();
+      await expect.poll(() => text('#device-title'), { timeout: 10_000 }).toBe(LEGACY_ID);
+      await page.getByRole('button', { name: 'Forget device…' }).click();
+      await page
+        .getByRole('dialog', { name: `Forget ${LEGACY_ID}?` })
+        .getByRole('button', { name: 'Forget device' })
+        .click();
+      await expect.poll(async () => (await summaries()).has(LEGACY_ID), { timeout: 10_000 }).toBe(false);
+      await expect.poll(() => page.locator(row(LEGACY_ID)).count(), { timeout: 10_000 }).toBe(0);
+      await expect.poll(() => text('#device-title'), { timeout: 10_000 }).not.toBe(LEGACY_ID);
+      await expect.poll(() => text('#fleet-filter-all .count-figure'), { timeout: 10_000 }).toBe('2');
+      // Its retained status, still held by the broker, does not bring it back on a new stream.
+      await page.reload();
+      await expect.poll(() => text('#fleet-filter-all .count-figure'), { timeout: 10_000 }).toBe('2');
+      expect(await page.locator(row(LEGACY_ID)).count()).toBe(0);
+    });
+
     it('left no page error, console error or Content-Security-Policy refusal', () => {
       expect(problems.seen).toEqual([]);
     });
