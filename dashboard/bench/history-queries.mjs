@@ -109,7 +109,8 @@ function catchUp(store) {
 
 function timeQueries(store, newest) {
   const cases = [
-    { label: '1 h  (page, limit 4000)', from: newest - HOUR, limit: 4000 },
+    { label: '1 h  (page, limit 1000)', from: newest - HOUR, limit: 1000 },
+    { label: '1 h  (raw, limit 4000)', from: newest - HOUR, limit: 4000 },
     { label: '24 h (page, limit 1500)', from: newest - DAY, limit: 1500 },
     { label: '7 d  (page, limit 1050)', from: newest - 7 * DAY, limit: 1050 },
     { label: '24 h (limit 2880)', from: newest - DAY, limit: 2880 },
@@ -159,7 +160,8 @@ async function timeWorker(store, newest) {
     `\nthe same through the history thread (threaded: ${worker.threaded}; load average ${load()}):`,
   );
   for (const [label, from, limit] of [
-    ['1 h  (page, limit 4000)', newest - HOUR, 4000],
+    ['1 h  (page, limit 1000)', newest - HOUR, 1000],
+    ['1 h  (raw, limit 4000)', newest - HOUR, 4000],
     ['24 h (page, limit 1500)', newest - DAY, 1500],
     ['7 d  (page, limit 1050)', newest - 7 * DAY, 1050],
   ]) {

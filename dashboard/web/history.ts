@@ -16,9 +16,10 @@ export interface TimeRange {
 }
 
 export const RANGES: readonly TimeRange[] = [
-  // A reading a second comes whole (3600 and a few); 1-minute buckets for a day, 10-minute for a week (a
-  // range not aligned on buckets touches one more than it spans).
-  { id: 'hour', label: 'last hour', ms: 3_600_000, limit: 4000 },
+  // About 1000 points a chart: an hour at a reading a second in 5-second buckets (a reading every 5 s or
+  // less often comes whole), a day in 1-minute buckets, a week in 10-minute ones (a range not aligned on
+  // buckets touches one more than it spans).
+  { id: 'hour', label: 'last hour', ms: 3_600_000, limit: 1000 },
   { id: 'day', label: 'last 24 hours', ms: 86_400_000, limit: 1500 },
   { id: 'week', label: 'last 7 days', ms: 604_800_000, limit: 1050 },
 ];

@@ -1,4 +1,4 @@
-import { HOUR_MS, MINUTE_MS } from './rollup-schema.js';
+import { HOUR_MS, MINUTE_MS, TEN_MINUTES_MS } from './rollup-schema.js';
 
 const SECOND_MS = 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -29,8 +29,9 @@ export function bucketWidth(from: number, to: number, limit: number, least = SEC
 }
 
 /** Where the buckets of a width are read from: the coarsest source whose unit divides the width. */
-export function bucketSource(width: number): 'hour' | 'minute' | 'raw' {
+export function bucketSource(width: number): 'hour' | 'ten' | 'minute' | 'raw' {
   if (width % HOUR_MS === 0) return 'hour';
+  if (width % TEN_MINUTES_MS === 0) return 'ten';
   if (width % MINUTE_MS === 0) return 'minute';
   return 'raw';
 }

@@ -1,10 +1,11 @@
 /**
- * The rollups of telemetry: per device, the count, min, sum and max of each measurement over a minute
- * (kept as long as the raw readings, HISTORY_DAYS) and over an hour (kept ROLLUP_DAYS). A chart of a day,
+ * The rollups of telemetry: per device, the count, min, sum and max of each measurement over a minute and
+ * over ten minutes (kept as long as the raw readings, HISTORY_DAYS), and over an hour (kept ROLLUP_DAYS). A chart of a day,
  * a week or a year reads these instead of the raw readings. See rollups.ts for how they are kept up to date.
  */
 
 export const MINUTE_MS = 60_000;
+export const TEN_MINUTES_MS = 600_000;
 export const HOUR_MS = 3_600_000;
 
 /** The measurements rolled up; humidite may be missing (a sensor without it), the others never are. */
@@ -26,6 +27,7 @@ CREATE TABLE IF NOT EXISTS ${name} (
 
 export const ROLLUP_SCHEMA_SQL = `
 ${rollupTable('rollup_minute')}
+${rollupTable('rollup_10min')}
 ${rollupTable('rollup_hour')}
 -- watermark: the highest telemetry rowid rolled up; raw_from: the last retention cutoff (raw readings and
 -- minute rollups are whole from there on).

@@ -6,6 +6,7 @@ import {
   RAW_AGGREGATES,
   ROLLUP_AGGREGATES,
   ROLLUP_COLUMNS,
+  TEN_MINUTES_MS,
 } from './rollup-schema.js';
 
 /** Dirty buckets computed again per step at most. */
@@ -40,6 +41,21 @@ export class Rollups {
     // One pass over the new rows: their minute aggregates go to a temporary table, merged from there into
     // the minute rollups and, summed by hour, into the hour rollups.
     db.exec(`CREATE TEMP TABLE IF NOT EXISTS rollup_delta AS SELECT * FROM rollup_minute WHERE 0`);
+    const mergeDelta = (table: string, width: number) =>
+      db.prepare(
+        `INSERT INTO ${table} (${ROLLUP_COLUMNS})
+         SELECT device_id, (bucket / ${width}) * ${width} AS b, ${ROLLUP_AGGREGATES}
+         FROM temp.rollup_delta GROUP BY device_id, b
+         ${MERGE_ON_CONFLICT}`,
+      );
+    const recomputeFromMinutes = (table: string, width: number) =>
+      db.prepare(
+        `INSERT INTO ${table} (${ROLLUP_COLUMNS})
+         SELECT device_id, @bucket, ${ROLLUP_AGGREGATES} FROM rollup_minute
+         WHERE device_id = @device AND bucket >= @bucket AND bucket < @bucket + ${width}
+         GROUP BY device_id`,
+      );
+    backfillTenMinutes(db);
     this.statements = {
       db,
       state: db.prepare('SELECT value FROM rollup_state WHERE name = ?').pluck(),
@@ -57,15 +73,12 @@ export class Rollups {
         `INSERT INTO rollup_minute (${ROLLUP_COLUMNS}) SELECT ${ROLLUP_COLUMNS} FROM temp.rollup_delta WHERE true
          ${MERGE_ON_CONFLICT}`,
       ),
-      mergeHour: db.prepare(
-        `INSERT INTO rollup_hour (${ROLLUP_COLUMNS})
-         SELECT device_id, (bucket / ${HOUR_MS}) * ${HOUR_MS} AS b, ${ROLLUP_AGGREGATES}
-         FROM temp.rollup_delta GROUP BY device_id, b
-         ${MERGE_ON_CONFLICT}`,
-      ),
+      mergeTen: mergeDelta('rollup_10min', TEN_MINUTES_MS),
+      mergeHour: mergeDelta('rollup_hour', HOUR_MS),
       dirty: db.prepare('SELECT device_id, bucket FROM rollup_dirty LIMIT ?'),
       clean: db.prepare('DELETE FROM rollup_dirty WHERE device_id = ? AND bucket = ?'),
       dropMinute: db.prepare('DELETE FROM rollup_minute WHERE device_id = ? AND bucket = ?'),
+      dropTen: db.prepare('DELETE FROM rollup_10min WHERE device_id = ? AND bucket = ?'),
       dropHour: db.prepare('DELETE FROM rollup_hour WHERE device_id = ? AND bucket = ?'),
       recomputeMinute: db.prepare(
         `INSERT INTO rollup_minute (${ROLLUP_COLUMNS})
@@ -74,12 +87,8 @@ export class Rollups {
            AND rowid <= @watermark
          GROUP BY device_id`,
       ),
-      recomputeHour: db.prepare(
-        `INSERT INTO rollup_hour (${ROLLUP_COLUMNS})
-         SELECT device_id, @bucket, ${ROLLUP_AGGREGATES} FROM rollup_minute
-         WHERE device_id = @device AND bucket >= @bucket AND bucket < @bucket + ${HOUR_MS}
-         GROUP BY device_id`,
-      ),
+      recomputeTen: recomputeFromMinutes('rollup_10min', TEN_MINUTES_MS),
+      recomputeHour: recomputeFromMinutes('rollup_hour', HOUR_MS),
       // By device, along the primary key: no scan of the whole table.
       nextMinuteDevice: db.prepare('SELECT MIN(device_id) FROM rollup_minute WHERE device_id > ?').pluck(),
       nextHourDevice: db.prepare('SELECT MIN(device_id) FROM rollup_hour WHERE device_id > ?').pluck(),
@@ -94,6 +103,7 @@ export class Rollups {
       ),
       removeUnrolled: db.prepare('DELETE FROM telemetry WHERE trusted_at < ? AND rowid > ?'),
       trimMinute: db.prepare(`DELETE FROM rollup_minute WHERE device_id = ? AND bucket <= ? - ${MINUTE_MS}`),
+      trimTen: db.prepare(`DELETE FROM rollup_10min WHERE device_id = ? AND bucket <= ? - ${TEN_MINUTES_MS}`),
       trimHour: db.prepare(`DELETE FROM rollup_hour WHERE device_id = ? AND bucket <= ? - ${HOUR_MS}`),
     };
   }
@@ -128,25 +138,34 @@ export class Rollups {
         s.clearDelta.run();
         s.fillDelta.run(from, to);
         s.mergeMinute.run();
+        s.mergeTen.run();
         s.mergeHour.run();
         s.setState.run('watermark', to);
       }
       const watermark = Math.max(from, to);
       const rawFrom = this.rawFrom();
       const dirty = s.dirty.all(DIRTY_PER_STEP) as Array<{ device_id: string; bucket: number }>;
-      const hours = new Map<string, { device: string; bucket: number }>();
+      // Then their ten minutes and hours, from their minutes.
+      const coarser = new Map<string, { device: string; bucket: number; width: number }>();
       for (const { device_id: device, bucket } of dirty) {
         s.clean.run(device, bucket);
         if (bucket < rawFrom) continue;
         s.dropMinute.run(device, bucket);
         s.recomputeMinute.run({ device, bucket, watermark });
-        const hour = Math.floor(bucket / HOUR_MS) * HOUR_MS;
-        hours.set(`${device}\n${hour}`, { device, bucket: hour });
+        for (const width of [TEN_MINUTES_MS, HOUR_MS]) {
+          const start = Math.floor(bucket / width) * width;
+          coarser.set(`${device}\n${width}\n${start}`, { device, bucket: start, width });
+        }
       }
-      for (const { device, bucket } of hours.values()) {
+      for (const { device, bucket, width } of coarser.values()) {
         if (bucket < rawFrom) continue;
-        s.dropHour.run(device, bucket);
-        s.recomputeHour.run({ device, bucket });
+        if (width === HOUR_MS) {
+          s.dropHour.run(device, bucket);
+          s.recomputeHour.run({ device, bucket });
+        } else {
+          s.dropTen.run(device, bucket);
+          s.recomputeTen.run({ device, bucket });
+        }
       }
       return { merged: to > from ? to - from : 0, recomputed: dirty.length, pending: max - watermark };
     })();
@@ -223,8 +242,25 @@ export class Rollups {
     const device = [minute, hour].filter((id) => id !== null).sort()[0] ?? null;
     if (device === null) return { device: null, removed: 0 };
     const removed = s.db.transaction(
-      () => s.trimMinute.run(device, rawCutoff).changes + s.trimHour.run(device, rollupCutoff).changes,
+      () =>
+        s.trimMinute.run(device, rawCutoff).changes +
+        s.trimTen.run(device, rawCutoff).changes +
+        s.trimHour.run(device, rollupCutoff).changes,
     )();
     return { device, removed };
   }
+}
+
+/**
+ * The ten-minute rollups came after the others: a database rolled up before them gets them from its
+ * minute rollups, once (the raw readings before the last retention cutoff are gone, the minutes are not).
+ */
+function backfillTenMinutes(db: Database.Database): void {
+  const empty = db.prepare('SELECT 1 FROM rollup_10min LIMIT 1').get() === undefined;
+  if (!empty || db.prepare('SELECT 1 FROM rollup_minute LIMIT 1').get() === undefined) return;
+  db.exec(
+    `INSERT INTO rollup_10min (${ROLLUP_COLUMNS})
+     SELECT device_id, (bucket / ${TEN_MINUTES_MS}) * ${TEN_MINUTES_MS} AS b, ${ROLLUP_AGGREGATES}
+     FROM rollup_minute GROUP BY device_id, b`,
+  );
 }

@@ -46,7 +46,7 @@ interface BucketRow {
  * One device's history from SQLite, read only (the caller rolls up what waits first; see TelemetryStore),
  * bounded whatever the range: a range holding at most `limit` readings
  * comes whole (a bounded count decides); a longer one comes in at most `limit` time buckets, read from the
- * coarsest source whose unit divides the bucket width (hour rollups, minute rollups, or raw readings for
+ * coarsest source whose unit divides the bucket width (hour, ten-minute or minute rollups, or raw readings for
  * buckets under a minute when there are few enough). A range that starts before the raw readings kept
  * (HISTORY_DAYS) is read from the hour rollups.
  */
@@ -94,6 +94,7 @@ export class SqliteHistory implements HistoryStore {
          GROUP BY trusted_at / CAST(@width AS INTEGER) ORDER BY trusted_at`,
       ),
       fromMinute: fromRollup('rollup_minute'),
+      fromTen: fromRollup('rollup_10min'),
       fromHour: fromRollup('rollup_hour'),
     };
   }
@@ -125,7 +126,7 @@ export class SqliteHistory implements HistoryStore {
       const newest = s.newestPerBucket.all(params) as TelemetryRow[];
       return { readings: newest.map(telemetryFromRow), bucketMs: width, buckets: [] };
     }
-    const statement = source === 'hour' ? s.fromHour : source === 'minute' ? s.fromMinute : s.fromRaw;
+    const statement = { hour: s.fromHour, ten: s.fromTen, minute: s.fromMinute, raw: s.fromRaw }[source];
     const rows = statement.all(params) as BucketRow[];
     if (query.form === 'buckets') return { readings: [], bucketMs: width, buckets: rows.map(toBucket) };
     // The newest reading of each bucket that has one, found through the rollups: a seek per bucket.

@@ -32,7 +32,7 @@ describe('history in time buckets (rollups)', () => {
     return answer.buckets;
   };
   /** The rollup rows of pi-1 (after rolling up what waits): [start, readings, lowest temperature]. */
-  const rollups = (table: 'rollup_minute' | 'rollup_hour') => {
+  const rollups = (table: 'rollup_minute' | 'rollup_10min' | 'rollup_hour') => {
     store.rollUp(1_000_000);
     const rows = store.database
       .prepare(`SELECT bucket, n, temperature_min FROM ${table} WHERE device_id = 'pi-1' ORDER BY bucket`)
@@ -112,6 +112,10 @@ describe('history in time buckets (rollups)', () => {
       ['2025-03-01T01:30:00.000Z', 3, -5],
       ['2025-03-01T06:00:00.000Z', 60, 21.5],
     ]);
+    expect(rollups('rollup_10min').slice(0, 2)).toEqual([
+      ['2025-03-01T01:30:00.000Z', 3, -5],
+      ['2025-03-01T06:00:00.000Z', 600, 21.5],
+    ]);
     // And the history of that day shows it.
     const day = buckets('2025-03-01T00:00:00Z', '2025-03-01T23:59:59Z', HOUR);
     expect(day.map((b) => [b.start, b.n])).toEqual([
@@ -142,10 +146,24 @@ describe('history in time buckets (rollups)', () => {
       ['2025-03-01T10:42:00.000Z', 1, 5],
       ['2025-03-01T11:00:00.000Z', 60, 21.5],
     ]);
+    expect(rollups('rollup_10min')).toEqual([
+      ['2025-03-01T10:40:00.000Z', 1, 5],
+      ['2025-03-01T11:00:00.000Z', 60, 21.5],
+    ]);
     expect(rollups('rollup_hour')).toEqual([
       ['2025-03-01T10:00:00.000Z', 1, 5],
       ['2025-03-01T11:00:00.000Z', 60, 21.5],
     ]);
+  });
+
+  it('gives a database rolled up before the ten-minute rollups existed its ten-minute rollups at open', () => {
+    write(readings('pi-1', 1800, '2025-03-01T06:00:00Z'));
+    const before = rollups('rollup_10min');
+    expect(before.map((row) => row[1])).toEqual([600, 600, 600]);
+    store.database.exec('DELETE FROM rollup_10min');
+    store.close();
+    store = openStore(dir.path);
+    expect(rollups('rollup_10min')).toEqual(before);
   });
 
   it.each([
