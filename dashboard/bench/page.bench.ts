@@ -11,6 +11,7 @@
  *    (default: every device, as when each reports every second): the main thread's time per event (parse,
  *    apply, draw), and the animation frames' intervals meanwhile (a long one is a stutter);
  *  - scrolling: the list scrolled by several rows every frame for 3 s, the frames' intervals;
+ *  - picking another device: from the click to its summary shown (a new stream, its fleet event full again);
  *  - growth: DOM nodes, event listeners and JS heap (after a garbage collection) before and after the updates.
  *
  * BENCH_PAGE_DEVICES (default 10000), BENCH_PAGE_SECONDS (60) and BENCH_PAGE_CHANGED change the sizes.
@@ -78,6 +79,13 @@ function recordFrames(page: Page): Promise<void> {
       scope.requestAnimationFrame(step);
     };
     scope.requestAnimationFrame(step);
+  });
+}
+
+function scrollFleetToTop(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const box = (globalThis as unknown as FrameGlobal).document.querySelector('#fleet-scroll');
+    if (box) box.scrollTop = 0;
   });
 }
 
@@ -236,6 +244,32 @@ describe.skipIf(!hasChromium)(`the page with ${DEVICES.toLocaleString('en-US')} 
         'scroll: main-thread time per frame',
         ms(((scrollEnd.TaskDuration - scrollStart.TaskDuration) * 1000) / Math.max(1, scrollFrames.length)),
       ]);
+      // Picking another device opens a new stream: its first fleet event is full again.
+      await scrollFleetToTop(page);
+      const target =
+        (await page.locator('li.fleet-row:not([hidden]) button').nth(3).getAttribute('data-device-id')) ?? '';
+      // Timed in the page, from the click to the frame that shows the device's own summary.
+      const pickMs = await page.evaluate(
+        (id: string) =>
+          new Promise<number>((resolve) => {
+            const scope = globalThis as unknown as FrameGlobal;
+            const button = scope.document.querySelector(`button[data-device-id="${id}"]`) as unknown as {
+              click(): void;
+            };
+            const started = scope.performance.now();
+            button.click();
+            const check = () => {
+              const title = scope.document.querySelector('#device-title')?.textContent;
+              const busy = scope.document.querySelector('#device-view[aria-busy="true"]');
+              if (title === id && busy === null) resolve(scope.performance.now() - started);
+              else scope.requestAnimationFrame(check);
+            };
+            scope.requestAnimationFrame(check);
+          }),
+        target,
+      );
+      results.push(['pick another device: click to its summary shown (new stream)', ms(pickMs)]);
+
       const rowsInDom = await page.locator('li.fleet-row').count();
       results.push(['DOM nodes before / after the updates', `${before.Nodes} / ${after.Nodes}`]);
       results.push(['list items in the DOM (after scrolling)', String(rowsInDom)]);

@@ -111,6 +111,11 @@ export class FleetList {
   /** Draws the rows in view now. */
   draw(): void {
     const ids = this.model.shownIds();
+    // Read before any write (no forced layout); a list grown shorter will clamp it, as here.
+    let top = Math.min(
+      this.scroller.scrollTop,
+      Math.max(0, ids.length * this.rowHeight - this.viewportHeight),
+    );
     const height = `${ids.length * this.rowHeight}px`;
     if (this.list.style.height !== height) this.list.style.height = height;
     // Once the list has the row and is laid out (a page still hidden behind the login has no height).
@@ -120,14 +125,11 @@ export class FleetList {
         this.revealing = null;
         this.viewportHeight = this.scroller.clientHeight;
         this.scrollToIndex(index);
+        top = this.scroller.scrollTop;
       }
     }
-    const scrollTop = this.scroller.scrollTop;
-    const first = Math.max(0, Math.floor(scrollTop / this.rowHeight) - OVERSCAN);
-    const last = Math.min(
-      ids.length - 1,
-      Math.ceil((scrollTop + this.viewportHeight) / this.rowHeight) + OVERSCAN,
-    );
+    const first = Math.max(0, Math.floor(top / this.rowHeight) - OVERSCAN);
+    const last = Math.min(ids.length - 1, Math.ceil((top + this.viewportHeight) / this.rowHeight) + OVERSCAN);
     const wanted = new Map<string, number>();
     for (let index = first; index <= last; index++) wanted.set(ids[index] as string, index);
     const activeIndex = this.activeIndex(ids);
