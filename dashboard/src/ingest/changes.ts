@@ -24,7 +24,7 @@ export type IngestChange =
     };
 
 export interface ChangeWriterDeps {
-  store: Pick<TelemetryStore, 'transaction' | 'writeReadings' | 'delivery'>;
+  store: Pick<TelemetryStore, 'transaction' | 'writeReadings' | 'deliveryOf'>;
   fleet: Pick<Fleet, 'draft' | 'adopt'>;
   /** Persists the registry rows the committed groups changed, at most once a second per device. */
   registry: Pick<RegistryWriter, 'changed'>;
@@ -88,7 +88,7 @@ export function writeChanges(deps: ChangeWriterDeps, changes: readonly IngestCha
         }
       }
     }
-    const delivery = new Map([...readers].map((id) => [id, deps.store.delivery(id)] as const));
+    const delivery = deps.store.deliveryOf([...readers]);
     return { draft, delivery, answers, conflicts };
   });
 }

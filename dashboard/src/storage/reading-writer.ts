@@ -63,6 +63,9 @@ export class ReadingWriter {
       countConflict: db.prepare(COUNT_CONFLICTS_SQL),
       figuresAll: db.prepare(`${FIGURES_SQL} GROUP BY device_id`),
       figuresOne: db.prepare(`${FIGURES_SQL} WHERE device_id = ? GROUP BY device_id`),
+      figuresMany: db.prepare(
+        `${FIGURES_SQL} WHERE device_id IN (SELECT value FROM json_each(?)) GROUP BY device_id`,
+      ),
     };
   }
 
@@ -137,6 +140,16 @@ export class ReadingWriter {
   figures(deviceId: string): DeliveryFigures {
     const row = this.statements.figuresOne.get(deviceId) as FiguresRow | undefined;
     return row ? toFigures(row) : { received: 0, lost: 0, conflicts: 0 };
+  }
+
+  /** These devices' figures in one statement (a group's devices: thousands of them in a large fleet). */
+  figuresOf(deviceIds: readonly string[]): Map<string, DeliveryFigures> {
+    const figures = new Map<string, DeliveryFigures>();
+    if (deviceIds.length === 0) return figures;
+    const rows = this.statements.figuresMany.all(JSON.stringify(deviceIds)) as FiguresRow[];
+    for (const row of rows) figures.set(row.device_id, toFigures(row));
+    for (const id of deviceIds) if (!figures.has(id)) figures.set(id, { received: 0, lost: 0, conflicts: 0 });
+    return figures;
   }
 
   /** Every device's figures. */

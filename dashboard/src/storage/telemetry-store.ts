@@ -107,6 +107,11 @@ export class TelemetryStore implements HistoryStore {
     return this.use().writer.figures(deviceId);
   }
 
+  /** The delivery figures of these devices, in one query (zeros for a device with no reading). */
+  deliveryOf(deviceIds: readonly string[]): Map<string, DeliveryFigures> {
+    return this.use().writer.figuresOf(deviceIds);
+  }
+
   /** The delivery figures of every device that has sent a reading. */
   allDelivery(): Map<string, DeliveryFigures> {
     return this.use().writer.allFigures();
