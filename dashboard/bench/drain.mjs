@@ -165,7 +165,16 @@ function dashboardSession(broker, clientId, dir) {
     const registry = new RegistryWriter({ store, events, logger });
     registry.start();
     const maxGroup = values['max-group'] ? { maxGroup: Number(values['max-group']) } : {};
-    const ingest = new Ingest({ store, fleet, trail, registry, topics, clock: systemClock, logger, ...maxGroup });
+    const ingest = new Ingest({
+      store,
+      fleet,
+      trail,
+      registry,
+      topics,
+      clock: systemClock,
+      logger,
+      ...maxGroup,
+    });
     const connection = new MqttBrokerConnection({
       transport: { host: broker.host, port: broker.port, protocol: 'mqtt' },
       clientId,
