@@ -124,7 +124,7 @@ export class LiveEvents {
       if (source !== this.source) return;
       let data: unknown;
       try {
-        data = JSON.parse((event as MessageEvent<string>).data);
+        data = JSON.parse(String((event as MessageEvent).data));
       } catch {
         console.warn(`Ignored a "${name}" event whose data is not JSON.`);
         return;
