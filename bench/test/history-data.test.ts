@@ -76,3 +76,17 @@ describe('the chart queries', () => {
     expect(countPoints('{"history":[{},{}]}')).toBe(2);
   });
 });
+
+describe('the chart queries timed', () => {
+  it("are the page's: the same ranges and numbers of points (dashboard/web/history.ts)", async () => {
+    const { CHART_RANGES } = await import('../src/history.js');
+    // The page module needs the DOM's types, so its RANGES are read from its source.
+    const page = await readFile(new URL('../../dashboard/web/history.ts', import.meta.url), 'utf8');
+    const ranges = [...page.matchAll(/ms: ([\d_]+), limit: (\d+) \}/g)].map((match) => ({
+      ms: Number((match[1] ?? '').replaceAll('_', '')),
+      limit: Number(match[2]),
+    }));
+    expect(ranges).toHaveLength(3);
+    expect(CHART_RANGES.map(({ ms, limit }) => ({ ms, limit }))).toEqual(ranges);
+  });
+});
