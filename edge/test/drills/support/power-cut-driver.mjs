@@ -15,12 +15,29 @@
  *   O <version>                       the OTA status `succeeded` and the firmware <version>, in one write
  * With `drain`, it delivers everything queued, stops cleanly and exits 0.
  */
+import { writeSync } from 'node:fs';
 import { pino } from 'pino';
 
 const [dataDir, mode] = process.argv.slice(2);
 const { EdgeStore } = await import(new URL('../../../dist/storage/edge-store.js', import.meta.url).href);
 
-const out = (line) => process.stdout.write(`${line}\n`);
+/**
+ * Writes a report line into the pipe before returning. process.stdout would not do: on Linux it writes to a
+ * pipe at once only while the pipe has room; once the drill reads slowly (a loaded machine) the rest waits in
+ * this process's memory, and a SIGKILL loses it, so the drill saw deliveries and commands it was never told
+ * of as lost readings and unreported commands. fd 1 is written directly, waiting while the pipe is full.
+ */
+function out(line) {
+  const bytes = Buffer.from(`${line}\n`);
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += writeSync(1, bytes, written);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error;
+    }
+  }
+}
 const clock = { now: () => new Date(), monotonicMs: () => performance.now(), synced: () => true };
 out('R');
 await new Promise((resolve) => process.stdin.once('data', resolve));
