@@ -75,35 +75,6 @@ export interface HistoryResponse {
   buckets?: HistoryBucket[];
 }
 
-/** One measurement over a time bucket of the history. */
-export interface BucketStats {
-  min: number;
-  avg: number;
-  max: number;
-}
-
-/** One time bucket of a device's history (`form=buckets`): min, avg and max of its readings. */
-export interface HistoryBucket {
-  /** The bucket's start (ISO 8601); it spans `bucket_ms` from there. */
-  start: string;
-  n: number;
-  temperature: BucketStats;
-  humidite: BucketStats | null;
-  pression: BucketStats;
-  batterie: BucketStats;
-}
-
-/**
- * `GET /api/devices/:id/history`: every reading of the range (`bucket_ms` null), or time buckets of
- * `bucket_ms` (`buckets` with `form=buckets`).
- */
-export interface HistoryResponse {
-  device_id: string;
-  history: StoredReading[];
-  bucket_ms: number | null;
-  buckets?: HistoryBucket[];
-}
-
 /**
  * How a device's readings arrive: `lost` counts the seq numbers missing within each storage epoch (readings
  * the device took that never arrived); `conflicts`, redeliveries that differed from the stored reading.
