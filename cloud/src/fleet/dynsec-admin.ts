@@ -83,20 +83,9 @@ export class DynsecAdmin {
   /** A new device credential: its role (its own topics only) and its client, bound to client id edge-<id>. */
   async addDevice(id: string): Promise<DeviceCredential> {
     assertDeviceId(id);
-    const role = deviceRole(id, this.topics);
     const password = newPassword();
     const clientId = deviceClientId(id);
-    const [created, client] = await this.send([
-      { command: 'createRole', rolename: role.rolename, acls: role.acls, textname: `Device ${id}` },
-      {
-        command: 'createClient',
-        username: id,
-        password,
-        clientid: clientId,
-        textname: `Device ${id}`,
-        roles: [{ rolename: role.rolename }],
-      },
-    ]);
+    const [created, client] = await this.send(createDeviceCommands(this.topics, { id, clientId, password }));
     if (client?.error === 'Client already exists') {
       throw new Error(
         `Device "${id}" already exists on the broker; remove it first (fleet device remove ${id}).`,
@@ -116,20 +105,7 @@ export class DynsecAdmin {
     for (const id of ids) assertDeviceId(id);
     const credentials = ids.map((id) => ({ id, clientId: deviceClientId(id), password: newPassword() }));
     const answers = await this.send(
-      credentials.flatMap(({ id, clientId, password }) => {
-        const role = deviceRole(id, this.topics);
-        return [
-          { command: 'createRole', rolename: role.rolename, acls: role.acls, textname: `Device ${id}` },
-          {
-            command: 'createClient',
-            username: id,
-            password,
-            clientid: clientId,
-            textname: `Device ${id}`,
-            roles: [{ rolename: role.rolename }],
-          },
-        ];
-      }),
+      credentials.flatMap((credential) => createDeviceCommands(this.topics, credential)),
       BULK_TIMEOUT_MS,
     );
     return credentials.map((credential, index) => {
@@ -276,6 +252,22 @@ export class DynsecAdmin {
     }
     return answers;
   }
+}
+
+/** The plugin's commands that make one device's role (its topics) and its client (login bound to its client id). */
+function createDeviceCommands(topics: Topics, { id, clientId, password }: DeviceCredential) {
+  const role = deviceRole(id, topics);
+  return [
+    { command: 'createRole', rolename: role.rolename, acls: role.acls, textname: `Device ${id}` },
+    {
+      command: 'createClient',
+      username: id,
+      password,
+      clientid: clientId,
+      textname: `Device ${id}`,
+      roles: [{ rolename: role.rolename }],
+    },
+  ];
 }
 
 function refused(answer: Response, id?: string): never {
