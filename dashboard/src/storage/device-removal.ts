@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
-
-/** Tables of figures kept per device besides the raw readings (the rollups; see rollup-schema.ts). */
-const FIGURE_TABLES = ['rollup_minute', 'rollup_hour', 'rollup_dirty'] as const;
+import { PER_DEVICE_ROLLUP_TABLES } from './rollup-schema.js';
+import { Rollups } from './rollups.js';
 
 const DELETE_CHUNK = 5000;
 
@@ -31,13 +30,18 @@ export class DeviceRemoval {
 
   /**
    * Removes the readings of a device received up to `upTo` (epoch ms), a chunk at a time so that writes go
-   * on in between, then its rollups. Readings it sent after (it came back meanwhile) stay, and so does the
-   * newest row of the table (SQLite would give its rowid again, which the rollups rely on not happening).
+   * on in between, then its rollups. Readings it sent after (it came back meanwhile) stay. Each chunk tells
+   * the rollups in its transaction (SQLite may give the rowids of the newest rows removed again).
    */
   async deleteReadings(deviceId: string, upTo: number): Promise<number> {
     let removed = 0;
     for (;;) {
-      const changes = this.use().deleteChunk.run(deviceId, upTo, DELETE_CHUNK).changes;
+      const { db, deleteChunk, rollups } = this.use();
+      const changes = db.transaction(() => {
+        const count = deleteChunk.run(deviceId, upTo, DELETE_CHUNK).changes;
+        rollups.afterRemoval();
+        return count;
+      })();
       removed += changes;
       if (changes < DELETE_CHUNK) break;
       await new Promise((resolve) => setImmediate(resolve));
@@ -75,12 +79,14 @@ function prepare(db: Database.Database) {
       `INSERT INTO forgotten_devices (device_id, forgotten_at) VALUES (?, ?)
        ON CONFLICT (device_id) DO UPDATE SET forgotten_at = excluded.forgotten_at`,
     ),
+    rollups: new Rollups(db),
     deleteChunk: db.prepare(
       `DELETE FROM telemetry WHERE rowid IN (
-         SELECT rowid FROM telemetry WHERE device_id = ? AND received_at <= ?
-           AND rowid < (SELECT MAX(rowid) FROM telemetry) LIMIT ?)`,
+         SELECT rowid FROM telemetry WHERE device_id = ? AND received_at <= ? LIMIT ?)`,
     ),
-    deleteFigures: FIGURE_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE device_id = ?`)),
+    deleteFigures: PER_DEVICE_ROLLUP_TABLES.map((table) =>
+      db.prepare(`DELETE FROM ${table} WHERE device_id = ?`),
+    ),
     allForgotten: db.prepare('SELECT device_id FROM forgotten_devices ORDER BY device_id').pluck(),
     removeForgotten: db.prepare('DELETE FROM forgotten_devices WHERE device_id = ?'),
   };

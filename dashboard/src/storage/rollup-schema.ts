@@ -25,10 +25,14 @@ CREATE TABLE IF NOT EXISTS ${name} (
   PRIMARY KEY (device_id, bucket)
 ) WITHOUT ROWID;`;
 
+/** The rollup tables, finest first. */
+export const ROLLUP_TABLES = ['rollup_minute', 'rollup_10min', 'rollup_hour'] as const;
+
+/** The tables that hold figures of a device besides its raw readings: forgetting it empties them. */
+export const PER_DEVICE_ROLLUP_TABLES = [...ROLLUP_TABLES, 'rollup_dirty'] as const;
+
 export const ROLLUP_SCHEMA_SQL = `
-${rollupTable('rollup_minute')}
-${rollupTable('rollup_10min')}
-${rollupTable('rollup_hour')}
+${ROLLUP_TABLES.map(rollupTable).join('\n')}
 -- watermark: the highest telemetry rowid rolled up; raw_from: the last retention cutoff (raw readings and
 -- minute rollups are whole from there on).
 CREATE TABLE IF NOT EXISTS rollup_state (

@@ -32,7 +32,6 @@ describe('DELETE /api/devices/:id (forgetting a device)', () => {
     await h.deliver('devices/pi-1/status', onlineStatus('pi-1'), true);
     await h.deliver('devices/pi-1/availability', 'online', true);
     for (let seq = 0; seq < 30; seq += 1) await h.deliver('devices/pi-1/data', telemetry({ seq }));
-    // The newest row of the table is another device's (the newest row always stays; see DeviceRemoval).
     await h.deliver('devices/pi-2/data', telemetry({ device_id: 'pi-2', seq: 0 }));
     h.dashboard.trail.record({
       commandId: 'c-1',
@@ -77,6 +76,33 @@ describe('DELETE /api/devices/:id (forgetting a device)', () => {
     expect(bad.json().error).toMatch(/^Path parameter "id" received "a b"; accepted: /);
   });
 
+  it('removes every reading and rollup of a device whose reading is the newest row, and the rowid given again is rolled up', async () => {
+    h = await startHarness();
+    await h.deliver('devices/pi-2/data', telemetry({ device_id: 'pi-2', seq: 0 }));
+    for (let seq = 0; seq < 5; seq += 1) await h.deliver('devices/pi-1/data', telemetry({ seq }));
+    h.store.rollUp(1_000_000);
+    const newest = count('SELECT MAX(rowid) FROM telemetry');
+    expect(count('SELECT device_id FROM telemetry WHERE rowid = ?', newest)).toBe('pi-1');
+    const rollupRows = (device: string) =>
+      ['rollup_minute', 'rollup_10min', 'rollup_hour'].map((table) =>
+        count(`SELECT COUNT(*) FROM ${table} WHERE device_id = ?`, device),
+      );
+    expect(rollupRows('pi-1')).toEqual([1, 1, 1]);
+
+    expect((await call(h.dashboard.app, 'DELETE', '/api/devices/pi-1')).statusCode).toBe(204);
+    await eventually(
+      () => count('SELECT COUNT(*) FROM telemetry WHERE device_id = ?', 'pi-1') === 0,
+      5000,
+      'the readings removed',
+    );
+    await eventually(() => rollupRows('pi-1').every((n) => n === 0), 5000, 'the rollups removed');
+    // SQLite gives the next row the rowid after the highest left: one of pi-1's, rolled up before.
+    await h.deliver('devices/pi-2/data', telemetry({ device_id: 'pi-2', seq: 1 }));
+    expect(count('SELECT MAX(rowid) FROM telemetry')).toBeLessThanOrEqual(newest);
+    h.store.rollUp(1_000_000);
+    expect(count('SELECT SUM(n) FROM rollup_minute WHERE device_id = ?', 'pi-2')).toBe(2);
+  });
+
   it('ignores the retained messages of a forgotten device until it sends a live one, across a restart', async () => {
     h = await startHarness();
     await h.deliver('devices/pi-1/status', onlineStatus('pi-1'));
@@ -89,9 +115,9 @@ describe('DELETE /api/devices/:id (forgetting a device)', () => {
     expect(await devices()).toEqual([]);
     expect(count('SELECT COUNT(*) FROM forgotten_devices WHERE device_id = ?', 'pi-1')).toBe(1);
 
-    // A dashboard started again on the same database still knows it was forgotten. Its reading is the newest
-    // row of the table, which stays (see DeviceRemoval): the registry's recovery at start leaves it alone.
-    expect(count('SELECT COUNT(*) FROM telemetry WHERE device_id = ?', 'pi-1')).toBe(1);
+    // A dashboard started again on the same database still knows it was forgotten (its reading, the newest
+    // row of the table, is gone with the others).
+    expect(count('SELECT COUNT(*) FROM telemetry WHERE device_id = ?', 'pi-1')).toBe(0);
     const second = await buildDashboard({
       store: h.store,
       broker: h.broker,
