@@ -43,7 +43,8 @@ describe('DELETE /api/devices/:id (forgetting a device)', () => {
     const watcher = openStream(port, '/api/events?device=pi-1&fleet=none');
     const fleet = openStream(port, '/api/events');
     streams.push(watcher, fleet);
-    await eventually(() => watcher.events.length === 1 && fleet.events.length === 1, 5000, 'the streams');
+    // Their first events (more may follow: the fleet's next update, another summary of pi-1).
+    await eventually(() => watcher.events.length >= 1 && fleet.events.length >= 1, 5000, 'the streams');
 
     const response = await call(h.dashboard.app, 'DELETE', '/api/devices/pi-1');
     expect(response.statusCode).toBe(204);
@@ -56,8 +57,12 @@ describe('DELETE /api/devices/:id (forgetting a device)', () => {
     expect(count('SELECT COUNT(*) FROM command_log WHERE device_id = ?', 'pi-1')).toBe(1);
     expect((await call(h.dashboard.app, 'GET', '/api/devices/pi-1/history')).statusCode).toBe(404);
 
-    await eventually(() => watcher.events.length === 2, 5000, 'the forgotten event');
-    expect(watcher.events[1]).toMatchObject({ event: 'forgotten', data: { device_id: 'pi-1' } });
+    const forgotten = await eventually(
+      () => watcher.events.find((event) => event.event === 'forgotten'),
+      5000,
+      'the forgotten event',
+    );
+    expect(forgotten.data).toEqual({ device_id: 'pi-1' });
     const update = await eventually(
       () => fleet.named<FleetEventData>('fleet').find((e) => e.removed?.includes('pi-1')),
       5000,
