@@ -1,6 +1,6 @@
 import type { Ack, Clock } from '@fleet/shared';
 import type Database from 'better-sqlite3';
-import type { CommandLogEntry } from '../api-types.js';
+import type { CommandLogEntry, CommandOutcomeName } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
 
 interface CommandLogRow {
@@ -52,6 +52,7 @@ export class CommandTrail {
       list: db.prepare(
         'SELECT * FROM command_log WHERE device_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT ?',
       ),
+      outcomes: db.prepare('SELECT outcome, COUNT(*) AS count FROM command_log GROUP BY outcome'),
     };
   }
 
@@ -98,6 +99,15 @@ export class CommandTrail {
   /** The device's commands, newest first. */
   list(deviceId: string, limit: number): CommandLogEntry[] {
     return (this.statements.list.all(deviceId, limit) as CommandLogRow[]).map(toEntry);
+  }
+
+  /** Commands in the trail by their outcome now (the trail keeps every command, a forgotten device's too). */
+  outcomeCounts(): Record<CommandOutcomeName, number> {
+    const counts: Record<CommandOutcomeName, number> = { no_answer: 0, applied: 0, rejected: 0, not_sent: 0 };
+    for (const row of this.statements.outcomes.all() as { outcome: CommandOutcomeName; count: number }[]) {
+      counts[row.outcome] = row.count;
+    }
+    return counts;
   }
 
   /** The event `command` for an entry. */

@@ -11,6 +11,7 @@ import { recoverRegistry } from '../fleet/registry-recovery.js';
 import { RegistryWriter } from '../fleet/registry-writer.js';
 import { Tombstones } from '../fleet/tombstones.js';
 import { Ingest } from '../ingest/ingest.js';
+import { FleetMetrics } from '../metrics/fleet-metrics.js';
 import type { BrokerConnection } from '../mqtt/broker-connection.js';
 import { defaultWebPaths, type WebPaths } from '../paths.js';
 import { DeviceRemoval } from '../storage/device-removal.js';
@@ -26,6 +27,7 @@ import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
 import { forgetRoutes } from './routes/forget.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/page.js';
 import { trailRoutes } from './routes/trail.js';
 import { SseHub } from './sse-hub.js';
@@ -203,6 +205,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     ownerOf: (principal) => streamOwner(principal, { sessions: access.sessions, users, tokens }),
   });
   healthRoutes(app, { broker, store, ingest });
+  metricsRoutes(app, { metrics: new FleetMetrics({ store, fleet, ingest, hub, trail }) });
   await app.ready();
 
   let disposed = false;
