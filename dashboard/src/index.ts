@@ -110,8 +110,10 @@ export {
 export type { Access, AccessOptions } from './http/access/install.js';
 export { SESSION_COOKIE } from './http/access/sessions.js';
 export { BODY_LIMIT_BYTES, buildDashboard, type Dashboard, type DashboardDeps } from './http/app.js';
+export { READING_CSV_COLUMNS } from './http/reading-csv.js';
 export { DATA_LIMIT_DEFAULT, LIMIT_MAX } from './http/routes/data.js';
 export { HISTORY_LIMIT_DEFAULT } from './http/routes/devices.js';
+export { CSV_PAGE_ROWS } from './http/routes/history-csv.js';
 export { LOGIN_RATE_LIMIT, LOGINS_OFF, type LoginRateLimit, WRONG_LOGIN } from './http/routes/login.js';
 export { TRAIL_LIMIT_DEFAULT, TRAIL_LIMIT_MAX } from './http/routes/trail.js';
 export { CONTENT_SECURITY_POLICY, HSTS_VALUE } from './http/security/headers.js';

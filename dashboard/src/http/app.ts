@@ -14,6 +14,7 @@ import { Ingest } from '../ingest/ingest.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
 import type { BrokerConnection } from '../mqtt/broker-connection.js';
 import { defaultWebPaths, type WebPaths } from '../paths.js';
+import { DeliveryTotals } from '../storage/delivery-totals.js';
 import { DeviceRemoval } from '../storage/device-removal.js';
 import type { HistoryStore } from '../storage/history-store.js';
 import { NewestReadings } from '../storage/newest-readings.js';
@@ -27,6 +28,7 @@ import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
 import { forgetRoutes } from './routes/forget.js';
 import { healthRoutes } from './routes/health.js';
+import { historyCsvRoutes } from './routes/history-csv.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/page.js';
 import { trailRoutes } from './routes/trail.js';
@@ -197,6 +199,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   await pageRoutes(app, deps.webPaths ?? defaultWebPaths());
   dataRoutes(app, { fleet, store });
   deviceRoutes(app, { fleet, store: deps.history ?? store });
+  historyCsvRoutes(app, { fleet, store, clock });
   trailRoutes(app, { fleet, trail });
   commandRoutes(app, { commands });
   forgetRoutes(app, { fleet });
@@ -205,7 +208,8 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     ownerOf: (principal) => streamOwner(principal, { sessions: access.sessions, users, tokens }),
   });
   healthRoutes(app, { broker, store, ingest });
-  metricsRoutes(app, { metrics: new FleetMetrics({ store, fleet, ingest, hub, trail }) });
+  const delivery = new DeliveryTotals(database);
+  metricsRoutes(app, { metrics: new FleetMetrics({ store, delivery, fleet, ingest, hub, trail }) });
   await app.ready();
 
   let disposed = false;

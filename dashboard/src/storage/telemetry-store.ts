@@ -6,6 +6,7 @@ import type { DeliveryFigures, StoredReading } from '../api-types.js';
 import type { DeviceRecord } from '../fleet/device-record.js';
 import type { HistoryAnswer, HistoryQuery, HistoryStore } from './history-store.js';
 import { prepareSchema } from './migrate.js';
+import { type RawPage, type RawPageQuery, RawPages, type RawReadingSource } from './raw-pages.js';
 import { type ReadingToWrite, ReadingWriter, type WriteOutcome } from './reading-writer.js';
 import { type RollupStep, Rollups } from './rollups.js';
 import { type DeviceRow, deviceFromRow, deviceParams, type TelemetryRow, telemetryFromRow } from './rows.js';
@@ -33,12 +34,13 @@ const DELETE_CHUNK = 5000;
  * broker after it survives a power cut. Writes happen in the caller's transactions (`transaction()`), so the
  * ingest commits a group of messages at once; history is ordered and filed by `trusted_at`.
  */
-export class TelemetryStore implements HistoryStore {
+export class TelemetryStore implements HistoryStore, RawReadingSource {
   private db: Database.Database | null = null;
   private statements: ReturnType<typeof prepareStatements> | null = null;
   private writer: ReadingWriter | null = null;
   private rollups: Rollups | null = null;
   private historyReader: SqliteHistory | null = null;
+  private rawPages: RawPages | null = null;
 
   constructor(private readonly options: TelemetryStoreOptions) {}
 
@@ -68,6 +70,7 @@ export class TelemetryStore implements HistoryStore {
       this.writer = new ReadingWriter(db);
       this.rollups = new Rollups(db);
       this.historyReader = new SqliteHistory(db, this.rollups);
+      this.rawPages = new RawPages(db);
     } catch (error) {
       db?.close();
       throw new Error(`Could not open the database ${this.options.path}: ${(error as Error).message}`, {
@@ -85,6 +88,7 @@ export class TelemetryStore implements HistoryStore {
     this.writer = null;
     this.rollups = null;
     this.historyReader = null;
+    this.rawPages = null;
   }
 
   /** Runs `work` in one transaction: all of its writes are committed (and on disk) together, or none. */
@@ -133,6 +137,19 @@ export class TelemetryStore implements HistoryStore {
   history(query: HistoryQuery): HistoryAnswer {
     this.catchUpRollups();
     return this.use().history.history(query);
+  }
+
+  /** One page of one device's raw readings, oldest first by (trusted_at, rowid): see RawPages. */
+  rawPage(query: RawPageQuery): RawPage {
+    return this.use().rawPages.rawPage(query);
+  }
+
+  oldestRaw(deviceId: string): number | null {
+    return this.use().rawPages.oldestRaw(deviceId);
+  }
+
+  rawFrom(): number {
+    return this.use().rollups.rawFrom();
   }
 
   /** Read your writes: one step of the rollups, when readings wait (see CATCH_UP_ROWS). */
@@ -203,13 +220,14 @@ export class TelemetryStore implements HistoryStore {
     if (!this.db || !this.statements || !this.writer) {
       throw new Error(`The database ${this.options.path} is not open.`);
     }
-    if (!this.rollups || !this.historyReader)
+    if (!this.rollups || !this.historyReader || !this.rawPages)
       throw new Error(`The database ${this.options.path} is not open.`);
     return {
       db: this.db,
       writer: this.writer,
       rollups: this.rollups,
       history: this.historyReader,
+      rawPages: this.rawPages,
       ...this.statements,
     };
   }

@@ -25,7 +25,16 @@ const historyQuery = {
   limit: integerParam(1, LIMIT_MAX, HISTORY_LIMIT_DEFAULT),
   form: formParam,
 };
-const historyPath = { id: { schema: deviceIdSchema, accepted: DEVICE_ID_ACCEPTED } };
+export const historyPath = { id: { schema: deviceIdSchema, accepted: DEVICE_ID_ACCEPTED } };
+
+/** Refuses a range whose `from` is after its `to` (both given), in the history routes' words. */
+export function checkRangeOrder(from: number | undefined, to: number | undefined): void {
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new ValidationError(
+      `Query parameter "from" received ${JSON.stringify(new Date(from).toISOString())}; accepted: a time no later than "to" (${new Date(to).toISOString()}).`,
+    );
+  }
+}
 
 /** `GET /api/devices` (the fleet) and `GET /api/devices/:id/history` (one device's readings over a range). */
 export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: HistoryStore }): void {
@@ -37,11 +46,7 @@ export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: 
   app.get('/api/devices/:id/history', async (request, reply): Promise<HistoryResponse | FastifyReply> => {
     const { id } = parseParams(request.params, historyPath, 'Path parameter');
     const query = parseParams(request.query, historyQuery);
-    if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
-      throw new ValidationError(
-        `Query parameter "from" received ${JSON.stringify(new Date(query.from).toISOString())}; accepted: a time no later than "to" (${new Date(query.to).toISOString()}).`,
-      );
-    }
+    checkRangeOrder(query.from, query.to);
     if (!deps.fleet.has(id)) throw unknownDevice(id);
     const asked: HistoryQuery = {
       deviceId: id,
