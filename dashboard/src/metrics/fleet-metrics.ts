@@ -3,8 +3,10 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { CommandOutcomeName, DeliveryFigures, FleetCounts } from '../api-types.js';
 
 export interface FleetMetricsDeps {
-  /** Delivery figures of every device (the database: received, lost, conflicts). */
-  store: { allDelivery(): Map<string, DeliveryFigures>; isHealthy(): boolean; readonly path: string };
+  /** The database: whether it answers, and its file. */
+  store: { isHealthy(): boolean; readonly path: string };
+  /** The fleet's delivery figures summed (received, lost, conflicts); throws when the database does not answer. */
+  delivery: { read(): DeliveryFigures };
   fleet: { counts(): FleetCounts };
   ingest: {
     readonly pending: number;
@@ -20,13 +22,15 @@ const FINAL_OUTCOMES = ['applied', 'rejected', 'not_sent'] as const;
 
 /**
  * The dashboard's Prometheus metrics, on a registry of its own. Every value is read when scraped (collect
- * callbacks): no timer, nothing counted twice. The database is read once per scrape (`text()`): the delivery
- * figures and the command trail, so the counters survive restarts.
+ * callbacks): no timer, nothing counted twice. What several metrics share is read once per scrape (`text()`): the
+ * fleet's counts, the delivery figures and the command trail (from the database, so the counters survive
+ * restarts).
  */
 export class FleetMetrics {
   readonly registry = new Registry();
   private delivery: DeliveryFigures | null = null;
   private outcomes: Record<CommandOutcomeName, number> | null = null;
+  private counts: FleetCounts | null = null;
 
   constructor(private readonly deps: FleetMetricsDeps) {
     const registers = [this.registry];
@@ -74,7 +78,7 @@ export class FleetMetrics {
         help,
         registers,
         collect() {
-          this.set(deps.fleet.counts()[field]);
+          this.set(self.fleetCounts()[field]);
         },
       });
     fleetGauge('fleet_devices', 'Devices the dashboard knows.', 'devices');
@@ -144,19 +148,20 @@ export class FleetMetrics {
   async text(): Promise<string> {
     this.delivery = null;
     this.outcomes = null;
+    this.counts = null;
     return this.registry.metrics();
+  }
+
+  /** The fleet's counts, once per scrape (four gauges read them). */
+  private fleetCounts(): FleetCounts {
+    this.counts ??= this.deps.fleet.counts();
+    return this.counts;
   }
 
   private deliveryTotals(): DeliveryFigures | null {
     if (this.delivery) return this.delivery;
     try {
-      const totals = { received: 0, lost: 0, conflicts: 0 };
-      for (const figures of this.deps.store.allDelivery().values()) {
-        totals.received += figures.received;
-        totals.lost += figures.lost;
-        totals.conflicts += figures.conflicts;
-      }
-      this.delivery = totals;
+      this.delivery = this.deps.delivery.read();
     } catch {
       return null;
     }

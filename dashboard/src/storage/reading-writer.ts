@@ -196,9 +196,10 @@ const COUNT_CONFLICTS_SQL = 'UPDATE delivery SET conflicts = conflicts + ? WHERE
 
 // Lost: the seqs missing between the lowest and the highest received, epoch by epoch; contract 1 readings
 // (epoch '') had gaps by design and count in `received` only.
+export const LOST_OF_EPOCH_SQL =
+  "CASE WHEN epoch = '' THEN 0 ELSE MAX(0, max_seq - min_seq + 1 - received) END";
 const FIGURES_SQL = `
-SELECT device_id, SUM(received) AS received, SUM(conflicts) AS conflicts,
-       SUM(CASE WHEN epoch = '' THEN 0 ELSE MAX(0, max_seq - min_seq + 1 - received) END) AS lost
+SELECT device_id, SUM(received) AS received, SUM(conflicts) AS conflicts, SUM(${LOST_OF_EPOCH_SQL}) AS lost
 FROM delivery`;
 
 const toFigures = (row: FiguresRow): DeliveryFigures => ({
