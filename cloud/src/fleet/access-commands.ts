@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
-/** The dashboard's own command for users and API tokens (dashboard/src/cli), which owns their database. */
+/** The dashboard's own command for users, API tokens and backups (dashboard/src/cli), which owns their database. */
 export const ACCESS_CLI = fileURLToPath(new URL('../../../dashboard/dist/cli/main.js', import.meta.url));
-const ACCESS_NOUNS = new Set(['user', 'token']);
+const ACCESS_NOUNS = new Set(['user', 'token', 'backup']);
 
 /**
- * For `fleet user …` and `fleet token …`: the arguments for the dashboard's command, with `--data-dir DIR`
+ * For `fleet user …`, `fleet token …` and `fleet backup FILE`: the arguments for the dashboard's command, with `--data-dir DIR`
  * (the launcher's data folder, .data by default) turned into the dashboard's own folder, DIR/dashboard.
  * Null for any other command.
  */
@@ -41,7 +41,7 @@ export function accessArguments(argv: readonly string[], defaultDataDir: string)
 export function runAccessCommand(args: string[], out: Writable, err: Writable): Promise<number> {
   if (!existsSync(ACCESS_CLI)) {
     err.write(
-      'User and token commands run where the dashboard runs: docker compose exec dashboard fleet user …, or balena ssh <device> dashboard, then fleet user ….\n',
+      'User, token and backup commands run where the dashboard runs: docker compose exec dashboard fleet user …, or balena ssh <device> dashboard, then fleet user ….\n',
     );
     return Promise.resolve(1);
   }

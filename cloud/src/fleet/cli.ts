@@ -14,6 +14,7 @@ export const FLEET_USAGE = `Usage: npm run fleet -- [--data-dir DIR] device add 
 ${BULK_USAGE}
 ${FORGET_USAGE}
        npm run fleet -- [--data-dir DIR] user|token …   (the dashboard's users and API tokens: user --help)
+       npm run fleet -- [--data-dir DIR] backup FILE [--force]   (a copy of the dashboard's database: backup --help)
        (in the broker's container: fleet device add ID …)
 
 Manages the device credentials of the fleet's production broker (FLEET_ROLE=hub, the central compose file, or
@@ -63,7 +64,7 @@ export function parseFleetArgs(argv: readonly string[]): Parsed {
   if (noun !== 'device') {
     return {
       kind: 'error',
-      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, device forget, user …, token … (see --help).`,
+      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, device forget, user …, token …, backup FILE (see --help).`,
     };
   }
   if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) {

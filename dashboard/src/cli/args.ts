@@ -63,7 +63,7 @@ export function parseAccessArgs(argv: readonly string[], defaultDataDir: string)
   if (noun !== 'user' && noun !== 'token') {
     return {
       kind: 'error',
-      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: user, token (see --help).`,
+      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: user, token, backup (see --help).`,
     };
   }
   const actions: readonly string[] = ACTIONS[noun];

@@ -1,8 +1,11 @@
-// `fleet user …` and `fleet token …` in the dashboard's container, and behind `npm run fleet -- user|token …`:
-// who may use the dashboard, in its database.
+// `fleet user …`, `fleet token …` and `fleet backup FILE` in the dashboard's container, and behind
+// `npm run fleet -- user|token|backup …`: who may use the dashboard, and a copy of its database.
 import { systemClock } from '@fleet/shared';
+import { isBackupCommand, runBackup } from './backup-command.js';
 import { runAccess } from './run.js';
 
+const DEFAULT_DATA_DIR = '.data/dashboard';
+const argv = process.argv.slice(2);
 const stdin = {
   isTTY: process.stdin.isTTY === true,
   async readAll(): Promise<string> {
@@ -11,9 +14,11 @@ const stdin = {
     return Buffer.concat(chunks).toString('utf8');
   },
 };
-const code = await runAccess(
-  process.argv.slice(2),
-  { stdout: process.stdout, stderr: process.stderr, stdin, clock: systemClock },
-  '.data/dashboard',
-);
+const code = isBackupCommand(argv)
+  ? await runBackup(argv, { stdout: process.stdout, stderr: process.stderr }, DEFAULT_DATA_DIR)
+  : await runAccess(
+      argv,
+      { stdout: process.stdout, stderr: process.stderr, stdin, clock: systemClock },
+      DEFAULT_DATA_DIR,
+    );
 process.stdout.write('', () => process.exit(code));

@@ -25,7 +25,7 @@ async function access(argv: string[], dataDir: string, input?: string) {
 
 describe('fleet user|token arguments', () => {
   it.each([
-    [['users', 'list'], 'Command "users" is not accepted; accepted: user, token (see --help).'],
+    [['users', 'list'], 'Command "users" is not accepted; accepted: user, token, backup (see --help).'],
     [
       ['user', 'rename', 'a'],
       'Command "user rename" is not accepted; accepted: user add, user remove, user list, user passwd.',
