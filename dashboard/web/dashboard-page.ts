@@ -70,6 +70,7 @@ export class DashboardPage {
       byId(doc, 'range'),
       byId(doc, 'history-status'),
       this.now,
+      byId<HTMLAnchorElement>(doc, 'history-csv'),
     );
     const applyAck = this.watched.applyAck.bind(this.watched);
     this.controls = new ControlPanel(doc, this.api, applyAck);

@@ -43,6 +43,8 @@ export class HistoryPanel {
     private readonly rangeButtons: HTMLElement,
     private readonly status: HTMLElement,
     private readonly now: () => number,
+    /** The "Download CSV" link: its address is made at the click, for the range shown then. */
+    private readonly download: HTMLAnchorElement | null = null,
   ) {}
 
   start(): void {
@@ -56,11 +58,28 @@ export class HistoryPanel {
       }
     });
     this.renderButtons();
+    this.download?.addEventListener('click', () => {
+      if (this.download && this.deviceId) this.download.href = this.csvAddress(this.deviceId);
+    });
+  }
+
+  /** `GET /api/devices/:id/history.csv` for the range the charts show now (they slide with the clock). */
+  csvAddress(deviceId: string): string {
+    const to = this.now();
+    const query = new URLSearchParams({
+      from: new Date(to - this.range.ms).toISOString(),
+      to: new Date(to).toISOString(),
+    });
+    return `/api/devices/${encodeURIComponent(deviceId)}/history.csv?${query}`;
   }
 
   select(deviceId: string | null): void {
     if (deviceId === this.deviceId) return;
     this.deviceId = deviceId;
+    if (this.download) {
+      this.download.hidden = deviceId === null;
+      if (deviceId) this.download.href = this.csvAddress(deviceId);
+    }
     void this.load();
   }
 
