@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, loggedIn } from './access-helpers.js';
 import { ack, eventually, offlineStatus, onlineStatus, telemetry } from './fixtures.js';
@@ -135,6 +136,43 @@ describe('GET /metrics (Prometheus)', () => {
     expect(m.get('fleet_database_size_bytes')).toBe(onDisk);
     expect(onDisk).toBeGreaterThan(sizeBefore);
     expect(m.get('fleet_event_stream_clients')).toBe(0);
+  });
+
+  it('parses with an independent Prometheus parser: every family with its HELP, type and value', async () => {
+    h = await startHarness();
+    await h.deliver('devices/pi-1/data', telemetry({ seq: 0 }));
+    const response = await call(h.dashboard.app, 'GET', '/metrics');
+    const families = parsePrometheusTextFormat(response.body);
+    const byName = new Map(families.map((family) => [family.name, family]));
+    expect([...byName.keys()].sort()).toEqual(
+      [
+        'fleet_commands_total',
+        'fleet_commands_unanswered',
+        'fleet_database_failing',
+        'fleet_database_size_bytes',
+        'fleet_devices',
+        'fleet_devices_alerting',
+        'fleet_devices_offline',
+        'fleet_devices_online',
+        'fleet_event_stream_clients',
+        'fleet_ingest_pending_messages',
+        'fleet_messages_invalid_total',
+        'fleet_readings_conflicts_total',
+        'fleet_readings_lost',
+        'fleet_readings_received_total',
+      ].sort(),
+    );
+    for (const family of families) {
+      expect(family.help.length, family.name).toBeGreaterThan(10);
+      expect(family.type, family.name).toBe(family.name.endsWith('_total') ? 'COUNTER' : 'GAUGE');
+    }
+    expect(byName.get('fleet_readings_received_total')?.metrics).toEqual([{ value: '1' }]);
+    expect(
+      byName
+        .get('fleet_commands_total')
+        ?.metrics.map((m) => m.labels?.outcome)
+        .sort(),
+    ).toEqual(['applied', 'not_sent', 'rejected']);
   });
 
   it('counts the event-stream clients while they are connected', async () => {
