@@ -1,4 +1,4 @@
-import { READING_CSV_COLUMNS } from '@fleet/dashboard';
+import { CSV_PAGE_ROWS, READING_CSV_COLUMNS } from '@fleet/dashboard';
 import type { Telemetry } from '@fleet/shared';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -115,11 +115,13 @@ describe('GET /api/devices/:id/history.csv', () => {
     const rows = records(response.body);
     expect(rows).toHaveLength(20_000);
     expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
-    // 2000 rows a page: ten full pages, then an empty one.
-    expect(pages).toHaveBeenCalledTimes(11);
-    expect(
-      pages.mock.results.every((result) => (result.value as { rows: unknown[] }).rows.length <= 2000),
-    ).toBe(true);
+    // Full pages of CSV_PAGE_ROWS (500), then an empty one.
+    expect(CSV_PAGE_ROWS).toBeLessThan(2500);
+    expect(pages).toHaveBeenCalledTimes(20_000 / CSV_PAGE_ROWS + 1);
+    expect(pages.mock.results.map((result) => (result.value as { rows: unknown[] }).rows.length)).toEqual([
+      ...Array.from({ length: 20_000 / CSV_PAGE_ROWS }, () => CSV_PAGE_ROWS),
+      0,
+    ]);
     expect(turns).toBeGreaterThan(0);
   });
 
