@@ -1,8 +1,10 @@
-import { CSV_PAGE_ROWS, READING_CSV_COLUMNS } from '@fleet/dashboard';
+import { get as httpGet } from 'node:http';
+import { CSV_PAGE_ROWS, LOGIN_NEEDED, READING_CSV_COLUMNS } from '@fleet/dashboard';
 import type { Telemetry } from '@fleet/shared';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { onlineStatus, readings, stored, telemetry } from './fixtures.js';
+import { call, loggedIn } from './access-helpers.js';
+import { eventually, onlineStatus, readings, stored, telemetry } from './fixtures.js';
 import { type Harness, startHarness } from './harness.js';
 
 /** The CSV read back by csv-parse (strict RFC 4180: quotes, CRLF), as records keyed by the header. */
@@ -149,5 +151,70 @@ describe('GET /api/devices/:id/history.csv', () => {
     expect(invalid.json().error).toMatch(
       /^Path parameter "id" received "-bad"; accepted: 1 to 64 characters/,
     );
+  });
+});
+
+describe('GET /api/devices/:id/history.csv with logins on', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ access: { auth: 'on' } });
+    h.deliver('devices/pi-1/status', onlineStatus('pi-1'));
+    h.store.transaction(() => {
+      for (const reading of readings('pi-1', 3, '2025-03-01T10:00:00Z'))
+        h.store.writeReading(stored(reading));
+    });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('needs a login, and any role will do', async () => {
+    const anonymous = await call(h.dashboard.app, 'GET', '/api/devices/pi-1/history.csv');
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().error).toBe(LOGIN_NEEDED);
+    const cookie = await loggedIn(h, 'victor', 'viewer');
+    const viewer = await call(h.dashboard.app, 'GET', '/api/devices/pi-1/history.csv', { cookie });
+    expect(viewer.statusCode).toBe(200);
+    expect(records(viewer.body).map((row) => row.seq)).toEqual(['0', '1', '2']);
+  });
+});
+
+describe('GET /api/devices/:id/history.csv over HTTP', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+    h.deliver('devices/pi-1/status', onlineStatus('pi-1'));
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('stops reading pages when the client goes away', async () => {
+    h.store.transaction(() => {
+      for (const reading of readings('pi-1', 100 * CSV_PAGE_ROWS, '2025-03-01T09:00:00Z', 10))
+        h.store.writeReading(stored(reading));
+    });
+    const pages = vi.spyOn(h.store, 'rawPage');
+    const base = await h.dashboard.app.listen({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve, reject) => {
+      const request = httpGet(`${base}/api/devices/pi-1/history.csv`, (response) => {
+        response.once('data', () => {
+          request.destroy();
+          resolve();
+        });
+      });
+      request.on('error', (error) => (error.message === 'socket hang up' ? undefined : reject(error)));
+    });
+    // The pages read settle well short of the 101 a whole answer takes.
+    let seen = -1;
+    await eventually(async () => {
+      const now = pages.mock.calls.length;
+      const settled = now === seen;
+      seen = now;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!settled) throw new Error('still reading');
+      return true;
+    });
+    expect(pages.mock.calls.length).toBeLessThan(20);
   });
 });
