@@ -5,9 +5,9 @@ import { HttpError, NotFoundError, TooManyRequestsError } from '../errors.js';
 
 export const ROUTES_ACCEPTED =
   'GET /, GET /static/*, GET /js/*, GET /vendor/chart.umd.js, GET /vendor/chartjs-adapter-date-fns.bundle.min.js, ' +
-  'GET /api/data, GET /api/devices, DELETE /api/devices/:id, GET /api/devices/:id/history, GET /api/devices/:id/commands, GET /api/events, ' +
-  'POST /api/command, POST /api/login, POST /api/logout, GET /api/me, POST /api/me/password, GET /api/tokens, ' +
-  'POST /api/tokens, DELETE /api/tokens/:id, GET /healthz';
+  'GET /api/data, GET /api/devices, DELETE /api/devices/:id, GET /api/devices/:id/history, GET /api/devices/:id/history.csv, ' +
+  'GET /api/devices/:id/commands, GET /api/events, POST /api/command, POST /api/login, POST /api/logout, GET /api/me, POST /api/me/password, GET /api/tokens, ' +
+  'POST /api/tokens, DELETE /api/tokens/:id, GET /healthz, GET /metrics';
 
 /** Fastify's own request errors, as HttpErrors with a sentence. */
 function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: number): HttpError | null {

@@ -266,6 +266,19 @@ describe('HTTP API: reading', () => {
           ),
         });
       }
+      // Every route the server has is named, and every route named exists.
+      const named = (await h.dashboard.app.inject({ method: 'GET', url: '/api/nope' }))
+        .json()
+        .error.replace(/^.*; accepted: /, '')
+        .replace(/\.$/, '')
+        .split(', ');
+      for (const route of named) {
+        const [method, url] = route.split(' ');
+        expect(h.dashboard.app.hasRoute({ method, url }), route).toBe(true);
+      }
+      for (const route of ['GET /api/devices/:id/history.csv', 'GET /metrics', 'DELETE /api/devices/:id']) {
+        expect(named).toContain(route);
+      }
     });
 
     it(`refuses a body over ${BODY_LIMIT_BYTES} bytes with 413`, async () => {
