@@ -177,7 +177,7 @@ interface FiguresRow {
 
 const STORED: WriteOutcome = { kind: 'stored' };
 
-/** INSERT_TELEMETRY_SQL with positional parameters, in TELEMETRY_COLUMNS order (see telemetryValues). */
+/** The insert of a reading, positional parameters in TELEMETRY_COLUMNS order (see telemetryValues). */
 const INSERT_TELEMETRY_VALUES_SQL = `
 INSERT INTO telemetry (${TELEMETRY_COLUMNS})
 VALUES (${TELEMETRY_COLUMNS.split(',')

@@ -113,20 +113,6 @@ export const SCHEMA_VERSION_DB = 2;
 export const TELEMETRY_COLUMNS =
   'device_id, epoch, seq, trusted_at, received_at, timestamp, v, clock_synced, temperature, humidite, pression, batterie, mode, firmware, alerte, uptime, source';
 
-export const INSERT_TELEMETRY_SQL = `
-INSERT INTO telemetry (${TELEMETRY_COLUMNS})
-VALUES (@device_id, @epoch, @seq, @trusted_at, @received_at, @timestamp, @v, @clock_synced, @temperature, @humidite,
-        @pression, @batterie, @mode, @firmware, @alerte, @uptime, @source)
-ON CONFLICT (device_id, epoch, seq) DO NOTHING`;
-
-export const COUNT_RECEIVED_SQL = `
-INSERT INTO delivery (device_id, epoch, min_seq, max_seq, received) VALUES (?, ?, ?, ?, 1)
-ON CONFLICT (device_id, epoch) DO UPDATE SET
-  min_seq = MIN(min_seq, excluded.min_seq), max_seq = MAX(max_seq, excluded.max_seq), received = received + 1`;
-
-export const COUNT_CONFLICT_SQL =
-  'UPDATE delivery SET conflicts = conflicts + 1 WHERE device_id = ? AND epoch = ?';
-
 export const UPSERT_DEVICE_SQL = `
 INSERT INTO devices
   (device_id, first_seen, last_seen, status, online_status, latest, settings, firmware, alerte, availability)
