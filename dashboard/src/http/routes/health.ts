@@ -4,12 +4,12 @@ import type { Ingest } from '../../ingest/ingest.js';
 import type { BrokerConnection } from '../../mqtt/broker-connection.js';
 import type { TelemetryStore } from '../../storage/telemetry-store.js';
 
+const waiting = (n: number) => (n === 1 ? '1 received message waits' : `${n} received messages wait`);
+
 /**
  * `GET /healthz`: 200 when the broker is connected and the database answers and takes writes, else 503
  * saying which is not.
  */
-const waiting = (n: number) => (n === 1 ? '1 received message waits' : `${n} received messages wait`);
-
 export function healthRoutes(
   app: FastifyInstance,
   deps: {
