@@ -96,11 +96,6 @@ export class HeldPubacks {
     return this.waiting.size;
   }
 
-  /** Whether mqtt.js is held back from reading (the bound is reached). */
-  get atBound(): boolean {
-    return this.paused !== null;
-  }
-
   /** The connection closed: what it held is dropped (the broker redelivers those messages). */
   connectionClosed(): void {
     this.generation += 1;
