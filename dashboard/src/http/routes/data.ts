@@ -14,6 +14,9 @@ const dataQuery = {
   limit: integerParam(1, LIMIT_MAX, DATA_LIMIT_DEFAULT),
 };
 
+/** The path parameter `:id` of the `/api/devices/:id…` routes. */
+export const devicePath = { id: { schema: deviceIdSchema, accepted: DEVICE_ID_ACCEPTED } };
+
 export function unknownDevice(deviceId: string): NotFoundError {
   return new NotFoundError(
     `Device ${JSON.stringify(deviceId)} has never been seen by the dashboard; accepted: the id of a device listed by GET /api/devices.`,

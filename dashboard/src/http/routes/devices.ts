@@ -1,4 +1,3 @@
-import { DEVICE_ID_ACCEPTED, deviceIdSchema } from '@fleet/shared';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { DevicesResponse, HistoryResponse } from '../../api-types.js';
@@ -6,7 +5,7 @@ import { ValidationError } from '../../errors.js';
 import type { Fleet } from '../../fleet/fleet.js';
 import { type HistoryQuery, type HistoryStore, historyResponse } from '../../storage/history-store.js';
 import { integerParam, type ParamSpec, parseParams, timeParam } from '../query.js';
-import { LIMIT_MAX, unknownDevice } from './data.js';
+import { devicePath, LIMIT_MAX, unknownDevice } from './data.js';
 
 export const HISTORY_LIMIT_DEFAULT = 1000;
 
@@ -25,7 +24,6 @@ const historyQuery = {
   limit: integerParam(1, LIMIT_MAX, HISTORY_LIMIT_DEFAULT),
   form: formParam,
 };
-export const historyPath = { id: { schema: deviceIdSchema, accepted: DEVICE_ID_ACCEPTED } };
 
 /** Refuses a range whose `from` is after its `to` (both given), in the history routes' words. */
 export function checkRangeOrder(from: number | undefined, to: number | undefined): void {
@@ -44,7 +42,7 @@ export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: 
   });
 
   app.get('/api/devices/:id/history', async (request, reply): Promise<HistoryResponse | FastifyReply> => {
-    const { id } = parseParams(request.params, historyPath, 'Path parameter');
+    const { id } = parseParams(request.params, devicePath, 'Path parameter');
     const query = parseParams(request.query, historyQuery);
     checkRangeOrder(query.from, query.to);
     if (!deps.fleet.has(id)) throw unknownDevice(id);

@@ -1,10 +1,7 @@
-import { DEVICE_ID_ACCEPTED, deviceIdSchema } from '@fleet/shared';
 import type { FastifyInstance } from 'fastify';
 import type { Fleet } from '../../fleet/fleet.js';
 import { parseParams } from '../query.js';
-import { unknownDevice } from './data.js';
-
-const forgetPath = { id: { schema: deviceIdSchema, accepted: DEVICE_ID_ACCEPTED } };
+import { devicePath, unknownDevice } from './data.js';
 
 /**
  * `DELETE /api/devices/:id`: forgets a device (operators and admins): its registry entry, readings and
@@ -15,7 +12,7 @@ export function forgetRoutes(app: FastifyInstance, deps: { fleet: Pick<Fleet, 'f
     '/api/devices/:id',
     { config: { role: 'operator', action: 'forgetting a device' } },
     async (request, reply) => {
-      const { id } = parseParams(request.params, forgetPath, 'Path parameter');
+      const { id } = parseParams(request.params, devicePath, 'Path parameter');
       if (!(await deps.fleet.forget(id))) throw unknownDevice(id);
       return reply.code(204).send();
     },

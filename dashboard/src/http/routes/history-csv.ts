@@ -6,8 +6,8 @@ import type { Fleet } from '../../fleet/fleet.js';
 import type { RawCursor, RawReadingSource } from '../../storage/raw-pages.js';
 import { parseParams, timeParam } from '../query.js';
 import { READING_CSV_HEADER, readingCsvLine } from '../reading-csv.js';
-import { unknownDevice } from './data.js';
-import { checkRangeOrder, historyPath } from './devices.js';
+import { devicePath, unknownDevice } from './data.js';
+import { checkRangeOrder } from './devices.js';
 
 /**
  * Readings read (and written to the reply) at a time; the event loop turns between two pages. A page costs
@@ -45,7 +45,7 @@ export interface HistoryCsvDeps {
 export function historyCsvRoutes(app: FastifyInstance, deps: HistoryCsvDeps): void {
   const pageRows = deps.pageRows ?? CSV_PAGE_ROWS;
   app.get('/api/devices/:id/history.csv', async (request, reply): Promise<FastifyReply> => {
-    const { id } = parseParams(request.params, historyPath, 'Path parameter');
+    const { id } = parseParams(request.params, devicePath, 'Path parameter');
     const query = parseParams(request.query, csvQuery);
     checkRangeOrder(query.from, query.to);
     if (!deps.fleet.has(id)) throw unknownDevice(id);
