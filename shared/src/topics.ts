@@ -3,8 +3,6 @@ import { type EnvVar, envParsers } from './env-config.js';
 
 /** The default first level of every topic: `devices/{id}/…`. */
 export const DEFAULT_TOPIC_ROOT = 'devices';
-/** Kept for code and tests written for the default root; services use the root of MQTT_TOPIC_ROOT. */
-export const TOPIC_ROOT = DEFAULT_TOPIC_ROOT;
 
 export const MESSAGE_KINDS = ['data', 'commands', 'ack', 'status', 'availability'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
@@ -84,10 +82,6 @@ export class Topics {
 
 /** The topics under the default root. */
 export const topics = new Topics();
-
-export function topicFor(deviceId: string, kind: MessageKind): string {
-  return topics.topicFor(deviceId, kind);
-}
 
 /** Parses a topic under the default root. */
 export function parseTopic(topic: string): ParsedTopic | null {
