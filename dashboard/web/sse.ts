@@ -1,7 +1,5 @@
 import type {
-  Ack,
   CommandLogEntry,
-  DeviceStatus,
   DeviceSummary,
   FleetEventData,
   ForgottenEvent,
@@ -14,9 +12,7 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 export interface LiveHandlers {
   fleet(message: FleetEventData): void;
   telemetry(message: StoredReading): void;
-  /** Optional: the `device` event that follows says what the status and ack changed. */
-  status?(message: DeviceStatus): void;
-  ack?(message: Ack): void;
+  /** The watched device's summary, which the server sends after each of its telemetry, status and ack events. */
   device(message: DeviceSummary): void;
   /** A command of the trail: when it is sent, and again when the device answers. */
   command(entry: CommandLogEntry): void;
@@ -34,7 +30,7 @@ export interface LiveHandlers {
 
 type EventSourceFactory = (url: string) => EventSource;
 
-const EVENT_NAMES = ['fleet', 'telemetry', 'status', 'ack', 'device', 'command', 'forgotten'] as const;
+const EVENT_NAMES = ['fleet', 'telemetry', 'device', 'command', 'forgotten'] as const;
 
 /** `/api/events`, watching `deviceId` when there is one (the fleet's rows come either way). */
 export function eventsUrl(deviceId: string | null): string {
@@ -109,7 +105,7 @@ export class LiveEvents {
         this.handlers.gaveUp();
       }
     };
-    for (const name of EVENT_NAMES) if (this.handlers[name]) this.listen(source, name);
+    for (const name of EVENT_NAMES) this.listen(source, name);
   }
 
   private detach(): void {
