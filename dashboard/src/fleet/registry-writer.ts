@@ -18,7 +18,7 @@ export interface RegistryWriterDeps {
  * are committed, and the latest version of each is written at the next tick, all in one transaction.
  *
  * What this costs at a crash: the registry rows of the last period. Every reading is in its own group's
- * commit, so RegistryRecovery (storage/registry-recovery.ts) makes `latest` (and `last_seen`, a new device)
+ * commit, so recoverRegistry (fleet/registry-recovery.ts) makes `latest` (and `last_seen`, a new device)
  * good again from the stored readings at the next start; a status or availability of that last period is
  * replayed by the broker (retained) at the next subscription. A clean stop writes everything (`stop()`).
  * While the database refuses the write, the records stay pending and are tried again at each tick.
@@ -34,11 +34,6 @@ export class RegistryWriter {
   /** Records changed by committed messages; the last one of each device wins. */
   changed(records: Iterable<DeviceRecord>): void {
     for (const record of records) this.pending.set(record.device_id, record);
-  }
-
-  /** Records waiting for their write. */
-  get waiting(): number {
-    return this.pending.size;
   }
 
   start(): void {

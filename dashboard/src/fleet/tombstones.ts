@@ -22,10 +22,6 @@ export class Tombstones {
     for (const id of this.deps.store.forgottenDevices()) this.ids.add(id);
   }
 
-  get size(): number {
-    return this.ids.size;
-  }
-
   has(deviceId: string): boolean {
     return this.ids.has(deviceId);
   }
