@@ -23,11 +23,6 @@ export class DeviceFeed {
     private readonly deps: { frames: Frames; send: (client: StreamClient, text: string) => void },
   ) {}
 
-  /** Devices watched now. */
-  get devices(): number {
-    return this.watchers.size;
-  }
-
   add(deviceId: string, client: StreamClient): void {
     const set = this.watchers.get(deviceId) ?? new Set<StreamClient>();
     set.add(client);
