@@ -181,11 +181,6 @@ export class Device implements CommandTarget {
     return this.stopping;
   }
 
-  /** Handles one raw command payload, as if it came from `{root}/{id}/commands`. */
-  receiveCommand(payload: Buffer | string) {
-    return this.commands.receive(payload);
-  }
-
   // --- CommandTarget: what commands act on -------------------------------------------------------
 
   checkUpdate(target: string): string | null {
