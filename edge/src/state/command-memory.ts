@@ -1,4 +1,4 @@
-import { type Ack, ackSchema } from '@fleet/shared';
+import { type Ack, ackSchema, COMMAND_TTL_MAX_S } from '@fleet/shared';
 import type Database from 'better-sqlite3';
 import type { Transactor } from '../storage/transactor.js';
 
@@ -8,7 +8,7 @@ export const COMMAND_MEMORY_LIMIT = 256;
  * Acks older than this are forgotten (7 days: COMMAND_TTL_MAX_S, the longest a command may live, and the
  * production broker's session expiry, after which it no longer redelivers anything).
  */
-export const COMMAND_MEMORY_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+export const COMMAND_MEMORY_MAX_AGE_MS = COMMAND_TTL_MAX_S * 1000;
 
 export interface CommandMemoryOptions {
   limit?: number;
