@@ -217,11 +217,16 @@ export class TelemetryStore implements HistoryStore, RawReadingSource {
   }
 
   private use() {
-    if (!this.db || !this.statements || !this.writer) {
+    if (
+      !this.db ||
+      !this.statements ||
+      !this.writer ||
+      !this.rollups ||
+      !this.historyReader ||
+      !this.rawPages
+    ) {
       throw new Error(`The database ${this.options.path} is not open.`);
     }
-    if (!this.rollups || !this.historyReader || !this.rawPages)
-      throw new Error(`The database ${this.options.path} is not open.`);
     return {
       db: this.db,
       writer: this.writer,
