@@ -3,7 +3,7 @@ import type { Logger } from '@fleet/shared';
 import type { DashboardEvents } from '../events.js';
 import type { Fleet } from '../fleet/fleet.js';
 import { DEVICE_EVENT_NAMES, DeviceFeed } from './stream/device-feed.js';
-import { FleetFeed, type FleetFeedMode } from './stream/fleet-feed.js';
+import { FleetFeed } from './stream/fleet-feed.js';
 import { Frames } from './stream/frames.js';
 import { ANYONE, StreamClient, type StreamOwner, type StreamRequest } from './stream/stream-client.js';
 
@@ -195,7 +195,7 @@ export class SseHub {
   private forget(client: StreamClient): void {
     this.clients.delete(client);
     const { fleet, device } = client.request;
-    if (fleet !== 'none') this.fleetClients[fleet as FleetFeedMode].delete(client);
+    if (fleet !== 'none') this.fleetClients[fleet].delete(client);
     if (device !== null) this.deviceFeed.remove(device, client);
   }
 }
