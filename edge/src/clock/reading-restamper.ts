@@ -1,8 +1,6 @@
 import type { Telemetry } from '@fleet/shared';
+import { DEFAULT_OUTBOX_MAX } from '../config.js';
 import type { DeviceClock } from './types.js';
-
-/** Readings remembered at most (the oldest are forgotten first): the default OUTBOX_MAX. */
-const DEFAULT_MAX = 50_000;
 
 function keyOf(telemetry: Pick<Telemetry, 'epoch' | 'seq'>): string {
   return `${telemetry.epoch ?? ''}:${telemetry.seq}`;
@@ -22,7 +20,8 @@ export class ReadingRestamper {
 
   constructor(
     private readonly clock: DeviceClock,
-    private readonly max = DEFAULT_MAX,
+    /** Readings remembered at most (the oldest are forgotten first): OUTBOX_MAX. */
+    private readonly max = DEFAULT_OUTBOX_MAX,
   ) {}
 
   /** Remembers a reading taken at `monotonicMs` while the clock was not synchronised. */
