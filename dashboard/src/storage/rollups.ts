@@ -121,12 +121,6 @@ export class Rollups {
     return (this.statements.state.get('raw_from') as number | undefined) ?? 0;
   }
 
-  /** Readings not rolled up yet. */
-  pending(): number {
-    const max = (this.statements.maxRowid.get() as number | null) ?? 0;
-    return Math.max(0, max - this.watermark());
-  }
-
   /** Rolls up at most `maxRows` new readings and some dirty buckets, in one transaction. */
   step(maxRows: number): RollupStep {
     const s = this.statements;
