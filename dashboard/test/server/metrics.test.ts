@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FleetMetrics } from '../../src/metrics/fleet-metrics.js';
 import { call, loggedIn } from './access-helpers.js';
 import { ack, eventually, offlineStatus, onlineStatus, telemetry } from './fixtures.js';
 import { type Harness, startHarness } from './harness.js';
@@ -194,5 +195,41 @@ describe('GET /metrics (Prometheus)', () => {
     const m = await scrape();
     expect(m.get('fleet_database_failing')).toBe(1);
     expect(m.get('fleet_readings_received_total')).toBe(1);
+  });
+});
+
+describe('FleetMetrics', () => {
+  it('reads what several metrics share once per scrape, and again at the next one', async () => {
+    const reads = { delivery: 0, outcomes: 0, counts: 0 };
+    const metrics = new FleetMetrics({
+      store: { isHealthy: () => true, path: ':memory:' },
+      delivery: {
+        read: () => {
+          reads.delivery += 1;
+          return { received: 3, lost: 1, conflicts: 0 };
+        },
+      },
+      fleet: {
+        counts: () => {
+          reads.counts += 1;
+          return { devices: 2, online: 1, offline: 1, alerting: 0 };
+        },
+      },
+      ingest: { pending: 0, failing: null, invalid: { total: () => 0 } },
+      hub: { size: 0 },
+      trail: {
+        outcomeCounts: () => {
+          reads.outcomes += 1;
+          return { no_answer: 1, applied: 2, rejected: 0, not_sent: 0 };
+        },
+      },
+    });
+    const text = await metrics.text();
+    expect(text).toMatch(/^fleet_readings_lost 1$/m);
+    expect(text).toMatch(/^fleet_devices_online 1$/m);
+    expect(text).toMatch(/^fleet_commands_total\{outcome="applied"\} 2$/m);
+    expect(reads).toEqual({ delivery: 1, outcomes: 1, counts: 1 });
+    await metrics.text();
+    expect(reads).toEqual({ delivery: 2, outcomes: 2, counts: 2 });
   });
 });
