@@ -28,8 +28,6 @@ export interface OpenedDevice {
   device: Device;
   link: DeviceLink;
   store: EdgeStore;
-  /** The store's outbox (readings waiting for the broker). */
-  outbox: EdgeStore['outbox'];
 }
 
 /**
@@ -57,5 +55,5 @@ export async function openDevice(options: OpenDeviceOptions): Promise<OpenedDevi
     ...(options.link ? { link: options.link } : {}),
     ...(options.device ? { device: options.device } : {}),
   });
-  return { device, link, store, outbox: store.outbox };
+  return { device, link, store };
 }
