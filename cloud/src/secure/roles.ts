@@ -80,9 +80,11 @@ export function assertDeviceId(id: string): void {
   }
 }
 
+const DEVICE_ROLE_PREFIX = 'device-';
+
 /** The role of one device (Mosquitto 2.0.11's dynsec has no %u/%c in ACL topics): its own topics only. */
 export function deviceRoleName(id: string): string {
-  return `device-${id}`;
+  return `${DEVICE_ROLE_PREFIX}${id}`;
 }
 
 /** A device's role under the fleet's topic root: it publishes on its own topics and reads its own commands. */
@@ -102,7 +104,7 @@ export function deviceRole(id: string, topics: Topics): DynsecRole {
 
 /** The device id of a device role's name, or null for another role. */
 export function deviceIdOfRole(rolename: string): string | null {
-  const id = rolename.startsWith('device-') ? rolename.slice('device-'.length) : '';
+  const id = rolename.startsWith(DEVICE_ROLE_PREFIX) ? rolename.slice(DEVICE_ROLE_PREFIX.length) : '';
   return isValidDeviceId(id) && !RESERVED_USERS.includes(id) ? id : null;
 }
 
