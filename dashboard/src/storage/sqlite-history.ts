@@ -23,7 +23,6 @@ export function rawFromOf(db: Database.Database): { rawFrom(): number } {
   return { rawFrom: () => (statement.get() as number | undefined) ?? 0 };
 }
 
-// better-sqlite3 binds a JS number as a REAL: the width is cast so that the division rounds down.
 interface BucketRow {
   start: number;
   n: number;
@@ -58,6 +57,7 @@ export class SqliteHistory implements HistoryStore {
     /** The start of the whole raw history (the last retention cutoff; see Rollups.rawFrom). */
     private readonly rollups: { rawFrom(): number },
   ) {
+    // better-sqlite3 binds a JS number as a REAL: the width is cast so that the division rounds down.
     const fromRollup = (table: string) =>
       db.prepare(
         `SELECT (bucket / CAST(@width AS INTEGER)) * CAST(@width AS INTEGER) AS start, ${ROLLUP_AGGREGATES}
