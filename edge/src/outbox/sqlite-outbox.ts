@@ -121,10 +121,6 @@ export class SqliteOutbox {
     return this.drops.dropped;
   }
 
-  get epoch(): string {
-    return this.options.epoch;
-  }
-
   /** The seq the next reading gets. */
   get seqNext(): number {
     return this.next;

@@ -14,10 +14,6 @@ export class DegradedLog {
     private readonly level: 'warn' | 'error' = 'error',
   ) {}
 
-  get active(): boolean {
-    return this.failing;
-  }
-
   /** Notes a failure; the first one since the case cleared is logged with `whatIsDone`. */
   fail(error: unknown, whatIsDone: string, fields: Record<string, unknown> = {}): void {
     this.failures += 1;
