@@ -13,7 +13,6 @@ export interface BackupOptions {
   /** Pages copied per step (4 KiB each); progress is reported between steps. */
   pagesPerStep?: number;
   onProgress?: (progress: BackupProgress) => void;
-  now?: () => number;
 }
 
 export interface BackupResult {
@@ -37,7 +36,7 @@ const DEFAULT_PAGES_PER_STEP = 2048; // 8 MiB with SQLite's 4 KiB pages
  * it skips integrity_check's index-against-table comparison, which takes minutes on a Pi for a large file).
  */
 export async function backupDatabase(options: BackupOptions): Promise<BackupResult> {
-  const now = options.now ?? Date.now;
+  const now = Date.now;
   const source = new Database(options.source, { readonly: true, fileMustExist: true });
   const started = now();
   let pages = 0;
