@@ -1,4 +1,4 @@
-import type { Ack, EpochReason, OtaStatus, Telemetry } from '@fleet/shared';
+import type { Ack, EpochReason, Telemetry } from '@fleet/shared';
 import type { DeviceStorage, TelemetryQueue } from '../device/ports.js';
 import type { BuildReading, ReadingIdentity } from '../outbox/sqlite-outbox.js';
 import { COMMAND_MEMORY_LIMIT } from '../state/command-memory.js';
@@ -55,8 +55,9 @@ export class MemoryOutbox implements TelemetryQueue {
 }
 
 /**
- * Everything a simulated device keeps, in memory: the outbox, the acks of its last commands (the same bound
- * as on a device) and its OTA status. Nothing survives the simulator's process: each run begins a new epoch
+ * Everything a simulated device keeps, in memory: the outbox and the acks of its last commands (the same bound
+ * as on a device); settings and OTA status live in the Device itself, as no restart has to read them back.
+ * Nothing survives the simulator's process: each run begins a new epoch
  * (`first_start`). The device's own storage is SQLite on disk (EdgeStore); this one costs a few kilobytes
  * per device instead of an open database, so that one process can hold thousands.
  */
@@ -64,8 +65,6 @@ export class MemoryStorage implements DeviceStorage {
   readonly outbox: MemoryOutbox;
   readonly epoch: { epoch: string; reason: EpochReason };
   private readonly acks = new Map<string, Ack>();
-  /** The last OTA status and the firmware running with it, as the device would have written them. */
-  ota: { status: OtaStatus; firmware: string } | null = null;
 
   constructor(options: { outboxMax?: number; epoch?: string } = {}) {
     const epoch = options.epoch ?? newEpoch();
@@ -83,9 +82,8 @@ export class MemoryStorage implements DeviceStorage {
     return reading;
   }
 
-  saveOta(ota: OtaStatus, firmware: string): void {
-    this.ota = { status: ota, firmware };
-  }
+  /** Nothing to keep: the OtaSimulator holds the status and the firmware for the run. */
+  saveOta(): void {}
 
   recall(commandId: string): Ack | null {
     return this.acks.get(commandId) ?? null;
