@@ -8,9 +8,8 @@ export interface GroupCommitOptions<T, R> {
   /** Items per transaction at most; 1 commits each message on its own, at once. */
   maxGroup: number;
   logger: Logger;
-  /** Delays between attempts while the database fails (default 250 ms doubling to 5 s, jittered). */
+  /** First delay between attempts while the database fails (default 250 ms, doubling to 5 s, jittered). */
   retryInitialMs?: number;
-  retryMaxMs?: number;
 }
 
 /** Why the database cannot be written now, and since when. */
@@ -48,7 +47,7 @@ export class GroupCommit<T, R> {
   constructor(private readonly options: GroupCommitOptions<T, R>) {
     this.backoff = new Backoff({
       initialMs: options.retryInitialMs ?? 250,
-      maxMs: options.retryMaxMs ?? 5000,
+      maxMs: 5000,
     });
   }
 
