@@ -253,6 +253,8 @@ export interface FleetRow {
   temperature: number | null;
   humidite: number | null;
   pression: number | null;
+  /** The latest reading's battery charge (%). */
+  batterie: number | null;
   lost: number;
 }
 

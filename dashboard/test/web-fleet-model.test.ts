@@ -11,6 +11,7 @@ const row = (id: string, overrides: Partial<FleetRow> = {}): FleetRow => ({
   temperature: 21,
   humidite: 40,
   pression: 1000,
+  batterie: 90,
   lost: 0,
   ...overrides,
 });
@@ -120,6 +121,7 @@ describe("the watched device's row", () => {
       temperature: null,
       humidite: null,
       pression: null,
+      batterie: null,
       lost: 2,
     });
     model.updateFrom({ ...summary, device_id: 'pi-9' });

@@ -27,6 +27,7 @@ const row: FleetRow = {
   temperature: 31,
   humidite: 40,
   pression: 1000,
+  batterie: 80,
   lost: 2,
 };
 

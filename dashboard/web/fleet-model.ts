@@ -27,6 +27,7 @@ export function rowOf(summary: DeviceSummary): FleetRow {
     temperature: summary.latest?.temperature ?? null,
     humidite: summary.latest?.humidite ?? null,
     pression: summary.latest?.pression ?? null,
+    batterie: summary.latest?.batterie ?? null,
     lost: summary.delivery.lost,
   };
 }

@@ -181,6 +181,7 @@ export interface FleetRow {
   temperature: number | null;
   humidite: number | null;
   pression: number | null;
+  batterie: number | null;
   lost: number;
 }
 

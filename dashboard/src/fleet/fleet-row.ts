@@ -13,6 +13,7 @@ export function toRow(record: DeviceRecord, lost: number): FleetRow {
     temperature: latest?.temperature ?? null,
     humidite: latest?.humidite ?? null,
     pression: latest?.pression ?? null,
+    batterie: latest?.batterie ?? null,
     lost,
   };
 }

@@ -39,6 +39,7 @@ export function fakeRow(index: number, overrides: Partial<FleetRow> = {}): Fleet
     temperature: 20 + (index % 50) / 10,
     humidite: 40 + (index % 20),
     pression: 1000 + (index % 30),
+    batterie: 100 - (index % 90),
     lost: index % 53 === 0 ? 3 : 0,
     ...overrides,
   };

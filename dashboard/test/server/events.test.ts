@@ -48,6 +48,7 @@ describe('GET /api/events (Server-Sent Events)', () => {
           temperature: 24.5,
           humidite: 40.2,
           pression: 1013.2,
+          batterie: 88,
           lost: 0,
         },
         {
@@ -59,6 +60,7 @@ describe('GET /api/events (Server-Sent Events)', () => {
           temperature: null,
           humidite: null,
           pression: null,
+          batterie: null,
           lost: 0,
         },
       ],
