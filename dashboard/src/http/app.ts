@@ -32,6 +32,7 @@ import { historyCsvRoutes } from './routes/history-csv.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/page.js';
 import { trailRoutes } from './routes/trail.js';
+import { installSchemaCompilers } from './schema/validation.js';
 import { SseHub } from './sse-hub.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -187,6 +188,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     commands.stop();
   });
   installErrorHandling(app, logger, BODY_LIMIT_BYTES);
+  installSchemaCompilers(app);
   const access = await installAccess(app, {
     options: deps.access,
     database,

@@ -45,6 +45,20 @@ export function parseParams<S extends Record<string, ParamSpec<unknown>>>(
   return values as Values<S>;
 }
 
+/**
+ * The zod schema of a query string (or of a route's path parameters) from its parameters: no other
+ * parameter, each described by what it accepts. Fastify validates with it (see schema/validation.ts, whose
+ * refusals read the descriptions) and the API document shows it.
+ */
+export function paramObject<S extends Record<string, ParamSpec<unknown>>>(
+  spec: S,
+): z.ZodObject<{ [K in keyof S]: S[K]['schema'] }, z.core.$strict> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, param] of Object.entries(spec))
+    shape[name] = param.schema.meta({ description: param.accepted });
+  return z.strictObject(shape) as unknown as z.ZodObject<{ [K in keyof S]: S[K]['schema'] }, z.core.$strict>;
+}
+
 /** A whole number from `min` to `max` in the query string; `fallback` when absent. */
 export function integerParam(min: number, max: number, fallback: number): ParamSpec<number> {
   return {

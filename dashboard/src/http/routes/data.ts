@@ -1,21 +1,24 @@
 import { DEVICE_ID_ACCEPTED, deviceIdSchema } from '@fleet/shared';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DataResponse } from '../../api-types.js';
 import { NotFoundError } from '../../errors.js';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { TelemetryStore } from '../../storage/telemetry-store.js';
-import { integerParam, parseParams } from '../query.js';
+import { integerParam, paramObject } from '../query.js';
 
 export const DATA_LIMIT_DEFAULT = 100;
 export const LIMIT_MAX = 10_000;
 
-const dataQuery = {
+const dataQuery = paramObject({
   device: { schema: deviceIdSchema.optional(), accepted: `a device id: ${DEVICE_ID_ACCEPTED}` },
   limit: integerParam(1, LIMIT_MAX, DATA_LIMIT_DEFAULT),
-};
+});
 
 /** The path parameter `:id` of the `/api/devices/:id…` routes. */
 export const devicePath = { id: { schema: deviceIdSchema, accepted: DEVICE_ID_ACCEPTED } };
+/** The same, as a route's `params` schema. */
+export const deviceParams = paramObject(devicePath);
 
 export function unknownDevice(deviceId: string): NotFoundError {
   return new NotFoundError(
@@ -25,13 +28,15 @@ export function unknownDevice(deviceId: string): NotFoundError {
 
 /** `GET /api/data`: the original endpoint. Latest reading per device, recent history, device ids. */
 export function dataRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: TelemetryStore }): void {
-  app.get('/api/data', async (request): Promise<DataResponse> => {
-    const query = parseParams(request.query, dataQuery);
-    if (query.device !== undefined && !deps.fleet.has(query.device)) throw unknownDevice(query.device);
-    const history = deps.store.recent({
-      limit: query.limit,
-      ...(query.device ? { deviceId: query.device } : {}),
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get('/api/data', { schema: { querystring: dataQuery } }, async (request): Promise<DataResponse> => {
+      const query = request.query;
+      if (query.device !== undefined && !deps.fleet.has(query.device)) throw unknownDevice(query.device);
+      const history = deps.store.recent({
+        limit: query.limit,
+        ...(query.device ? { deviceId: query.device } : {}),
+      });
+      return { latest: deps.fleet.latest(), history, devices: deps.fleet.ids() };
     });
-    return { latest: deps.fleet.latest(), history, devices: deps.fleet.ids() };
-  });
 }

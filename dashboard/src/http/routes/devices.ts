@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DevicesResponse, HistoryResponse } from '../../api-types.js';
 import { ValidationError } from '../../errors.js';
 import type { Fleet } from '../../fleet/fleet.js';
 import { type HistoryQuery, type HistoryStore, historyResponse } from '../../storage/history-store.js';
-import { integerParam, type ParamSpec, parseParams, timeParam } from '../query.js';
-import { devicePath, LIMIT_MAX, unknownDevice } from './data.js';
+import { integerParam, type ParamSpec, paramObject, timeParam } from '../query.js';
+import { deviceParams, LIMIT_MAX, unknownDevice } from './data.js';
 
 export const HISTORY_LIMIT_DEFAULT = 1000;
 
@@ -18,12 +19,12 @@ const formParam: ParamSpec<(typeof HISTORY_FORMS)[number]> = {
   accepted: 'readings or buckets (default readings)',
 };
 
-const historyQuery = {
+const historyQuery = paramObject({
   from: timeParam('the start of the range; default: the oldest reading'),
   to: timeParam('the end of the range; default: the newest reading'),
   limit: integerParam(1, LIMIT_MAX, HISTORY_LIMIT_DEFAULT),
   form: formParam,
-};
+});
 
 /** Refuses a range whose `from` is after its `to` (both given), in the history routes' words. */
 export function checkRangeOrder(from: number | undefined, to: number | undefined): void {
@@ -36,31 +37,37 @@ export function checkRangeOrder(from: number | undefined, to: number | undefined
 
 /** `GET /api/devices` (the fleet) and `GET /api/devices/:id/history` (one device's readings over a range). */
 export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: HistoryStore }): void {
-  app.get('/api/devices', async (request): Promise<DevicesResponse> => {
-    parseParams(request.query, {});
-    return { devices: deps.fleet.summaries() };
-  });
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get(
+    '/api/devices',
+    { schema: { querystring: paramObject({}) } },
+    async (): Promise<DevicesResponse> => ({ devices: deps.fleet.summaries() }),
+  );
 
-  app.get('/api/devices/:id/history', async (request, reply): Promise<HistoryResponse | FastifyReply> => {
-    const { id } = parseParams(request.params, devicePath, 'Path parameter');
-    const query = parseParams(request.query, historyQuery);
-    checkRangeOrder(query.from, query.to);
-    if (!deps.fleet.has(id)) throw unknownDevice(id);
-    const asked: HistoryQuery = {
-      deviceId: id,
-      limit: query.limit,
-      form: query.form,
-      ...(query.from !== undefined ? { from: query.from } : {}),
-      ...(query.to !== undefined ? { to: query.to } : {}),
-    };
-    // Made where the query ran (the history thread): sent as it is.
-    const json = deps.store.historyJson?.(asked) ?? null;
-    if (json) {
-      const bytes = await json;
-      return reply
-        .type('application/json; charset=utf-8')
-        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    }
-    return historyResponse(asked, await deps.store.history(asked));
-  });
+  api.get(
+    '/api/devices/:id/history',
+    { schema: { params: deviceParams, querystring: historyQuery } },
+    async (request, reply): Promise<HistoryResponse | FastifyReply> => {
+      const { id } = request.params;
+      const query = request.query;
+      checkRangeOrder(query.from, query.to);
+      if (!deps.fleet.has(id)) throw unknownDevice(id);
+      const asked: HistoryQuery = {
+        deviceId: id,
+        limit: query.limit,
+        form: query.form,
+        ...(query.from !== undefined ? { from: query.from } : {}),
+        ...(query.to !== undefined ? { to: query.to } : {}),
+      };
+      // Made where the query ran (the history thread): sent as it is.
+      const json = deps.store.historyJson?.(asked) ?? null;
+      if (json) {
+        const bytes = await json;
+        return reply
+          .type('application/json; charset=utf-8')
+          .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      }
+      return historyResponse(asked, await deps.store.history(asked));
+    },
+  );
 }
