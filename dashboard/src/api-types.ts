@@ -171,8 +171,8 @@ export interface CommandLogEntry {
   device_id: string;
   /** When it was sent (ISO 8601, UTC). */
   sent_at: string;
-  /** Who sent it: a user, an API token (by its name), or anonymous (AUTH off). */
-  by: { name: string; kind: 'user' | 'token' | 'anonymous' };
+  /** Who sent it: a user, an API token (by its name), anonymous (AUTH off), or `homeassistant` (kind mqtt, through {root}/{id}/set). */
+  by: { name: string; kind: 'user' | 'token' | 'anonymous' | 'mqtt' };
   /** The command's fields, as sent (without device_id and command_id). */
   command: Record<string, unknown>;
   outcome: CommandOutcomeName;

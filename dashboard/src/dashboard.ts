@@ -12,6 +12,7 @@ import { removeInitialAdminFile, resolveAuth } from './access/auth-mode.js';
 import { UserStore } from './access/user-store.js';
 import { type DashboardConfig, dashboardEnvSpec } from './config.js';
 import { describeTrustProxy } from './config-values.js';
+import { HomeAssistant } from './homeassistant/home-assistant.js';
 import { buildDashboard, type Dashboard } from './http/app.js';
 import { MqttBrokerConnection } from './mqtt/broker-connection.js';
 import { resolveClientId } from './mqtt/client-id.js';
@@ -69,8 +70,10 @@ export async function startDashboard(
   const rollups = new RollupJob({ store, logger: logger.child({ component: 'rollups' }) });
   const history = new HistoryWorker({ store, logger: logger.child({ component: 'history' }) });
   let dashboard: Dashboard | null = null;
+  let homeAssistant: HomeAssistant | null = null;
 
   const stop = async () => {
+    await homeAssistant?.stop();
     await dashboard?.app.close();
     // What waits for its group's commit is committed, and its PUBACK released, before the connection closes.
     dashboard?.ingest.flush();
@@ -132,6 +135,21 @@ export async function startDashboard(
       ...(options.webPaths ? { webPaths: options.webPaths } : {}),
     });
     const address = await dashboard.app.listen({ port: config.port, host: config.host });
+    if (config.haDiscovery === 'on') {
+      // Before the broker connection starts: its subscriptions are made on the first connect.
+      homeAssistant = new HomeAssistant({
+        broker,
+        fleet: dashboard.fleet,
+        events: dashboard.events,
+        commands: dashboard.commands,
+        topics,
+        clock,
+        logger,
+        prefix: config.haDiscoveryPrefix,
+        latestFirmware: config.haLatestFirmware,
+      });
+      homeAssistant.start();
+    }
     broker.start();
     const userCount = users.count;
     const authText =
@@ -157,10 +175,11 @@ export async function startDashboard(
         history_days: config.historyDays,
         rollup_days: config.rollupDays,
         history_thread: history.threaded,
+        home_assistant: homeAssistant ? homeAssistant.subscriptions : 'off',
         devices: dashboard.fleet.ids().length,
         config: describeEnvConfig(dashboardEnvSpec, config),
       },
-      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed); history kept ${config.historyDays} days (hourly rollups ${config.rollupDays} days)`,
+      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed); history kept ${config.historyDays} days (hourly rollups ${config.rollupDays} days); Home Assistant discovery ${homeAssistant ? `on under ${homeAssistant.ha.prefix}/ (commands from ${topics.allSets()})` : 'off'}`,
     );
     let stopping: Promise<void> | null = null;
     return {

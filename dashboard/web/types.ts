@@ -255,7 +255,7 @@ export interface CommandLogEntry {
   command_id: string;
   device_id: string;
   sent_at: string;
-  by: { name: string; kind: 'user' | 'token' | 'anonymous' };
+  by: { name: string; kind: 'user' | 'token' | 'anonymous' | 'mqtt' };
   command: Record<string, unknown>;
   outcome: CommandOutcomeName;
   error: string | null;

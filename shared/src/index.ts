@@ -8,6 +8,7 @@ export * from './device-id.js';
 export * from './env-config.js';
 export * from './env-file.js';
 export * from './fleet-role.js';
+export * from './homeassistant.js';
 export * from './limits.js';
 export * from './logger.js';
 export * from './messages.js';

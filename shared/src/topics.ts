@@ -7,6 +7,9 @@ export const DEFAULT_TOPIC_ROOT = 'devices';
 export const MESSAGE_KINDS = ['data', 'commands', 'ack', 'status', 'availability'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
+/** The last level of the bridge topic `{root}/{id}/set` (see Topics.set); not a MessageKind. */
+export const SET_LEVEL = 'set';
+
 /** Every topic of the contract is published with QoS 1. */
 export const QOS = 1 as const;
 
@@ -61,6 +64,31 @@ export class Topics {
 
   availability(deviceId: string): string {
     return this.topicFor(deviceId, 'availability');
+  }
+
+  /**
+   * `{root}/{id}/set`: where Home Assistant (or any bridge client) asks the dashboard for a command to a
+   * device. Not a kind of the device contract: no device reads or writes it, and `parse` leaves it out; the
+   * dashboard validates what comes there and sends it on `{root}/{id}/commands` itself.
+   */
+  set(deviceId: string): string {
+    if (!isValidDeviceId(deviceId))
+      throw new Error(`Device id ${JSON.stringify(deviceId)} is not valid for a topic.`);
+    return `${this.root}/${deviceId}/${SET_LEVEL}`;
+  }
+
+  /** Subscription filter of every device's set topic: `{root}/+/set`. */
+  allSets(): string {
+    return `${this.root}/+/${SET_LEVEL}`;
+  }
+
+  /** The device id of `{root}/{id}/set`; null for any other topic. */
+  parseSet(topic: string): string | null {
+    const parts = topic.split('/');
+    if (parts.length !== this.depth + 2 || parts.slice(0, this.depth).join('/') !== this.root) return null;
+    const deviceId = parts[this.depth];
+    if (parts[this.depth + 1] !== SET_LEVEL || !isValidDeviceId(deviceId)) return null;
+    return deviceId;
   }
 
   /** Subscription filter for one kind of message from every device, e.g. `devices/+/data`. */

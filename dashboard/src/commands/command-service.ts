@@ -12,7 +12,7 @@ import {
   validateCommand,
 } from '@fleet/shared';
 import type { Principal } from '../access/principal.js';
-import type { CommandSuccessResponse } from '../api-types.js';
+import type { CommandLogEntry, CommandSuccessResponse } from '../api-types.js';
 import {
   AckTimeoutError,
   BrokerUnavailableError,
@@ -45,6 +45,9 @@ export interface CommandServiceDeps {
 }
 
 export const WAIT_MAX_S = 30;
+
+/** Who sends a command, as the trail records it: a request's principal, or a bridge (Home Assistant). */
+export type CommandSender = Pick<Principal, 'name'> & { kind: CommandLogEntry['by']['kind'] };
 
 /** Fields of the contract that the dashboard writes itself: a request may not set them. */
 const SET_BY_DASHBOARD = {
@@ -98,7 +101,7 @@ export class CommandService {
    * the command; more waits that long for the ack. `by` is who sends it, for the trail. Throws the HttpError
    * that becomes the response.
    */
-  async send(body: unknown, waitSeconds: number, by: Principal): Promise<CommandSuccessResponse> {
+  async send(body: unknown, waitSeconds: number, by: CommandSender): Promise<CommandSuccessResponse> {
     const command = this.validate(body);
     const deviceId = command.device_id as string;
     if (!this.deps.fleet.has(deviceId)) {

@@ -17,6 +17,10 @@ export interface IncomingMessage {
   payload: Buffer;
   /** The broker replayed a stored (retained) message rather than forwarding a new one. */
   retain: boolean;
+  /** The broker sends it again (MQTT DUP flag): an earlier delivery was not acknowledged. */
+  dup?: boolean;
+  /** The packet id of a QoS 1 message on this connection (reused after its PUBACK). */
+  messageId?: number;
 }
 
 /**
@@ -34,10 +38,40 @@ export interface BrokerConnection {
   /** Starts connecting in the background and keeps trying until `stop()`. */
   start(): void;
   stop(): Promise<void>;
-  /** QoS 1; resolves once the broker has acknowledged (PUBACK). Rejects at once when not connected. */
-  publish(topic: string, payload: string): Promise<void>;
+  /**
+   * QoS 1 (retained when asked); resolves once the broker has acknowledged (PUBACK). Rejects at once when
+   * not connected.
+   */
+  publish(topic: string, payload: string, options?: PublishOptions): Promise<void>;
   /** Returns the function that removes the handler. */
   onMessage(handler: MessageHandler): () => void;
+}
+
+export interface PublishOptions {
+  /** The broker keeps it for every later subscriber (an empty payload removes what it kept). */
+  retain?: boolean;
+}
+
+/**
+ * A subscription of its own: messages on `filters` go to `handler` only (not to the `onMessage` handlers,
+ * the ingest's). Subscribed on every connect, and at once when connected already.
+ */
+export interface Route {
+  filters: readonly string[];
+  handler: MessageHandler;
+}
+
+/** True when `topic` matches the MQTT subscription filter (`+` one level, `#` the rest). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const wanted = filter.split('/');
+  const levels = topic.split('/');
+  for (let index = 0; index < wanted.length; index += 1) {
+    const level = wanted[index];
+    if (level === '#') return true;
+    if (index >= levels.length) return false;
+    if (level !== '+' && level !== levels[index]) return false;
+  }
+  return wanted.length === levels.length;
 }
 
 export interface MqttBrokerOptions {
@@ -74,6 +108,7 @@ export class MqttBrokerConnection implements BrokerConnection {
   private client: MqttClient | null = null;
   private current: BrokerState = 'idle';
   private readonly handlers = new Set<MessageHandler>();
+  private readonly routes = new Set<Route>();
   private readonly pubacks: HeldPubacks;
   private readonly subscriptions: string[];
   private readonly log: Logger;
@@ -114,6 +149,19 @@ export class MqttBrokerConnection implements BrokerConnection {
   onMessage(handler: MessageHandler): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
+  }
+
+  /** Adds a route (see Route); returns the function that removes it (its subscriptions stay until the next connect). */
+  route(route: Route): () => void {
+    this.routes.add(route);
+    const client = this.client;
+    if (client && this.connected) void this.subscribe(client, [...route.filters]);
+    return () => this.routes.delete(route);
+  }
+
+  /** Every filter subscribed to on connect: the ingest's, then the routes'. */
+  private allSubscriptions(): string[] {
+    return [...this.subscriptions, ...[...this.routes].flatMap((route) => route.filters)];
   }
 
   start(): void {
@@ -168,7 +216,7 @@ export class MqttBrokerConnection implements BrokerConnection {
     this.log.info({ was_connected: wasConnected }, 'MQTT connection stopped');
   }
 
-  publish(topic: string, payload: string): Promise<void> {
+  publish(topic: string, payload: string, options: PublishOptions = {}): Promise<void> {
     const client = this.client;
     if (!client || !this.connected) {
       return Promise.reject(new Error(`Not connected to the MQTT broker (state: ${this.current}).`));
@@ -184,7 +232,7 @@ export class MqttBrokerConnection implements BrokerConnection {
         reject(new Error(`The MQTT broker did not acknowledge the publish within ${timeoutMs} ms.`));
       }, timeoutMs);
       const before = client.getLastMessageId();
-      client.publish(topic, payload, { qos: QOS, retain: false }, (error) => {
+      client.publish(topic, payload, { qos: QOS, retain: options.retain === true }, (error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -206,14 +254,23 @@ export class MqttBrokerConnection implements BrokerConnection {
     (client.stream as { setNoDelay?: (noDelay: boolean) => unknown }).setNoDelay?.(true);
     this.backoff.connected();
     this.failures.clear();
+    const subscriptions = this.allSubscriptions();
+    if (!(await this.subscribe(client, subscriptions))) return;
+    if (client.connected && this.current !== 'stopped') {
+      this.setState('connected', { session_present: sessionPresent, subscriptions });
+    }
+  }
+
+  /** Subscribes; false when the connection dropped meanwhile (the next connect subscribes again). */
+  private async subscribe(client: MqttClient, subscriptions: string[]): Promise<boolean> {
     try {
-      await client.subscribeAsync(this.subscriptions, { qos: QOS });
+      await client.subscribeAsync(subscriptions, { qos: QOS });
     } catch (error) {
-      const refused = refusedSubscriptions(error, this.subscriptions);
+      const refused = refusedSubscriptions(error, subscriptions);
       if (!refused) {
         // The connection dropped before the subscription went through: the next connect does it again.
         this.log.debug({ err: (error as Error).message }, 'Subscription interrupted');
-        return;
+        return false;
       }
       const user = this.options.transport.username;
       this.log.error(
@@ -221,9 +278,7 @@ export class MqttBrokerConnection implements BrokerConnection {
         `The MQTT broker ${this.broker} refused the subscriptions ${refused.join(', ')}${user ? ` for user "${user}"` : ''}: on the fleet's broker only the dashboard's own user may read every device; check MQTT_USERNAME (a device's credential holds only its own topics).`,
       );
     }
-    if (client.connected && this.current !== 'stopped') {
-      this.setState('connected', { session_present: sessionPresent, subscriptions: this.subscriptions });
-    }
+    return true;
   }
 
   private handleClose(client: MqttClient): void {
@@ -257,9 +312,18 @@ export class MqttBrokerConnection implements BrokerConnection {
 
   private dispatch(packet: IncomingPublish): Promise<void> | undefined {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const message: IncomingMessage = { topic: packet.topic, payload, retain: packet.retain };
+    const message: IncomingMessage = {
+      topic: packet.topic,
+      payload,
+      retain: packet.retain,
+      dup: packet.dup === true,
+      ...(packet.messageId === undefined ? {} : { messageId: packet.messageId }),
+    };
     const waits: Array<Promise<void>> = [];
-    for (const handler of this.handlers) {
+    const routed = [...this.routes].find((route) =>
+      route.filters.some((filter) => topicMatches(filter, message.topic)),
+    );
+    for (const handler of routed ? [routed.handler] : this.handlers) {
       try {
         const settled = handler(message);
         if (settled) waits.push(settled);

@@ -16,6 +16,7 @@ export interface IncomingPublish {
   payload: Buffer | string;
   qos: 0 | 1 | 2;
   retain: boolean;
+  dup?: boolean;
   messageId?: number;
 }
 
