@@ -2,6 +2,7 @@ import { type Clock, type Logger, systemClock, type Topics } from '@fleet/shared
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { TokenStore } from '../access/token-store.js';
 import { UserStore } from '../access/user-store.js';
+import { Alerts, type AlertsOptions } from '../alerts/alerts.js';
 import { CommandService } from '../commands/command-service.js';
 import { CommandTrail } from '../commands/command-trail.js';
 import type { TrustProxy } from '../config-values.js';
@@ -22,6 +23,7 @@ import type { TelemetryStore } from '../storage/telemetry-store.js';
 import { type Access, type AccessOptions, installAccess } from './access/install.js';
 import { streamOwner } from './access/stream-owner.js';
 import { installErrorHandling } from './error-handler.js';
+import { alertRoutes } from './routes/alerts.js';
 import { commandRoutes } from './routes/command.js';
 import { dataRoutes } from './routes/data.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -68,6 +70,8 @@ export interface DashboardDeps {
   retryInitialMs?: number;
   /** Devices known at most (MAX_DEVICES, default 20 000); a new device beyond it is not stored. */
   maxDevices?: number;
+  /** How alert notifications are sent (HTTP client, Telegram's API, retry delay, tick); default: for real. */
+  alerts?: AlertsOptions;
 }
 
 /** The dashboard's parts, wired together; `app` is the Fastify instance (use `app.inject()` in tests). */
@@ -82,6 +86,7 @@ export interface Dashboard {
   users: UserStore;
   tokens: TokenStore;
   access: Access;
+  alerts: Alerts;
   /** Stops listening to the broker, then commits what waits (if the database takes it). */
   dispose(): void;
   /** `app.close()` (ends event streams and ack waits), then `dispose()`. */
@@ -162,6 +167,9 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     ...(deps.fleetIntervalMs ? { fleetIntervalMs: deps.fleetIntervalMs } : {}),
   });
 
+  const alerts = new Alerts({ database, events, fleet, clock, logger, ...deps.alerts });
+  alerts.start();
+
   const detachBroker = broker.onMessage((message) => ingest.handle(message));
   commands.start();
   hub.start();
@@ -186,6 +194,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   app.addHook('preClose', async () => {
     hub.stop();
     commands.stop();
+    await alerts.stop();
   });
   installErrorHandling(app, logger, BODY_LIMIT_BYTES);
   installSchemaCompilers(app);
@@ -205,13 +214,16 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   trailRoutes(app, { fleet, trail });
   commandRoutes(app, { commands });
   forgetRoutes(app, { fleet });
+  alertRoutes(app, { alerts, clock });
   eventRoutes(app, {
     hub,
     ownerOf: (principal) => streamOwner(principal, { sessions: access.sessions, users, tokens }),
   });
   healthRoutes(app, { broker, store, ingest });
   const delivery = new DeliveryTotals(database);
-  metricsRoutes(app, { metrics: new FleetMetrics({ store, delivery, fleet, ingest, hub, trail }) });
+  const metrics = new FleetMetrics({ store, delivery, fleet, ingest, hub, trail });
+  alerts.registerMetrics(metrics.registry);
+  metricsRoutes(app, { metrics });
   await app.ready();
 
   let disposed = false;
@@ -222,6 +234,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     ingest.flush();
     ingest.stop();
     registry.stop();
+    void alerts.stop();
   };
   return {
     app,
@@ -234,6 +247,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     users,
     tokens,
     access,
+    alerts,
     dispose,
     close: async () => {
       await app.close();

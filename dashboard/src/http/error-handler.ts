@@ -7,7 +7,9 @@ export const ROUTES_ACCEPTED =
   'GET /, GET /static/*, GET /js/*, GET /vendor/chart.umd.js, GET /vendor/chartjs-adapter-date-fns.bundle.min.js, ' +
   'GET /api/data, GET /api/devices, DELETE /api/devices/:id, GET /api/devices/:id/history, GET /api/devices/:id/history.csv, ' +
   'GET /api/devices/:id/commands, GET /api/events, POST /api/command, POST /api/login, POST /api/logout, GET /api/me, POST /api/me/password, GET /api/tokens, ' +
-  'POST /api/tokens, DELETE /api/tokens/:id, GET /healthz, GET /metrics';
+  'POST /api/tokens, DELETE /api/tokens/:id, GET /api/alerts, GET /api/alerts/rules, PUT /api/alerts/rules, ' +
+  'PUT /api/alerts/rules/:deviceId, DELETE /api/alerts/rules/:deviceId, GET /api/alerts/channels, PUT /api/alerts/channels, ' +
+  'POST /api/alerts/channels/test, GET /healthz, GET /metrics';
 
 /** Fastify's own request errors, as HttpErrors with a sentence. */
 function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: number): HttpError | null {

@@ -1,3 +1,4 @@
+import { ALERT_SCHEMA_SQL } from '../alerts/alert-schema.js';
 import { ROLLUP_SCHEMA_SQL } from './rollup-schema.js';
 
 /**
@@ -105,7 +106,8 @@ CREATE TABLE IF NOT EXISTS command_log (
   answered_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS command_log_device ON command_log (device_id, sent_at);
-${ROLLUP_SCHEMA_SQL}`;
+${ROLLUP_SCHEMA_SQL}
+${ALERT_SCHEMA_SQL}`;
 
 /** The layout version in PRAGMA user_version; 0 is the previous release's (telemetry keyed by device and seq). */
 export const SCHEMA_VERSION_DB = 2;

@@ -63,6 +63,7 @@ export async function startHarness(
     | 'eventStreamMaxClients'
     | 'fleetIntervalMs'
     | 'commandWaitsMax'
+    | 'alerts'
   > = {},
 ): Promise<Harness> {
   const dir = await tempDir();
@@ -105,6 +106,7 @@ export async function startHarness(
     ...(options.eventStreamMaxClients ? { eventStreamMaxClients: options.eventStreamMaxClients } : {}),
     ...(options.fleetIntervalMs ? { fleetIntervalMs: options.fleetIntervalMs } : {}),
     ...(options.commandWaitsMax ? { commandWaitsMax: options.commandWaitsMax } : {}),
+    ...(options.alerts ? { alerts: options.alerts } : {}),
   });
   if (options.connect) {
     broker.start();

@@ -147,6 +147,8 @@ describe('GET /metrics (Prometheus)', () => {
     const byName = new Map(families.map((family) => [family.name, family]));
     expect([...byName.keys()].sort()).toEqual(
       [
+        'fleet_alert_notifications_total',
+        'fleet_alerts_open',
         'fleet_commands_total',
         'fleet_commands_unanswered',
         'fleet_database_failing',
