@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Topics } from '@fleet/shared';
+import { HaTopics, Topics } from '@fleet/shared';
 import { describe, expect, it } from 'vitest';
 import { hashPassword, passwordMatches, reconcileDynsecConfig } from '../src/secure/dynsec-config.js';
 import { type DynsecRole, deviceRole } from '../src/secure/roles.js';
@@ -41,7 +41,7 @@ describe('reconcileDynsecConfig', () => {
       subscribe: false,
       unsubscribe: true,
     });
-    expect(config.roles.map((role) => role.rolename)).toEqual(['fleet-admin', 'dashboard']);
+    expect(config.roles.map((role) => role.rolename)).toEqual(['fleet-admin', 'dashboard', 'homeassistant']);
     expect(config.roles[0]).toMatchObject({
       acls: [
         { acltype: 'publishClientSend', topic: '$CONTROL/dynamic-security/#', allow: true },
@@ -57,8 +57,24 @@ describe('reconcileDynsecConfig', () => {
         { acltype: 'subscribePattern', topic: 'devices/+/availability', allow: true },
         { acltype: 'subscribePattern', topic: 'devices/+/ack', allow: true },
         { acltype: 'publishClientSend', topic: 'devices/+/commands', allow: true },
+        { acltype: 'publishClientSend', topic: 'homeassistant/device/+/config', allow: true },
+        { acltype: 'subscribePattern', topic: 'homeassistant/status', allow: true },
+        { acltype: 'subscribePattern', topic: 'devices/+/set', allow: true },
       ],
     });
+    expect(config.roles[2]).toMatchObject({
+      acls: [
+        { acltype: 'subscribePattern', topic: 'devices/+/data', allow: true },
+        { acltype: 'subscribePattern', topic: 'devices/+/status', allow: true },
+        { acltype: 'subscribePattern', topic: 'devices/+/availability', allow: true },
+        { acltype: 'subscribePattern', topic: 'devices/+/ack', allow: true },
+        { acltype: 'subscribePattern', topic: 'homeassistant/#', allow: true },
+        { acltype: 'publishClientSend', topic: 'homeassistant/status', allow: true },
+        { acltype: 'publishClientSend', topic: 'devices/+/set', allow: true },
+      ],
+    });
+    // Home Assistant's client is made by the fleet command, not at start.
+    expect(config.clients.map((client) => client.username)).toEqual(['fleet-admin', 'dashboard']);
     const [admin, dashboard] = config.clients;
     expect(admin).toMatchObject({ username: 'fleet-admin', roles: [{ rolename: 'fleet-admin' }] });
     expect(dashboard).toMatchObject({ username: 'dashboard', roles: [{ rolename: 'dashboard' }] });
@@ -79,7 +95,12 @@ describe('reconcileDynsecConfig', () => {
       extra: 1,
     };
     const again = reconcileDynsecConfig(tampered, { ...passwords, dashboard: 'rotated' }, devices);
-    expect(again.roles).toEqual([first.roles[0], first.roles[1], deviceRole('sim-001', devices)]);
+    expect(again.roles).toEqual([
+      first.roles[0],
+      first.roles[1],
+      first.roles[2],
+      deviceRole('sim-001', devices),
+    ]);
     expect(again.clients.slice(2)).toEqual([device]);
     expect(again.defaultACLAccess).toEqual(first.defaultACLAccess);
     expect(again).toMatchObject({ groups: [{ groupname: 'g' }], extra: 1 });
@@ -108,8 +129,44 @@ describe('reconcileDynsecConfig', () => {
       'home/sensors/sim-001/ack',
       'home/sensors/sim-001/commands',
     ]);
-    expect(topicsOf('dashboard')?.every((topic) => topic.startsWith('home/sensors/+/'))).toBe(true);
+    expect(
+      topicsOf('dashboard')?.every(
+        (topic) => topic.startsWith('home/sensors/+/') || topic.startsWith('homeassistant/'),
+      ),
+    ).toBe(true);
     expect(topicsOf('fleet-admin')).toContain('home/sensors/+/availability');
     expect(after.roles.find((role) => role.rolename === 'observer')).toEqual(custom);
+  });
+
+  it("moves the dashboard's and Home Assistant's roles to a new HA_DISCOVERY_PREFIX, and keeps Home Assistant's client", () => {
+    const first = reconcileDynsecConfig(undefined, passwords, devices);
+    const homeassistant = {
+      username: 'homeassistant',
+      roles: [{ rolename: 'homeassistant' }],
+      password: 'x',
+    };
+    const after = reconcileDynsecConfig(
+      { ...first, clients: [...first.clients, homeassistant] },
+      passwords,
+      devices,
+      new HaTopics('ha/fleet'),
+    );
+    const topicsOf = (rolename: string) =>
+      (after.roles.find((role) => role.rolename === rolename) as DynsecRole | undefined)?.acls.map(
+        (acl) => acl.topic,
+      );
+    expect(topicsOf('dashboard')).toEqual(
+      expect.arrayContaining(['ha/fleet/device/+/config', 'ha/fleet/status']),
+    );
+    expect(topicsOf('homeassistant')).toEqual(expect.arrayContaining(['ha/fleet/#', 'ha/fleet/status']));
+    expect([...(topicsOf('dashboard') ?? []), ...(topicsOf('homeassistant') ?? [])].join()).not.toContain(
+      'homeassistant/',
+    );
+    expect(after.roles.filter((role) => role.rolename === 'homeassistant')).toHaveLength(1);
+    expect(after.clients).toContainEqual(homeassistant);
+  });
+
+  it("refuses the name of Home Assistant's user as a device id", () => {
+    expect(() => deviceRole('homeassistant', devices)).toThrow(/broker's own homeassistant user/);
   });
 });

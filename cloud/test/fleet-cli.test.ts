@@ -53,7 +53,7 @@ describe('fleet CLI arguments', () => {
   it.each([
     [
       [],
-      'Command "" is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, device forget, user …, token …, backup FILE (see --help).',
+      'Command "" is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, device forget, homeassistant add|remove, user …, token …, backup FILE (see --help).',
     ],
     [
       ['device', 'rename', 'x'],

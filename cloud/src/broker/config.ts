@@ -7,6 +7,7 @@ import {
   type EnvVar,
   envParsers,
   fleetRoleVar,
+  haDiscoveryPrefixVar,
   loadEnvConfig,
   logLevelVar,
   topicRootVar,
@@ -60,6 +61,7 @@ export const brokerEnvSpec = {
     parse: envParsers.text,
   } satisfies EnvVar<string>,
   topicRoot: topicRootVar,
+  haDiscoveryPrefix: haDiscoveryPrefixVar,
   logLevel: logLevelVar,
 };
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatEnvFile, Topics } from '@fleet/shared';
+import { formatEnvFile, HaTopics, Topics } from '@fleet/shared';
 import { IMAGE_DATA_DIR, mosquittoListeners, rewriteMosquittoConf } from '../mosquitto-config.js';
 import { BASE_SERVER_NAMES, type BrokerCertificate } from '../secure/certificates.js';
 import {
@@ -132,6 +132,7 @@ export async function prepareProduction(config: BrokerConfig): Promise<PreparedB
     port,
     hostnames: config.brokerHostnames,
     topics: new Topics(config.topicRoot),
+    ha: new HaTopics(config.haDiscoveryPrefix),
     certsDir: config.certsDir,
     adminHost: '127.0.0.1',
     dashboardHost: 'mosquitto',
@@ -163,11 +164,12 @@ export async function prepareProduction(config: BrokerConfig): Promise<PreparedB
       fleet_role: config.fleetRole,
       profile: 'production',
       topic_root: config.topicRoot,
+      ha_discovery_prefix: config.haDiscoveryPrefix,
       listener: `mqtt over TLS ${rendered.port}`,
       certificate: certificate.fields,
       limits,
     },
-    summary: `broker started: FLEET_ROLE=${config.fleetRole}, production profile, MQTT over TLS on port ${rendered.port} (every interface), ${certificate.text}, ACLs under ${config.topicRoot}/; ${describeLimits(limits)}`,
+    summary: `broker started: FLEET_ROLE=${config.fleetRole}, production profile, MQTT over TLS on port ${rendered.port} (every interface), ${certificate.text}, ACLs under ${config.topicRoot}/ and ${config.haDiscoveryPrefix}/; ${describeLimits(limits)}`,
     warnings,
   };
 }

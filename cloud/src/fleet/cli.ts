@@ -7,12 +7,18 @@ import { adminConnection, type EnvConnection } from './connect-options.js';
 import { clientVariables, deviceEnvText, loopbackNote } from './device-env.js';
 import { DynsecAdmin } from './dynsec-admin.js';
 import { FORGET_USAGE, forgetArguments, runForgetCommand } from './forget-command.js';
+import {
+  HOMEASSISTANT_USAGE,
+  homeAssistantArguments,
+  runHomeAssistantCommand,
+} from './homeassistant-command.js';
 
 export const FLEET_USAGE = `Usage: npm run fleet -- [--data-dir DIR] device add ID [ID…]
        npm run fleet -- [--data-dir DIR] device remove ID [ID…]
        npm run fleet -- [--data-dir DIR] device list
 ${BULK_USAGE}
 ${FORGET_USAGE}
+${HOMEASSISTANT_USAGE}
        npm run fleet -- [--data-dir DIR] user|token …   (the dashboard's users and API tokens: user --help)
        npm run fleet -- [--data-dir DIR] backup FILE [--force]   (a copy of the dashboard's database: backup --help)
        (in the broker's container: fleet device add ID …)
@@ -64,7 +70,7 @@ export function parseFleetArgs(argv: readonly string[]): Parsed {
   if (noun !== 'device') {
     return {
       kind: 'error',
-      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, device forget, user …, token …, backup FILE (see --help).`,
+      error: `Command ${JSON.stringify(noun ?? '')} is not accepted; accepted: device add, device remove, device list, device add-many, device remove-many, device forget, homeassistant add|remove, user …, token …, backup FILE (see --help).`,
     };
   }
   if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) {
@@ -116,6 +122,17 @@ export async function runFleet(argv: readonly string[], io: FleetIo): Promise<nu
     return 1;
   }
   if (forget) return runForgetCommand(forget.ids, io);
+  const homeAssistant = homeAssistantArguments(argv, DEFAULT_FLEET_DATA_DIR);
+  if (homeAssistant?.kind === 'error') {
+    io.stderr.write(`${homeAssistant.error}\n`);
+    return 1;
+  }
+  if (homeAssistant) {
+    const { dataDir } = homeAssistant;
+    return withAdmin(dataDir, io, (admin, connection) =>
+      runHomeAssistantCommand(homeAssistant, admin, () => clientVariables(dataDir, connection), io),
+    );
+  }
   const parsed = parseFleetArgs(argv);
   if (parsed.kind === 'help') {
     io.stdout.write(`${FLEET_USAGE}\n`);

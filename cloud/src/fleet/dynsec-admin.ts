@@ -7,7 +7,7 @@ import {
   deviceClientId,
   deviceRole,
   deviceRoleName,
-  RESERVED_USERS,
+  RESERVED_NAMES,
 } from '../secure/roles.js';
 
 export const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
@@ -19,13 +19,13 @@ export const RESPONSE_TOPIC = '$CONTROL/dynamic-security/v1/response';
 const BULK_TIMEOUT_MS = 300_000;
 
 /** One command of the dynamic security API. */
-interface Command {
+export interface Command {
   command: string;
   [field: string]: unknown;
 }
 
 /** One answer; `error` is the plugin's own phrase, e.g. "Client already exists". */
-interface Response {
+export interface Response {
   command: string;
   error?: string;
   correlationData?: string;
@@ -177,7 +177,7 @@ export class DynsecAdmin {
     const clients = (answer?.data as { clients?: unknown[] } | undefined)?.clients ?? [];
     return clients
       .map((client) => (typeof client === 'string' ? client : (client as { username?: string }).username))
-      .filter((name): name is string => typeof name === 'string' && !RESERVED_USERS.includes(name))
+      .filter((name): name is string => typeof name === 'string' && !RESERVED_NAMES.includes(name))
       .sort();
   }
 
@@ -197,11 +197,11 @@ export class DynsecAdmin {
     return this.subscribed;
   }
 
-  /** Sends the commands in one message and resolves with their answers, in the same order. */
-  private async send(
-    commands: Command[],
-    timeoutMs: number = this.timeoutMs,
-  ): Promise<(Response | undefined)[]> {
+  /**
+   * Sends the commands in one message and resolves with their answers, in the same order (an answer's
+   * `error` is the plugin's own phrase).
+   */
+  async send(commands: Command[], timeoutMs: number = this.timeoutMs): Promise<(Response | undefined)[]> {
     await this.subscribe();
     const correlation = randomUUID();
     const tagged = commands.map((command, index) => ({

@@ -1,6 +1,6 @@
 import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Topics } from '@fleet/shared';
+import { HaTopics, type Topics } from '@fleet/shared';
 import { type FileOwner, writeFileAtomic } from './file-access.js';
 import {
   ADMIN_USER,
@@ -11,6 +11,8 @@ import {
   dashboardRole,
   deviceIdOfRole,
   deviceRole,
+  HOME_ASSISTANT_USER,
+  homeAssistantRole,
   RESERVED_USERS,
 } from './roles.js';
 
@@ -86,7 +88,8 @@ function asArray<T>(value: unknown): T[] {
 }
 
 /**
- * The dynamic security file this start wants: the default ACL access, the fleet-admin and dashboard roles
+ * The dynamic security file this start wants: the default ACL access, the fleet-admin, dashboard and
+ * homeassistant roles (under HA_DISCOVERY_PREFIX; Home Assistant's client, made by the fleet command, is kept)
  * and the two service clients (their hashes from the env files' passwords; an unchanged password keeps its
  * hash) as the code says; every device role's ACLs made to match the code and the fleet's topic root
  * (MQTT_TOPIC_ROOT may have changed, or a release added a topic); every device client, and anything else,
@@ -96,6 +99,7 @@ export function reconcileDynsecConfig(
   existing: unknown,
   passwords: ServicePasswords,
   topics: Topics,
+  ha: HaTopics = new HaTopics(),
 ): DynsecConfig {
   const base = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : {};
   const clients = asArray<DynsecClient>(base.clients);
@@ -111,9 +115,10 @@ export function reconcileDynsecConfig(
     ],
     roles: [
       adminRole(topics),
-      dashboardRole(topics),
+      dashboardRole(topics, ha),
+      homeAssistantRole(topics, ha),
       ...roles
-        .filter((role) => !RESERVED_USERS.includes(role.rolename))
+        .filter((role) => ![...RESERVED_USERS, HOME_ASSISTANT_USER].includes(role.rolename))
         .map((role) => {
           const deviceId = deviceIdOfRole(role.rolename);
           return deviceId === null ? role : { ...role, acls: deviceRole(deviceId, topics).acls };
@@ -132,6 +137,7 @@ export async function writeDynsecConfig(
   passwords: ServicePasswords,
   topics: Topics,
   owner?: FileOwner,
+  ha: HaTopics = new HaTopics(),
 ): Promise<DynsecConfig> {
   let existing: unknown;
   try {
@@ -143,7 +149,7 @@ export async function writeDynsecConfig(
       );
     }
   }
-  const config = reconcileDynsecConfig(existing, passwords, topics);
+  const config = reconcileDynsecConfig(existing, passwords, topics, ha);
   await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`, 0o600, owner);
   return config;
 }

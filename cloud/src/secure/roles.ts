@@ -1,9 +1,16 @@
-import { DEVICE_ID_ACCEPTED, isValidDeviceId, type Topics } from '@fleet/shared';
+import { DEVICE_ID_ACCEPTED, type HaTopics, isValidDeviceId, type Topics } from '@fleet/shared';
 
-/** The service users of the production profile; no device may take these names. */
+/** The service users of the production profile, whose clients each start makes from the env files. */
 export const ADMIN_USER = 'fleet-admin';
 export const DASHBOARD_USER = 'dashboard';
 export const RESERVED_USERS: readonly string[] = [ADMIN_USER, DASHBOARD_USER];
+/**
+ * Home Assistant's user: its role is made at each start like the service roles, its client only by
+ * `fleet homeassistant add` (and kept by every start).
+ */
+export const HOME_ASSISTANT_USER = 'homeassistant';
+/** Names no device may take. */
+export const RESERVED_NAMES: readonly string[] = [...RESERVED_USERS, HOME_ASSISTANT_USER];
 
 export type AclType =
   | 'publishClientSend'
@@ -56,8 +63,12 @@ export function adminRole(topics: Topics): DynsecRole {
   };
 }
 
-/** dashboard: every device's data, status, availability and acks in; commands to any device out. */
-export function dashboardRole(topics: Topics): DynsecRole {
+/**
+ * dashboard: every device's data, status, availability and acks in; commands to any device out. For Home
+ * Assistant (HA_DISCOVERY, HA_DISCOVERY_PREFIX): every device's discovery out, Home Assistant's birth
+ * message and the bridge topic `{root}/+/set` in.
+ */
+export function dashboardRole(topics: Topics, ha: HaTopics): DynsecRole {
   return {
     rolename: DASHBOARD_USER,
     acls: [
@@ -66,6 +77,30 @@ export function dashboardRole(topics: Topics): DynsecRole {
       allow('subscribePattern', topics.allDevices('availability')),
       allow('subscribePattern', topics.allDevices('ack')),
       allow('publishClientSend', topics.allDevices('commands')),
+      allow('publishClientSend', ha.allDeviceConfigs()),
+      allow('subscribePattern', ha.status()),
+      allow('subscribePattern', topics.allSets()),
+    ],
+  };
+}
+
+/**
+ * homeassistant: what Home Assistant's MQTT integration needs and nothing more. It reads every device's
+ * data, status, availability and acks and everything under the discovery prefix (the dashboard's discovery),
+ * publishes its own birth and last will on `<prefix>/status`, and asks for commands on `{root}/+/set`,
+ * which the dashboard validates and sends on: never `{root}/+/commands` itself.
+ */
+export function homeAssistantRole(topics: Topics, ha: HaTopics): DynsecRole {
+  return {
+    rolename: HOME_ASSISTANT_USER,
+    acls: [
+      allow('subscribePattern', topics.allDevices('data')),
+      allow('subscribePattern', topics.allDevices('status')),
+      allow('subscribePattern', topics.allDevices('availability')),
+      allow('subscribePattern', topics.allDevices('ack')),
+      allow('subscribePattern', ha.all()),
+      allow('publishClientSend', ha.status()),
+      allow('publishClientSend', topics.allSets()),
     ],
   };
 }
@@ -75,7 +110,7 @@ export function assertDeviceId(id: string): void {
   if (!isValidDeviceId(id)) {
     throw new Error(`Device id ${JSON.stringify(id)} is not accepted; accepted: ${DEVICE_ID_ACCEPTED}.`);
   }
-  if (RESERVED_USERS.includes(id)) {
+  if (RESERVED_NAMES.includes(id)) {
     throw new Error(`Device id "${id}" is the broker's own ${id} user; choose another id.`);
   }
 }
@@ -105,7 +140,7 @@ export function deviceRole(id: string, topics: Topics): DynsecRole {
 /** The device id of a device role's name, or null for another role. */
 export function deviceIdOfRole(rolename: string): string | null {
   const id = rolename.startsWith(DEVICE_ROLE_PREFIX) ? rolename.slice(DEVICE_ROLE_PREFIX.length) : '';
-  return isValidDeviceId(id) && !RESERVED_USERS.includes(id) ? id : null;
+  return isValidDeviceId(id) && !RESERVED_NAMES.includes(id) ? id : null;
 }
 
 /** The client id a device's credential is bound to: the edge's own (`edge-<id>`). */

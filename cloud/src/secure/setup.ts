@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Topics } from '@fleet/shared';
+import type { HaTopics, Topics } from '@fleet/shared';
 import {
   defaultMosquittoConfPath,
   findDynsecPlugin,
@@ -31,6 +31,8 @@ export interface SecureSetupOptions {
   hostnames: readonly string[];
   /** The fleet's topics (MQTT_TOPIC_ROOT): the ACLs of the service and device roles follow them. */
   topics: Topics;
+  /** Home Assistant's discovery topics (HA_DISCOVERY_PREFIX): the dashboard's and homeassistant's ACLs follow them. */
+  ha?: HaTopics;
   /** A folder that may hold the user's own certificate (CERTS_DIR). */
   certsDir?: string | undefined;
   /** The host broker-admin.env names; default 127.0.0.1. */
@@ -97,7 +99,7 @@ export async function setupSecureBroker(options: SecureSetupOptions): Promise<Se
     sharedDir: options.sharedDir,
     sharedOwner: options.sharedOwner,
   });
-  await writeDynsecConfig(layout.dynsecConfig, passwords, options.topics, runAs);
+  await writeDynsecConfig(layout.dynsecConfig, passwords, options.topics, runAs, options.ha);
   return { layout, port: options.port, certificate, caCertPem, runAs };
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Topics } from '@fleet/shared';
+import { HaTopics, Topics } from '@fleet/shared';
 import { pino } from 'pino';
 import { type BrokerLogger, serializeLifecycle } from '../broker-handle.js';
 import { freePort } from '../free-port.js';
@@ -21,6 +21,8 @@ export interface SecureMosquittoOptions {
   certsDir?: string;
   /** MQTT_TOPIC_ROOT: the roles' ACLs and the env files follow it; default `devices`. */
   topicRoot?: string;
+  /** HA_DISCOVERY_PREFIX: the dashboard's and homeassistant's ACLs follow it; default `homeassistant`. */
+  haDiscoveryPrefix?: string;
   logger?: BrokerLogger;
   /** default /usr/sbin/mosquitto */
   binary?: string;
@@ -78,6 +80,7 @@ export async function startSecureMosquitto(options: SecureMosquittoOptions): Pro
       port,
       hostnames: options.hostnames ?? [],
       topics: new Topics(options.topicRoot),
+      ha: new HaTopics(options.haDiscoveryPrefix),
       certsDir: options.certsDir,
     });
     const rendered = await renderProductionConf(setup.layout, {
