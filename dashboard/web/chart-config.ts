@@ -1,14 +1,14 @@
 /** How each history chart looks: series, colours, axes, tooltip, and the alert threshold line. */
 import type { ChartConfiguration, Plugin, ScriptableContext } from 'chart.js';
 import { type Metric, type Point, tooltipLabel } from './chart-series.js';
+import { digitsOf, type UnitChoice, unitOf } from './units.js';
 
 export type { Point };
 
+/** A chart's series; its unit and decimals follow the units chosen (`unitOf`, `digitsOf`). */
 export interface SeriesSpec {
   metric: Metric;
   label: string;
-  unit: string;
-  digits: number;
   color: string;
   fill: string;
   /** A fixed y range; without it the axis fits the data. */
@@ -16,21 +16,12 @@ export interface SeriesSpec {
 }
 
 export const SERIES: readonly SeriesSpec[] = [
-  {
-    metric: 'temperature',
-    label: 'Temperature',
-    unit: '°C',
-    digits: 1,
-    color: '#ff8a4c',
-    fill: '255,138,76',
-  },
-  { metric: 'humidite', label: 'Humidity', unit: '%RH', digits: 1, color: '#38bdf8', fill: '56,189,248' },
-  { metric: 'pression', label: 'Pressure', unit: 'hPa', digits: 1, color: '#a78bfa', fill: '167,139,250' },
+  { metric: 'temperature', label: 'Temperature', color: '#ff8a4c', fill: '255,138,76' },
+  { metric: 'humidite', label: 'Humidity', color: '#38bdf8', fill: '56,189,248' },
+  { metric: 'pression', label: 'Pressure', color: '#a78bfa', fill: '167,139,250' },
   {
     metric: 'batterie',
     label: 'Battery',
-    unit: '%',
-    digits: 0,
     color: '#34d399',
     fill: '52,211,153',
     range: [0, 100],
@@ -64,8 +55,11 @@ function areaFill(rgb: string): (context: ScriptableContext<'line'>) => CanvasGr
   };
 }
 
-/** Draws the alert threshold as a dashed line, without letting it stretch the axis. */
-function thresholdLine(threshold: () => number | null): Plugin<'line'> {
+/**
+ * Draws the alert threshold as a dashed line, without letting it stretch the axis: `threshold` is in the
+ * chart's unit, `unit`.
+ */
+function thresholdLine(threshold: () => number | null, unit: () => string): Plugin<'line'> {
   return {
     id: 'thresholdLine',
     afterDatasetsDraw(chart) {
@@ -88,7 +82,7 @@ function thresholdLine(threshold: () => number | null): Plugin<'line'> {
       ctx.textAlign = 'right';
       ctx.textBaseline = pixel - chartArea.top < 16 ? 'top' : 'bottom';
       ctx.fillText(
-        `Alert ${value.toFixed(1)} °C`,
+        `Alert ${value.toFixed(1)} ${unit()}`,
         chartArea.right - 4,
         pixel + (ctx.textBaseline === 'top' ? 3 : -3),
       );
@@ -116,9 +110,11 @@ function bandEdge(
   };
 }
 
+/** The chart of `spec`; `threshold` is in the units chosen, which `units` says. */
 export function configFor(
   spec: SeriesSpec,
   threshold: () => number | null,
+  units: () => UnitChoice,
 ): ChartConfiguration<'line', Point[]> {
   const datasets: ChartConfiguration<'line', Point[]>['data']['datasets'] = [
     {
@@ -153,7 +149,8 @@ export function configFor(
   return {
     type: 'line',
     data: { datasets },
-    plugins: spec.metric === 'temperature' ? [thresholdLine(threshold)] : [],
+    plugins:
+      spec.metric === 'temperature' ? [thresholdLine(threshold, () => unitOf(units(), 'temperature'))] : [],
     options: {
       parsing: false,
       normalized: true,
@@ -198,7 +195,15 @@ export function configFor(
           displayColors: false,
           filter: (item) => item.datasetIndex === 0,
           callbacks: {
-            label: (item) => tooltipLabel(spec, item.raw as Parameters<typeof tooltipLabel>[1]),
+            label: (item) =>
+              tooltipLabel(
+                {
+                  label: spec.label,
+                  unit: unitOf(units(), spec.metric),
+                  digits: digitsOf(units(), spec.metric, 'detail'),
+                },
+                item.raw as Parameters<typeof tooltipLabel>[1],
+              ),
           },
         },
       },

@@ -9,9 +9,10 @@ import {
   samplesOfBuckets,
   samplesOfReadings,
 } from './chart-series.js';
-import { h } from './dom.js';
+import { h, setText } from './dom.js';
 import { gapLimit, lonePoints } from './series-gaps.js';
 import type { HistoryResponse, StoredReading } from './types.js';
+import { convert, METRIC, type UnitChoice, unitOf } from './units.js';
 
 type LineChart = ChartJs<'line', Point[]>;
 type ChartConstructor = new (
@@ -41,6 +42,8 @@ export class HistoryCharts {
   private readonly charts = new Map<Metric, LineChart>();
   private readonly points = new Map<Metric, Sample[]>();
   private readonly notes = new Map<Metric, HTMLElement>();
+  private readonly unitLabels = new Map<Metric, HTMLElement>();
+  private units: UnitChoice = METRIC;
   /** The readings drawn, by identity, with their time: a redelivered or already loaded one is not added. */
   private readonly shown = new Map<string, number>();
   /** The width of the buckets shown; null: readings. */
@@ -68,18 +71,13 @@ export class HistoryCharts {
       // Through the CSSOM, not a style attribute: the Content-Security-Policy allows no inline style.
       const swatch = h(this.doc, 'span', { class: 'swatch' });
       swatch.style.background = spec.color;
+      const unit = h(this.doc, 'span', { class: 'muted chart-unit' }, unitOf(this.units, spec.metric));
+      this.unitLabels.set(spec.metric, unit);
       const figure = h(
         this.doc,
         'figure',
         { class: 'chart card', 'data-metric': spec.metric },
-        h(
-          this.doc,
-          'figcaption',
-          {},
-          swatch,
-          `${spec.label} `,
-          h(this.doc, 'span', { class: 'muted' }, spec.unit),
-        ),
+        h(this.doc, 'figcaption', {}, swatch, `${spec.label} `, unit),
         h(this.doc, 'div', { class: 'chart-box' }, canvas),
       );
       const note = h(this.doc, 'p', { class: 'chart-empty' });
@@ -91,7 +89,11 @@ export class HistoryCharts {
         spec.metric,
         new ChartClass(
           canvas,
-          configFor(spec, () => this.threshold),
+          configFor(
+            spec,
+            () => this.shownThreshold(),
+            () => this.units,
+          ),
         ),
       );
     }
@@ -104,6 +106,7 @@ export class HistoryCharts {
     this.charts.clear();
     this.points.clear();
     this.notes.clear();
+    this.unitLabels.clear();
     this.container.replaceChildren();
   }
 
@@ -194,6 +197,15 @@ export class HistoryCharts {
     this.redraw();
   }
 
+  /** Draws the values, axes and tooltips in `units` from now on (the data stays metric). */
+  setUnits(units: UnitChoice): void {
+    if (units === this.units) return;
+    this.units = units;
+    for (const [metric, label] of this.unitLabels) setText(label, unitOf(units, metric));
+    this.redraw();
+  }
+
+  /** The threshold (°C). */
   setThreshold(value: number | null): void {
     if (value === this.threshold) return;
     this.threshold = value;
@@ -231,25 +243,27 @@ export class HistoryCharts {
       const chart = this.charts.get(spec.metric);
       const series = this.points.get(spec.metric) ?? [];
       if (!chart) continue;
+      const metricSeries = series;
+      const shown = this.inUnits(spec.metric, series);
       // Break the line where readings stop for a while, instead of drawing across the gap; a reading
       // that no line reaches (alone between two silences) is drawn as a dot.
-      const maxGap = gapLimit(series, to - from, this.bucketMs);
+      const maxGap = gapLimit(shown, to - from, this.bucketMs);
       const [main, lone, low, high] = chart.data.datasets;
       const bucketed = this.bucketMs !== null;
       if (main) {
-        main.data = [...series];
+        main.data = [...shown];
         main.spanGaps = maxGap;
         // Buckets: the band below is the area; readings: the line's own fill.
         main.fill = bucketed ? false : 'start';
       }
-      if (lone) lone.data = lonePoints(series, maxGap);
+      if (lone) lone.data = lonePoints(shown, maxGap);
       // The band from min to max of each bucket (empty for readings: min = max).
       if (low) {
-        low.data = bucketed ? series.map((sample) => ({ x: sample.x, y: sample.min })) : [];
+        low.data = bucketed ? shown.map((sample) => ({ x: sample.x, y: sample.min })) : [];
         low.spanGaps = maxGap;
       }
       if (high) {
-        high.data = bucketed ? series.map((sample) => ({ x: sample.x, y: sample.max })) : [];
+        high.data = bucketed ? shown.map((sample) => ({ x: sample.x, y: sample.max })) : [];
         high.spanGaps = maxGap;
       }
       const x = chart.options.scales?.x;
@@ -259,15 +273,27 @@ export class HistoryCharts {
       }
       const y = chart.options.scales?.y;
       if (y && spec.metric === 'temperature') {
-        const [low, high] = this.nearThreshold(series);
-        y.suggestedMin = low;
-        y.suggestedMax = high;
+        const [low, high] = this.nearThreshold(metricSeries);
+        y.suggestedMin = low === undefined ? undefined : convert(this.units, 'temperature', low);
+        y.suggestedMax = high === undefined ? undefined : convert(this.units, 'temperature', high);
       }
       chart.update('none');
     }
   }
 
-  /** Axis bounds that show the threshold line when it is close to the readings. */
+  /** A metric series in the units chosen (the same array when they are metric). */
+  private inUnits(metric: Metric, series: Sample[]): Sample[] {
+    if (convert(this.units, metric, 1) === 1 && convert(this.units, metric, 0) === 0) return series;
+    const to = (value: number) => convert(this.units, metric, value);
+    return series.map((sample) => ({ ...sample, y: to(sample.y), min: to(sample.min), max: to(sample.max) }));
+  }
+
+  /** The threshold line's value, in the units chosen. */
+  private shownThreshold(): number | null {
+    return this.threshold === null ? null : convert(this.units, 'temperature', this.threshold);
+  }
+
+  /** Axis bounds (°C) that show the threshold line when it is close to the readings. */
   private nearThreshold(series: Sample[]): [number | undefined, number | undefined] {
     const threshold = this.threshold;
     if (threshold === null || series.length === 0) return [undefined, undefined];

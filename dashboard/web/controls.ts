@@ -5,6 +5,7 @@ import { clockTime, describeFailure, showOutcome } from './outcome.js';
 import { type Permission, showReadOnly } from './permission.js';
 import type { Ack, CommandFields, DeviceSummary, Mode } from './types.js';
 import { INTERVAL_MAX_S, INTERVAL_MIN_S, MODES, THRESHOLD_MAX_C, THRESHOLD_MIN_C } from './types.js';
+import { convert, METRIC, toCelsius, type UnitChoice } from './units.js';
 
 const WAIT_SECONDS = 10;
 
@@ -32,6 +33,7 @@ export class ControlPanel {
   private device: DeviceSummary | null = null;
   private busy = false;
   private canCommand = true;
+  private units: UnitChoice = METRIC;
 
   constructor(
     doc: Document,
@@ -63,8 +65,7 @@ export class ControlPanel {
     );
     this.interval.min = String(INTERVAL_MIN_S);
     this.interval.max = String(INTERVAL_MAX_S);
-    this.threshold.min = String(THRESHOLD_MIN_C);
-    this.threshold.max = String(THRESHOLD_MAX_C);
+    this.showThresholdUnit();
     const track = (element: HTMLElement, field: FieldName) => {
       element.addEventListener('input', () => this.markDirty(field));
       element.addEventListener('change', () => this.markDirty(field));
@@ -99,6 +100,49 @@ export class ControlPanel {
     this.updateAvailability();
   }
 
+  /**
+   * The threshold is shown, typed and checked in the temperature unit chosen, and sent in °C. A threshold
+   * being typed is set back to the device's (in the new unit): the number typed meant the other unit.
+   */
+  setUnits(units: UnitChoice): void {
+    if (units.temperature === this.units.temperature) {
+      this.units = units;
+      return;
+    }
+    this.units = units;
+    this.dirty.delete('seuil_alerte');
+    this.clearError('seuil_alerte');
+    this.showThresholdUnit();
+    this.fill(false);
+  }
+
+  /** The threshold field's unit, limits, step and hint in the unit chosen. */
+  private showThresholdUnit(): void {
+    const unit = this.units.temperature;
+    const [low, high] = this.thresholdLimits();
+    this.threshold.min = String(low);
+    this.threshold.max = String(high);
+    this.threshold.step = unit === '°F' ? '1' : '0.5';
+    const field = this.threshold.closest('.field');
+    const unitLabel = field?.querySelector('.unit');
+    if (unitLabel) setText(unitLabel, unit);
+    const hint = this.threshold.ownerDocument.getElementById('ctl-threshold-hint');
+    if (hint) setText(hint, `Alert above this temperature, ${low} to ${high} ${unit}`);
+  }
+
+  /** The threshold's range (15 to 45 °C) in the unit chosen: 59 to 113 °F. */
+  private thresholdLimits(): [number, number] {
+    const shown = (celsius: number) => Math.round(convert(this.units, 'temperature', celsius) * 10) / 10;
+    return [shown(THRESHOLD_MIN_C), shown(THRESHOLD_MAX_C)];
+  }
+
+  /** The device's threshold (°C) as the field shows it: in the unit chosen, to 0.1 °F. */
+  private shownThreshold(celsius: number): number {
+    return this.units.temperature === '°C'
+      ? celsius
+      : Math.round(convert(this.units, 'temperature', celsius) * 10) / 10;
+  }
+
   /** A viewer sees the settings read-only, with the reason next to them. */
   setPermission(permission: Permission): void {
     this.canCommand = permission.canCommand;
@@ -119,7 +163,7 @@ export class ControlPanel {
       this.interval.value = String(settings.intervalle);
     });
     set('seuil_alerte', () => {
-      this.threshold.value = String(settings.seuil_alerte);
+      this.threshold.value = String(this.shownThreshold(settings.seuil_alerte));
     });
     set('actif', () => {
       this.active.checked = settings.actif;
@@ -172,7 +216,8 @@ export class ControlPanel {
     const changes: Partial<Record<FieldName, string | boolean>> = {};
     if (this.mode.value !== settings.mode) changes.mode = this.mode.value;
     if (this.interval.value.trim() !== String(settings.intervalle)) changes.intervalle = this.interval.value;
-    if (this.threshold.value.trim() === '' || Number(this.threshold.value) !== settings.seuil_alerte) {
+    const threshold = this.threshold.value.trim();
+    if (threshold === '' || Number(threshold) !== this.shownThreshold(settings.seuil_alerte)) {
       changes.seuil_alerte = this.threshold.value;
     }
     if (this.active.checked !== settings.actif) changes.actif = this.active.checked;
@@ -196,11 +241,13 @@ export class ControlPanel {
     }
     if (changes.seuil_alerte !== undefined) {
       const text = String(changes.seuil_alerte).trim();
-      const value = Number(text);
+      // Typed in the unit chosen; the wire carries °C (0.01 °C: see toCelsius).
+      const value = toCelsius(this.units, Number(text));
       if (text === '' || !Number.isFinite(value) || value < THRESHOLD_MIN_C || value > THRESHOLD_MAX_C) {
+        const [low, high] = this.thresholdLimits();
         valid = this.error(
           'seuil_alerte',
-          `Enter a temperature from ${THRESHOLD_MIN_C} to ${THRESHOLD_MAX_C} °C.`,
+          `Enter a temperature from ${low} to ${high} ${this.units.temperature}.`,
         );
       } else command.seuil_alerte = value;
     }

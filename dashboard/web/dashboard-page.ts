@@ -12,13 +12,18 @@ import { GaugePanel } from './gauges.js';
 import { HistoryPanel } from './history.js';
 import type { HttpClient } from './http.js';
 import { OtaPanel } from './ota.js';
+import { OverviewPanel } from './overview.js';
+import { PageViews } from './page-views.js';
 import type { Permission } from './permission.js';
 import { HashSelection } from './selection.js';
 import { LiveEvents } from './sse.js';
 import { WatchedDevice } from './store.js';
 import { DEVICE_ID_PATTERN, type FleetEventData } from './types.js';
+import type { UnitPreference } from './unit-preference.js';
+import type { UnitChoice } from './units.js';
 
 const BROKER_CHECK_MS = 5000;
+const OVERVIEW_TITLE = 'Fleet overview · Sensor Fleet';
 
 /**
  * The dashboard behind the login: one event stream brings the fleet (its `fleet` events) and the selected
@@ -31,6 +36,7 @@ export class DashboardPage {
   private readonly watched = new WatchedDevice();
   private readonly selection: HashSelection;
   private readonly fleet: FleetPanel;
+  private readonly views: PageViews;
   private readonly forget: ForgetDevice;
   private readonly header: DeviceHeader;
   private readonly gauges: GaugePanel;
@@ -49,19 +55,35 @@ export class DashboardPage {
   private mounted = false;
   private running = false;
 
-  /** `http` forgets devices; `onStreamRefused`: the server refused the event stream (the session may have ended). */
+  /**
+   * `http` forgets devices; `units`: the user's units, in which readings are shown; `onStreamRefused`: the
+   * server refused the event stream (the session may have ended).
+   */
   constructor(
     private readonly doc: Document,
     private readonly win: Window,
     private readonly api: ApiClient,
     http: HttpClient,
+    private readonly units: UnitPreference,
     onStreamRefused: () => void,
   ) {
     this.selection = new HashSelection(win.location, win.history);
     this.selected = this.hashDevice();
-    this.fleet = new FleetPanel(doc, win, (id) => this.pick(id), this.now);
+    const unitChoice = () => units.choice;
+    this.fleet = new FleetPanel(doc, win, (id) => this.pick(id), this.now, unitChoice);
+    const overview = new OverviewPanel(
+      doc,
+      win,
+      this.fleet.model,
+      unitChoice,
+      (id) => this.pick(id),
+      (sort) => this.views.sorted(sort),
+      this.now,
+    );
+    this.fleet.add(overview);
+    this.views = new PageViews(doc, this.selection, overview);
     this.forget = new ForgetDevice(doc, http, (id) => this.forgotten(id));
-    this.header = new DeviceHeader(doc, this.now);
+    this.header = new DeviceHeader(doc, this.now, unitChoice);
     this.gauges = new GaugePanel(doc, byId(doc, 'gauges'));
     this.charts = new HistoryCharts(doc, byId(doc, 'charts'));
     this.history = new HistoryPanel(
@@ -116,6 +138,7 @@ export class DashboardPage {
     if (this.running) return;
     this.running = true;
     this.loadError = null;
+    this.views.readHash();
     this.selected = this.hashDevice();
     this.watched.watch(this.selected, undefined);
     this.live.start(this.selected);
@@ -171,9 +194,21 @@ export class DashboardPage {
     this.watched.subscribe(() => {
       if (this.running) this.scheduleRender();
     });
+    const showUnits = (choice: UnitChoice) => {
+      this.gauges.setUnits(choice);
+      this.charts.setUnits(choice);
+      this.controls.setUnits(choice);
+      this.fleet.repaint();
+      if (this.running) this.scheduleRender();
+    };
+    this.units.subscribe(showUnits);
+    showUnits(this.units.choice);
     this.win.addEventListener('hashchange', () => {
+      if (!this.running) return;
+      const viewChanged = this.views.readHash();
       const id = this.hashDevice();
-      if (this.running && id && id !== this.selected) this.pick(id);
+      if (this.views.view === 'device' && id && id !== this.selected) this.pick(id);
+      else if (viewChanged) this.render();
     });
   }
 
@@ -216,15 +251,17 @@ export class DashboardPage {
     if (this.running) this.connection.showBroker(connected);
   }
 
+  /** A device picked (in the fleet list, or the overview): the device view shows it. */
   private pick(deviceId: string): void {
+    this.views.toDevice();
     this.show(deviceId, true);
     this.render();
   }
 
-  /** Shows `deviceId`: the URL says so, and the stream watches it. */
+  /** Shows `deviceId`: the URL says so (in the device view), and the stream watches it. */
   private show(deviceId: string, addHistoryEntry: boolean): void {
     this.selected = deviceId;
-    this.selection.write(deviceId, addHistoryEntry);
+    if (this.views.view === 'device') this.selection.write(deviceId, addHistoryEntry);
     this.watched.watch(deviceId, this.fleet.model.row(deviceId));
     this.live.watch(deviceId);
     this.fleet.reveal(deviceId);
@@ -251,13 +288,15 @@ export class DashboardPage {
   private render(): void {
     const chosen = this.chooseDevice();
     this.fleet.render(chosen);
+    this.views.render(chosen);
     this.forget.show(chosen);
     // Nothing is shown of a device known neither by its summary nor by its fleet row (the URL's, at first).
     const known = chosen !== null && (!this.watched.waiting || this.fleet.model.row(chosen) !== undefined);
     const device = known ? this.watched.summary : null;
     const view = byId(this.doc, 'device-view');
-    view.hidden = !device;
-    byId(this.doc, 'empty-state').hidden = Boolean(device);
+    const overview = this.views.view === 'overview';
+    view.hidden = !device || overview;
+    byId(this.doc, 'empty-state').hidden = Boolean(device) || overview;
     if (!device) {
       this.empty.show(
         this.loadError
@@ -266,7 +305,7 @@ export class DashboardPage {
       );
       this.history.select(null);
       this.commands.select(null);
-      this.doc.title = 'Sensor Fleet';
+      this.doc.title = overview ? OVERVIEW_TITLE : 'Sensor Fleet';
       return;
     }
     view.dataset.online = String(device.online);
@@ -278,7 +317,9 @@ export class DashboardPage {
     this.charts.setThreshold(device.settings?.seuil_alerte ?? null);
     this.history.select(device.device_id);
     this.commands.select(device.device_id);
-    this.doc.title = `${device.alerte && device.online ? '⚠ ' : ''}${device.device_id} · Sensor Fleet`;
+    this.doc.title = overview
+      ? OVERVIEW_TITLE
+      : `${device.alerte && device.online ? '⚠ ' : ''}${device.device_id} · Sensor Fleet`;
   }
 
   private tick(): void {

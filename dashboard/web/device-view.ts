@@ -2,6 +2,7 @@ import { byId, setText } from './dom.js';
 import { fullTime, modeLabel, relativeTime, sensorLabel, uptimeLabel } from './format.js';
 import { ReadingTrust } from './reading-trust.js';
 import type { DeviceSummary } from './types.js';
+import { formatMeasure, type UnitChoice } from './units.js';
 
 /**
  * The selected device's heading: presence, facts (firmware, mode, interval, uptime, last seen, latest
@@ -29,6 +30,7 @@ export class DeviceHeader {
   constructor(
     doc: Document,
     private readonly now: () => number,
+    private readonly units: () => UnitChoice,
   ) {
     this.title = byId(doc, 'device-title');
     this.presence = byId(doc, 'device-presence');
@@ -80,8 +82,13 @@ export class DeviceHeader {
     const alert = device.alerte && device.online;
     this.alertBanner.hidden = !alert;
     if (alert) {
-      const temperature = device.latest ? `${device.latest.temperature.toFixed(1)} °C` : 'The temperature';
-      const threshold = settings ? ` the ${settings.seuil_alerte.toFixed(1)} °C threshold` : ' its threshold';
+      const units = this.units();
+      const temperature = device.latest
+        ? formatMeasure(units, 'temperature', device.latest.temperature)
+        : 'The temperature';
+      const threshold = settings
+        ? ` the ${formatMeasure(units, 'temperature', settings.seuil_alerte)} threshold`
+        : ' its threshold';
       setText(this.alertText, `${temperature} is above${threshold}.`);
     }
     this.offlineBanner.hidden = device.online;

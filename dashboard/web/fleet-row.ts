@@ -2,6 +2,7 @@ import { h, setText } from './dom.js';
 import { isAlerting } from './fleet-model.js';
 import { fullTime, relativeTime } from './format.js';
 import type { FleetRow } from './types.js';
+import { formatMeasure, type UnitChoice } from './units.js';
 
 /**
  * One row element of the fleet list, reused for one device after another as the list scrolls: a button in
@@ -22,7 +23,11 @@ export class FleetRowView {
   private index = -1;
   private selected: boolean | null = null;
 
-  constructor(doc: Document) {
+  /** `units`: the units chosen, read at each draw. */
+  constructor(
+    doc: Document,
+    private readonly units: () => UnitChoice,
+  ) {
     const d = doc;
     this.name = h(d, 'span', { class: 'device-name' });
     this.seen = h(d, 'span', { class: 'device-seen' });
@@ -75,7 +80,7 @@ export class FleetRowView {
     this.button.dataset.online = String(row.online);
     this.button.dataset.alert = String(isAlerting(row));
     setText(this.name, row.device_id);
-    setText(this.values, valuesText(row));
+    setText(this.values, valuesText(row, this.units()));
     this.lost.hidden = row.lost === 0;
     setText(this.lost, `${row.lost.toLocaleString()} lost`);
     this.firmware.hidden = !row.firmware;
@@ -107,12 +112,12 @@ export interface RowState {
   active: boolean;
 }
 
-/** "21.4 °C · 48 % · 1013 hPa", or "No readings yet". */
-function valuesText(row: FleetRow): string {
+/** "21.4 °C · 48 % · 1013 hPa" (in the units chosen), or "No readings yet". */
+function valuesText(row: FleetRow, units: UnitChoice): string {
   if (row.temperature === null && row.humidite === null && row.pression === null) return 'No readings yet';
   const parts: string[] = [];
-  if (row.temperature !== null) parts.push(`${row.temperature.toFixed(1)} °C`);
+  if (row.temperature !== null) parts.push(formatMeasure(units, 'temperature', row.temperature, 'compact'));
   if (row.humidite !== null) parts.push(`${row.humidite.toFixed(0)} %`);
-  if (row.pression !== null) parts.push(`${row.pression.toFixed(0)} hPa`);
+  if (row.pression !== null) parts.push(formatMeasure(units, 'pression', row.pression, 'compact'));
   return parts.join(' · ');
 }

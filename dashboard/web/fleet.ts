@@ -1,14 +1,39 @@
-import { byId } from './dom.js';
-import type { FleetModel } from './fleet-model.js';
-import { FleetRowView } from './fleet-row.js';
+import type { RowState } from './fleet-row.js';
+import type { FleetRow } from './types.js';
 
 /** Rows drawn above and below the visible ones, so a small scroll shows rows already there. */
 const OVERSCAN = 4;
 /** The row height when the stylesheet does not say (--fleet-row-height). */
 const DEFAULT_ROW_HEIGHT = 72;
 
+/** One row element of a virtualised list, reused for one device after another (FleetRowView, OverviewRowView). */
+export interface RowView {
+  readonly item: HTMLLIElement;
+  readonly button: HTMLButtonElement;
+  /** The row shown (null while the element is spare, or to draw it again). */
+  row: FleetRow | null;
+  show(
+    row: FleetRow,
+    at: { index: number; total: number; rowHeight: number },
+    state: RowState,
+    now: number,
+  ): void;
+  showSeen(now: number): void;
+  release(): void;
+}
+
+/** What a list draws: its elements, the ids it shows in order, their rows, and how a row element is made. */
+export interface ListSource {
+  /** The list element (a `ul`) whose height is the whole list's, and its scroll box. */
+  list: HTMLElement;
+  scroller: HTMLElement;
+  ids(): readonly string[];
+  row(deviceId: string): FleetRow | undefined;
+  createView(): RowView;
+}
+
 /**
- * The list of devices to pick from, virtualised: only the rows in view (and a few around them) exist, in a
+ * A list of devices to pick from, virtualised (the fleet list beside a device, and the fleet overview): only the rows in view (and a few around them) exist, in a
  * pool of elements reused as the list scrolls, placed by a transform at their position in a spacer as tall
  * as the whole list. Draws happen at most once per animation frame (`invalidate`), and touch only the rows
  * whose data changed. Rows are buttons in a list (Tab reaches the list once; the arrow keys, Home, End,
@@ -18,8 +43,8 @@ const DEFAULT_ROW_HEIGHT = 72;
 export class FleetList {
   private readonly list: HTMLElement;
   private readonly scroller: HTMLElement;
-  private readonly views = new Map<string, FleetRowView>();
-  private readonly spare: FleetRowView[] = [];
+  private readonly views = new Map<string, RowView>();
+  private readonly spare: RowView[] = [];
   private selected: string | null = null;
   /** The device whose row takes Tab's focus, kept drawn even when scrolled away. */
   private active: string | null = null;
@@ -33,12 +58,12 @@ export class FleetList {
   constructor(
     private readonly doc: Document,
     private readonly win: Window,
-    private readonly model: FleetModel,
+    private readonly source: ListSource,
     private readonly onPick: (deviceId: string) => void,
     private readonly now: () => number,
   ) {
-    this.list = byId(doc, 'fleet-list');
-    this.scroller = byId(doc, 'fleet-scroll');
+    this.list = source.list;
+    this.scroller = source.scroller;
   }
 
   start(): void {
@@ -108,9 +133,20 @@ export class FleetList {
     for (const view of this.views.values()) view.showSeen(now);
   }
 
+  /** Every row is drawn again at the next frame (what a row shows changed, e.g. its units). */
+  repaint(): void {
+    for (const view of this.views.values()) view.row = null;
+    this.invalidate();
+  }
+
+  /** Whether the list is on the page (not in a hidden view). */
+  get visible(): boolean {
+    return this.scroller.getClientRects().length > 0;
+  }
+
   /** Draws the rows in view now. */
   draw(): void {
-    const ids = this.model.shownIds();
+    const ids = this.source.ids();
     // Read before any write (no forced layout); a list grown shorter will clamp it, as here.
     let top = Math.min(
       this.scroller.scrollTop,
@@ -146,7 +182,7 @@ export class FleetList {
     const now = this.now();
     const activeId = ids[activeIndex];
     for (const [id, index] of wanted) {
-      const row = this.model.row(id);
+      const row = this.source.row(id);
       if (!row) continue;
       let view = this.views.get(id);
       if (!view) {
@@ -178,14 +214,14 @@ export class FleetList {
     return ids.length > 0 ? 0 : -1;
   }
 
-  private createView(): FleetRowView {
-    const view = new FleetRowView(this.doc);
+  private createView(): RowView {
+    const view = this.source.createView();
     this.list.append(view.item);
     return view;
   }
 
   private onKey(event: KeyboardEvent): void {
-    const ids = this.model.shownIds();
+    const ids = this.source.ids();
     if (ids.length === 0) return;
     const current = Math.max(0, this.activeIndex(ids));
     const page = Math.max(1, Math.floor(this.viewportHeight / this.rowHeight) - 1);
@@ -205,11 +241,11 @@ export class FleetList {
 
   /** Moves the focus into the list, to its first row (from the search field). */
   focusFirst(): void {
-    if (this.model.shownIds().length > 0) this.focusAt(0);
+    if (this.source.ids().length > 0) this.focusAt(0);
   }
 
   private focusAt(index: number): void {
-    this.active = this.model.shownIds()[index] ?? null;
+    this.active = this.source.ids()[index] ?? null;
     if (this.active === null) return;
     this.scrollToIndex(index);
     this.draw();

@@ -1,21 +1,20 @@
 import { h, setText, svg } from './dom.js';
 import type { DeviceSummary } from './types.js';
+import { convert, digitsOf, formatMeasure, METRIC, type UnitChoice, unitOf } from './units.js';
 
-/** One gauge: which reading it shows, its unit, its range and how many decimals. */
+/** One gauge: which reading it shows and its range, in metric units (°C, hPa). */
 interface GaugeSpec {
   metric: 'temperature' | 'humidite' | 'pression' | 'batterie';
   label: string;
-  unit: string;
   min: number;
   max: number;
-  digits: number;
 }
 
 export const GAUGES: readonly GaugeSpec[] = [
-  { metric: 'temperature', label: 'Temperature', unit: '°C', min: -10, max: 50, digits: 1 },
-  { metric: 'humidite', label: 'Humidity', unit: '%RH', min: 0, max: 100, digits: 1 },
-  { metric: 'pression', label: 'Pressure', unit: 'hPa', min: 900, max: 1100, digits: 1 },
-  { metric: 'batterie', label: 'Battery', unit: '%', min: 0, max: 100, digits: 0 },
+  { metric: 'temperature', label: 'Temperature', min: -10, max: 50 },
+  { metric: 'humidite', label: 'Humidity', min: 0, max: 100 },
+  { metric: 'pression', label: 'Pressure', min: 900, max: 1100 },
+  { metric: 'batterie', label: 'Battery', min: 0, max: 100 },
 ];
 
 // The arc sweeps 240°, from lower left (150°) clockwise over the top to lower right (390°).
@@ -47,6 +46,10 @@ class Gauge {
   private readonly note: HTMLElement;
   private readonly tick: SVGLineElement;
   private readonly meter: SVGSVGElement;
+  private readonly unit: SVGTextElement;
+  private readonly minLabel: SVGTextElement;
+  private readonly maxLabel: SVGTextElement;
+  private units: UnitChoice = METRIC;
 
   constructor(
     doc: Document,
@@ -58,8 +61,6 @@ class Gauge {
       class: 'gauge-svg',
       role: 'meter',
       'aria-labelledby': titleId,
-      'aria-valuemin': spec.min,
-      'aria-valuemax': spec.max,
     });
     const track = svg(doc, 'path', { d: ARC_PATH, class: 'gauge-track' });
     this.valueArc = svg(doc, 'path', {
@@ -70,25 +71,31 @@ class Gauge {
     });
     this.tick = svg(doc, 'line', { class: 'gauge-tick', visibility: 'hidden' });
     this.valueText = svg(doc, 'text', { x: CX, y: CY + 4, class: 'gauge-value', 'text-anchor': 'middle' });
-    const unit = svg(doc, 'text', { x: CX, y: CY + 30, class: 'gauge-unit', 'text-anchor': 'middle' });
-    unit.textContent = spec.unit;
+    this.unit = svg(doc, 'text', { x: CX, y: CY + 30, class: 'gauge-unit', 'text-anchor': 'middle' });
     const [minX, minY] = point(START, R);
     const [maxX, maxY] = point(START + SWEEP, R);
-    const minLabel = svg(doc, 'text', {
+    this.minLabel = svg(doc, 'text', {
       x: minX,
       y: minY + 26,
       class: 'gauge-limit',
       'text-anchor': 'middle',
     });
-    minLabel.textContent = String(spec.min);
-    const maxLabel = svg(doc, 'text', {
+    this.maxLabel = svg(doc, 'text', {
       x: maxX,
       y: maxY + 26,
       class: 'gauge-limit',
       'text-anchor': 'middle',
     });
-    maxLabel.textContent = String(spec.max);
-    this.meter.append(track, this.valueArc, this.tick, this.valueText, unit, minLabel, maxLabel);
+    this.meter.append(
+      track,
+      this.valueArc,
+      this.tick,
+      this.valueText,
+      this.unit,
+      this.minLabel,
+      this.maxLabel,
+    );
+    this.setUnits(METRIC);
 
     this.note = h(doc, 'p', { class: 'gauge-note' });
     this.element = h(
@@ -101,6 +108,19 @@ class Gauge {
     );
   }
 
+  /** Shows its unit, and its range's ends, in `units` (the next `show` converts the value). */
+  setUnits(units: UnitChoice): void {
+    this.units = units;
+    const { metric, min, max } = this.spec;
+    const end = (value: number) => String(Math.round(convert(units, metric, value) * 10) / 10);
+    setText(this.unit, unitOf(units, metric));
+    setText(this.minLabel, end(min));
+    setText(this.maxLabel, end(max));
+    this.meter.setAttribute('aria-valuemin', end(min));
+    this.meter.setAttribute('aria-valuemax', end(max));
+  }
+
+  /** `value` in metric units: its data-value stays metric, its text is in the units chosen. */
   show(value: number | null, note: string, state: 'normal' | 'alert' | 'low' | 'na', empty = '—'): void {
     this.element.dataset.state = state;
     if (value === null) {
@@ -111,15 +131,17 @@ class Gauge {
       this.meter.removeAttribute('aria-valuenow');
       this.meter.setAttribute('aria-valuetext', note || 'No reading');
     } else {
-      const text = value.toFixed(this.spec.digits);
+      const { metric } = this.spec;
+      const shown = convert(this.units, metric, value);
+      const text = shown.toFixed(digitsOf(this.units, metric, 'detail'));
       this.element.dataset.value = String(value);
       setText(this.valueText, text);
       this.valueText.dataset.long = String(text.length > 5);
       this.valueArc.setAttribute('visibility', 'visible');
       const percent = Math.max(0.5, fractionOf(this.spec, value) * 100);
       this.valueArc.setAttribute('stroke-dasharray', `${percent.toFixed(2)} 100`);
-      this.meter.setAttribute('aria-valuenow', String(value));
-      this.meter.setAttribute('aria-valuetext', `${text} ${this.spec.unit}`);
+      this.meter.setAttribute('aria-valuenow', text);
+      this.meter.setAttribute('aria-valuetext', `${text} ${unitOf(this.units, metric)}`);
     }
     setText(this.note, note);
   }
@@ -144,6 +166,7 @@ class Gauge {
 /** The four live gauges of the selected device. */
 export class GaugePanel {
   private readonly gauges = new Map<GaugeSpec['metric'], Gauge>();
+  private units: UnitChoice = METRIC;
 
   constructor(doc: Document, container: HTMLElement) {
     for (const spec of GAUGES) {
@@ -151,6 +174,12 @@ export class GaugePanel {
       this.gauges.set(spec.metric, gauge);
       container.append(gauge.element);
     }
+  }
+
+  /** The units chosen: the next `update` shows the values in them. */
+  setUnits(units: UnitChoice): void {
+    this.units = units;
+    for (const gauge of this.gauges.values()) gauge.setUnits(units);
   }
 
   update(device: DeviceSummary): void {
@@ -167,7 +196,8 @@ export class GaugePanel {
       for (const gauge of this.gauges.values()) gauge.show(null, 'No reading yet', 'na');
       return;
     }
-    const thresholdNote = threshold === null ? '' : `Alert above ${threshold.toFixed(1)} °C`;
+    const thresholdNote =
+      threshold === null ? '' : `Alert above ${formatMeasure(this.units, 'temperature', threshold)}`;
     temperature.show(latest.temperature, thresholdNote, device.alerte ? 'alert' : 'normal');
     if (latest.humidite === null) {
       const chip = latest.source === 'bmp280' ? 'BMP280' : latest.source.toUpperCase();

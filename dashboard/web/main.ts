@@ -7,6 +7,8 @@ import { LoginView } from './login-view.js';
 import { PasswordView } from './password-view.js';
 import { SessionGate } from './session-gate.js';
 import { TokensDialog } from './tokens-dialog.js';
+import { UnitPicker } from './unit-picker.js';
+import { UnitPreference } from './unit-preference.js';
 
 /** The page's one composition root: everything is built here and handed what it needs. */
 function main(doc: Document, win: Window): void {
@@ -14,14 +16,16 @@ function main(doc: Document, win: Window): void {
   const http = new HttpClient(win.fetch.bind(win));
   const api = new ApiClient(http);
   const access = new AccessApi(http);
+  const units = new UnitPreference(storageOf(win));
   // A refused event stream may be a session that ended: asking /api/me lets its 401 reach the gate.
-  const page = new DashboardPage(doc, win, api, http, () => void access.probe());
+  const page = new DashboardPage(doc, win, api, http, units, () => void access.probe());
   const tokens = new TokensDialog(doc, access, win.navigator.clipboard, now);
   const parts = {
     http,
     access,
     page,
     tokens,
+    units: new UnitPicker(doc, units),
     login: new LoginView(doc, access, () => void gate.check(), now),
     password: new PasswordView(
       doc,
@@ -35,8 +39,18 @@ function main(doc: Document, win: Window): void {
   parts.login.start();
   parts.password.start();
   parts.account.start();
+  parts.units.start();
   tokens.start();
   gate.start();
+}
+
+/** The browser's localStorage, or null where it is refused (some private modes throw on access). */
+function storageOf(win: Window): Storage | null {
+  try {
+    return win.localStorage;
+  } catch {
+    return null;
+  }
 }
 
 main(document, window);

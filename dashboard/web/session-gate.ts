@@ -8,6 +8,7 @@ import type { PasswordView } from './password-view.js';
 import { permissionFor } from './permission.js';
 import type { TokensDialog } from './tokens-dialog.js';
 import type { MeResponse } from './types.js';
+import type { UnitPicker } from './unit-picker.js';
 
 type Screen = 'loading' | 'login' | 'password' | 'dashboard';
 
@@ -19,6 +20,7 @@ export interface GateParts {
   password: PasswordView;
   account: AccountBar;
   tokens: TokensDialog;
+  units: UnitPicker;
 }
 
 const RETRY_MS = 3000;
@@ -97,6 +99,8 @@ export class SessionGate {
     const fromGate = this.screen === 'login' || this.screen === 'password';
     this.show('dashboard');
     this.parts.account.show(me, permission);
+    // The user's units before the page draws anything.
+    this.parts.units.useFor(me.user.name);
     this.parts.page.start(permission);
     // The focused field of the login form is gone: a keyboard user goes on from the dashboard's start.
     if (fromGate) byId(this.doc, 'main').focus();
@@ -111,6 +115,7 @@ export class SessionGate {
     this.parts.tokens.close();
     this.parts.page.stop();
     this.parts.account.show(null, null);
+    this.parts.units.useFor(null);
   }
 
   /** The login and password screens replace the whole page but its brand bar. */

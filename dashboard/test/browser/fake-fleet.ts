@@ -45,8 +45,9 @@ export function fakeRow(index: number, overrides: Partial<FleetRow> = {}): Fleet
   };
 }
 
-/** The summary a `device` event carries for `row`. */
+/** The summary a `device` event carries for `row` (its latest reading has the row's values). */
 export function summaryOf(row: FleetRow): DeviceSummary {
+  const at = row.last_seen ?? new Date().toISOString();
   return {
     device_id: row.device_id,
     online: row.online,
@@ -56,7 +57,27 @@ export function summaryOf(row: FleetRow): DeviceSummary {
     ota: null,
     sensor: { source: 'synthetic', bus: null, address: null, healthy: true, error: null },
     alerte: row.alerte,
-    latest: null,
+    latest:
+      row.temperature === null
+        ? null
+        : {
+            device_id: row.device_id,
+            timestamp: at,
+            temperature: row.temperature,
+            humidite: row.humidite,
+            pression: row.pression ?? 1013,
+            batterie: row.batterie ?? 100,
+            mode: 'auto',
+            firmware: row.firmware ?? 'v1.0.0',
+            alerte: row.alerte,
+            uptime: 60,
+            seq: 100,
+            source: 'synthetic',
+            epoch: 'e1',
+            clock_synced: true,
+            received_at: at,
+            trusted_at: at,
+          },
     delivery: { received: 100, lost: row.lost, conflicts: 0 },
     epoch: 'e1',
     epoch_reason: 'first_start',
@@ -75,6 +96,8 @@ export class FakeFleetServer {
   readonly streams: FakeStream[] = [];
   readonly deleted: string[] = [];
   role: RoleName = 'admin';
+  /** Who `GET /api/me` says is signed in. */
+  userName = 'tester';
   base = '';
   private server: Server | null = null;
   private readonly paths = defaultWebPaths(new URL('../../src/paths.ts', import.meta.url).href);
@@ -140,7 +163,7 @@ export class FakeFleetServer {
     if (path === '/api/me') {
       const me: MeResponse = {
         auth: 'on',
-        user: { name: 'tester', role: this.role, kind: 'user', must_change_password: false },
+        user: { name: this.userName, role: this.role, kind: 'user', must_change_password: false },
       };
       return json(200, me);
     }
