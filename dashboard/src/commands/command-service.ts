@@ -102,7 +102,7 @@ export class CommandService {
    * that becomes the response.
    */
   async send(body: unknown, waitSeconds: number, by: CommandSender): Promise<CommandSuccessResponse> {
-    const command = this.validate(body);
+    const command = validateCommandRequest(body);
     const deviceId = command.device_id as string;
     if (!this.deps.fleet.has(deviceId)) {
       throw new NotFoundError(
@@ -211,26 +211,30 @@ export class CommandService {
       return false;
     }
   }
+}
 
-  private validate(body: unknown): Command & { device_id: string } {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+/**
+ * A command request's body, `{device_id, …command fields}`, checked whole: the first problem throws a
+ * ValidationError sentence naming the field, what was received and what is accepted.
+ */
+export function validateCommandRequest(body: unknown): Command & { device_id: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError(
+      `The request body received ${describeValue(body)}; accepted: a JSON object with "device_id" and at least one of ${COMMAND_ACTIONS.join(', ')}.`,
+    );
+  }
+  const fields = body as Record<string, unknown>;
+  if (fields.device_id === undefined) {
+    throw new ValidationError(`Field "device_id" received nothing; accepted: ${DEVICE_ID_ACCEPTED}.`);
+  }
+  for (const [field, why] of Object.entries(SET_BY_DASHBOARD)) {
+    if (fields[field] !== undefined) {
       throw new ValidationError(
-        `The request body received ${describeValue(body)}; accepted: a JSON object with "device_id" and at least one of ${COMMAND_ACTIONS.join(', ')}.`,
+        `Field ${JSON.stringify(field)} received ${describeValue(fields[field])}; accepted: nothing, ${why}.`,
       );
     }
-    const fields = body as Record<string, unknown>;
-    if (fields.device_id === undefined) {
-      throw new ValidationError(`Field "device_id" received nothing; accepted: ${DEVICE_ID_ACCEPTED}.`);
-    }
-    for (const [field, why] of Object.entries(SET_BY_DASHBOARD)) {
-      if (fields[field] !== undefined) {
-        throw new ValidationError(
-          `Field ${JSON.stringify(field)} received ${describeValue(fields[field])}; accepted: nothing, ${why}.`,
-        );
-      }
-    }
-    const result = validateCommand(fields);
-    if (!result.ok) throw new ValidationError(result.error);
-    return result.value as Command & { device_id: string };
   }
+  const result = validateCommand(fields);
+  if (!result.ok) throw new ValidationError(result.error);
+  return result.value as Command & { device_id: string };
 }

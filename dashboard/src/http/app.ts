@@ -34,6 +34,7 @@ import { historyCsvRoutes } from './routes/history-csv.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/page.js';
 import { trailRoutes } from './routes/trail.js';
+import { registerApiDocs } from './schema/api-docs.js';
 import { installSchemaCompilers } from './schema/validation.js';
 import { SseHub } from './sse-hub.js';
 
@@ -198,6 +199,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   });
   installErrorHandling(app, logger, BODY_LIMIT_BYTES);
   installSchemaCompilers(app);
+  await registerApiDocs(app);
   const access = await installAccess(app, {
     options: deps.access,
     database,

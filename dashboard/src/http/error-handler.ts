@@ -9,7 +9,7 @@ export const ROUTES_ACCEPTED =
   'GET /api/devices/:id/commands, GET /api/events, POST /api/command, POST /api/login, POST /api/logout, GET /api/me, POST /api/me/password, GET /api/tokens, ' +
   'POST /api/tokens, DELETE /api/tokens/:id, GET /api/alerts, GET /api/alerts/rules, PUT /api/alerts/rules, ' +
   'PUT /api/alerts/rules/:deviceId, DELETE /api/alerts/rules/:deviceId, GET /api/alerts/channels, PUT /api/alerts/channels, ' +
-  'POST /api/alerts/channels/test, GET /healthz, GET /metrics';
+  'POST /api/alerts/channels/test, GET /api/docs, GET /api/docs/json, GET /healthz, GET /metrics';
 
 /** Fastify's own request errors, as HttpErrors with a sentence. */
 function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: number): HttpError | null {

@@ -6,6 +6,7 @@ import { NotFoundError } from '../../errors.js';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { TelemetryStore } from '../../storage/telemetry-store.js';
 import { integerParam, paramObject } from '../query.js';
+import { dataResponseSchema, errors } from '../schema/responses.js';
 
 export const DATA_LIMIT_DEFAULT = 100;
 export const LIMIT_MAX = 10_000;
@@ -28,9 +29,22 @@ export function unknownDevice(deviceId: string): NotFoundError {
 
 /** `GET /api/data`: the original endpoint. Latest reading per device, recent history, device ids. */
 export function dataRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: TelemetryStore }): void {
-  app
-    .withTypeProvider<ZodTypeProvider>()
-    .get('/api/data', { schema: { querystring: dataQuery } }, async (request): Promise<DataResponse> => {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/data',
+    {
+      schema: {
+        summary: 'The original endpoint: the latest reading per device, recent history, the device ids',
+        querystring: dataQuery,
+        response: {
+          200: dataResponseSchema,
+          ...errors({
+            400: 'A parameter that is not accepted',
+            404: 'A device the dashboard has never seen',
+          }),
+        },
+      },
+    },
+    async (request): Promise<DataResponse> => {
       const query = request.query;
       if (query.device !== undefined && !deps.fleet.has(query.device)) throw unknownDevice(query.device);
       const history = deps.store.recent({
@@ -38,5 +52,6 @@ export function dataRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: Te
         ...(query.device ? { deviceId: query.device } : {}),
       });
       return { latest: deps.fleet.latest(), history, devices: deps.fleet.ids() };
-    });
+    },
+  );
 }

@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors.js';
 import type { Fleet } from '../../fleet/fleet.js';
 import { type HistoryQuery, type HistoryStore, historyResponse } from '../../storage/history-store.js';
 import { integerParam, type ParamSpec, paramObject, timeParam } from '../query.js';
+import { devicesResponseSchema, errors, historyResponseSchema } from '../schema/responses.js';
 import { deviceParams, LIMIT_MAX, unknownDevice } from './data.js';
 
 export const HISTORY_LIMIT_DEFAULT = 1000;
@@ -40,14 +41,33 @@ export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: 
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/devices',
-    { schema: { querystring: paramObject({}) } },
+    {
+      schema: {
+        summary: 'The fleet: every device the dashboard knows, with its latest reading',
+        querystring: paramObject({}),
+        response: { 200: devicesResponseSchema, ...errors({ 400: 'A parameter (there are none)' }) },
+      },
+    },
     async (): Promise<DevicesResponse> => ({ devices: deps.fleet.summaries() }),
   );
 
   api.get(
     '/api/devices/:id/history',
-    { schema: { params: deviceParams, querystring: historyQuery } },
-    async (request, reply): Promise<HistoryResponse | FastifyReply> => {
+    {
+      schema: {
+        summary: "One device's history over a range: every reading, or time buckets",
+        params: deviceParams,
+        querystring: historyQuery,
+        response: {
+          200: historyResponseSchema,
+          ...errors({
+            400: 'A parameter that is not accepted',
+            404: 'A device the dashboard has never seen',
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
       const { id } = request.params;
       const query = request.query;
       checkRangeOrder(query.from, query.to);
@@ -59,15 +79,17 @@ export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: 
         ...(query.from !== undefined ? { from: query.from } : {}),
         ...(query.to !== undefined ? { to: query.to } : {}),
       };
-      // Made where the query ran (the history thread): sent as it is.
+      // Made where the query ran (the history thread): sent as it is, bytes of the JSON the schema describes.
       const json = deps.store.historyJson?.(asked) ?? null;
       if (json) {
         const bytes = await json;
-        return reply
+        (reply as FastifyReply)
           .type('application/json; charset=utf-8')
           .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        return reply;
       }
-      return historyResponse(asked, await deps.store.history(asked));
+      const answer: HistoryResponse = historyResponse(asked, await deps.store.history(asked));
+      return answer;
     },
   );
 }

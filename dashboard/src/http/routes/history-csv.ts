@@ -2,11 +2,14 @@ import { Readable } from 'node:stream';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Clock } from '@fleet/shared';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { RawCursor, RawReadingSource } from '../../storage/raw-pages.js';
-import { parseParams, timeParam } from '../query.js';
+import { paramObject, timeParam } from '../query.js';
 import { READING_CSV_HEADER, readingCsvLine } from '../reading-csv.js';
-import { devicePath, unknownDevice } from './data.js';
+import { errors } from '../schema/responses.js';
+import { deviceParams, unknownDevice } from './data.js';
 import { checkRangeOrder } from './devices.js';
 
 /**
@@ -16,10 +19,10 @@ import { checkRangeOrder } from './devices.js';
  */
 export const CSV_PAGE_ROWS = 500;
 
-const csvQuery = {
+const csvQuery = paramObject({
   from: timeParam("the start of the range; default: the device's oldest reading kept"),
   to: timeParam('the end of the range; default: now'),
-};
+});
 
 /** 20250131T120000Z: a time in a file name (no colons, which some systems refuse). */
 const fileTime = (ms: number) =>
@@ -44,35 +47,57 @@ export interface HistoryCsvDeps {
  */
 export function historyCsvRoutes(app: FastifyInstance, deps: HistoryCsvDeps): void {
   const pageRows = deps.pageRows ?? CSV_PAGE_ROWS;
-  app.get('/api/devices/:id/history.csv', async (request, reply): Promise<FastifyReply> => {
-    const { id } = parseParams(request.params, devicePath, 'Path parameter');
-    const query = parseParams(request.query, csvQuery);
-    checkRangeOrder(query.from, query.to);
-    if (!deps.fleet.has(id)) throw unknownDevice(id);
-    const to = query.to ?? deps.clock.now().getTime();
-    const kept = deps.store.rawFrom();
-    const from = Math.min(to, Math.max(kept, query.from ?? (await deps.store.oldestRaw(id)) ?? to));
-    const store = deps.store;
-    const log = request.log;
-    async function* lines(): AsyncGenerator<string> {
-      yield READING_CSV_HEADER;
-      let after: RawCursor | null = null;
-      let rows = 0;
-      do {
-        const page = await store.rawPage({ deviceId: id, from, to, after, limit: pageRows });
-        rows += page.rows.length;
-        let text = '';
-        for (const row of page.rows) text += readingCsvLine(row);
-        if (text) yield text;
-        after = page.next;
-        if (after) await yieldToLoop();
-      } while (after);
-      log.debug({ device_id: id, rows }, 'History CSV sent');
-    }
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${id}-${fileTime(from)}-${fileTime(to)}.csv"`)
-      .header('cache-control', 'no-store')
-      .send(Readable.from(lines(), { objectMode: false }));
-  });
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/devices/:id/history.csv',
+    {
+      schema: {
+        summary: "One device's raw readings over a range, as CSV (a download)",
+        params: deviceParams,
+        querystring: csvQuery,
+        response: {
+          200: {
+            description: `RFC 4180, oldest first by trusted_at; the header names the units: ${READING_CSV_HEADER.trim()}`,
+            content: { 'text/csv': { schema: z.string() } },
+          },
+          ...errors({
+            400: 'A parameter that is not accepted',
+            404: 'A device the dashboard has never seen',
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const query = request.query;
+      checkRangeOrder(query.from, query.to);
+      if (!deps.fleet.has(id)) throw unknownDevice(id);
+      const to = query.to ?? deps.clock.now().getTime();
+      const kept = deps.store.rawFrom();
+      const from = Math.min(to, Math.max(kept, query.from ?? (await deps.store.oldestRaw(id)) ?? to));
+      const store = deps.store;
+      const log = request.log;
+      async function* lines(): AsyncGenerator<string> {
+        yield READING_CSV_HEADER;
+        let after: RawCursor | null = null;
+        let rows = 0;
+        do {
+          const page = await store.rawPage({ deviceId: id, from, to, after, limit: pageRows });
+          rows += page.rows.length;
+          let text = '';
+          for (const row of page.rows) text += readingCsvLine(row);
+          if (text) yield text;
+          after = page.next;
+          if (after) await yieldToLoop();
+        } while (after);
+        log.debug({ device_id: id, rows }, 'History CSV sent');
+      }
+      // A stream, not the string the document's schema names.
+      (reply as FastifyReply)
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${id}-${fileTime(from)}-${fileTime(to)}.csv"`)
+        .header('cache-control', 'no-store')
+        .send(Readable.from(lines(), { objectMode: false }));
+      return reply;
+    },
+  );
 }

@@ -1,12 +1,15 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { Logger } from '@fleet/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { LoginThrottle } from '../../access/login-throttle.js';
 import { PASSWORD_MAX, USERNAME_ACCEPTED, USERNAME_PATTERN } from '../../access/roles.js';
 import type { UserStore } from '../../access/user-store.js';
 import { ConflictError, TooManyRequestsError, UnauthorizedError } from '../../errors.js';
 import { clearSessionCookie } from '../access/sessions.js';
-import { stringFields } from '../body.js';
+import { bodyObject } from '../body.js';
+import { errors, noContent } from '../schema/responses.js';
 import type { SseHub } from '../sse-hub.js';
 
 export const WRONG_LOGIN = 'The user name or the password is not right.';
@@ -29,14 +32,14 @@ export interface LoginRouteDeps {
   rateLimit?: LoginRateLimit;
 }
 
-const loginBody = {
-  username: { accepted: USERNAME_ACCEPTED, check: (value: string) => USERNAME_PATTERN.test(value) },
+const loginBody = bodyObject({
+  username: { schema: z.string().regex(USERNAME_PATTERN), accepted: USERNAME_ACCEPTED },
   password: {
+    schema: z.string().min(1).max(PASSWORD_MAX),
     accepted: `the user's password, 1 to ${PASSWORD_MAX} characters`,
     secret: true,
-    check: (value: string) => value.length >= 1 && value.length <= PASSWORD_MAX,
   },
-};
+});
 
 const userNameOf = (request: FastifyRequest): string | null => {
   const name = (request.body as { username?: unknown } | undefined)?.username;
@@ -73,9 +76,23 @@ export async function loginRoutes(app: FastifyInstance, deps: LoginRouteDeps): P
   const limit = deps.rateLimit ?? LOGIN_RATE_LIMIT;
   await app.register(fastifyRateLimit, { global: false });
 
-  app.post(
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.post(
     '/api/login',
     {
+      schema: {
+        summary: 'Log in: starts a session (the cookie fleet_session)',
+        body: loginBody,
+        response: {
+          204: noContent,
+          ...errors({
+            400: 'A body that is not accepted',
+            401: 'The user name or the password is not right',
+            409: 'Logins are off (AUTH=off)',
+            429: 'Too many attempts (from the address, or for the user name); Retry-After says when to retry',
+          }),
+        },
+      },
       config: {
         public: true,
         rateLimit: {
@@ -105,7 +122,7 @@ export async function loginRoutes(app: FastifyInstance, deps: LoginRouteDeps): P
     },
     async (request, reply) => {
       if (deps.auth === 'off') throw new ConflictError(LOGINS_OFF);
-      const { username, password } = stringFields(request.body, loginBody);
+      const { username, password } = request.body;
       const address = request.ip;
       refuseLocked(throttle, logger, username, address);
       const user = await users.verify(username, password);
@@ -125,9 +142,12 @@ export async function loginRoutes(app: FastifyInstance, deps: LoginRouteDeps): P
     },
   );
 
-  app.post(
+  api.post(
     '/api/logout',
-    { config: { public: true, beforePasswordChange: true } },
+    {
+      schema: { summary: 'Log out: ends the session and its event streams', response: { 204: noContent } },
+      config: { public: true, beforePasswordChange: true },
+    },
     async (request, reply) => {
       const session = request.session;
       const username = session?.username;

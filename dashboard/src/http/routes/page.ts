@@ -1,6 +1,7 @@
 import { basename, dirname } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { WebPaths } from '../../paths.js';
 
 /**
@@ -15,9 +16,21 @@ export async function pageRoutes(app: FastifyInstance, paths: WebPaths): Promise
     index: false,
     decorateReply: false,
   });
-  app.get('/', (_request, reply) => reply.sendFile('index.html', paths.staticDir));
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'The page',
+        response: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } } },
+      },
+    },
+    (_request, reply) => reply.sendFile('index.html', paths.staticDir),
+  );
+  // The page's own files are not part of the API document.
   const vendor = (url: string, file: string) =>
-    app.get(url, (_request, reply) => reply.sendFile(basename(file), dirname(file)));
+    app.get(url, { schema: { hide: true } }, (_request, reply) =>
+      reply.sendFile(basename(file), dirname(file)),
+    );
   vendor('/vendor/chart.umd.js', paths.chartJs);
   vendor('/vendor/chartjs-adapter-date-fns.bundle.min.js', paths.chartAdapter);
 }
