@@ -46,7 +46,19 @@ describe('dashboard configuration', () => {
       httpsKey: null,
       https: null,
       trustProxy: false,
+      haDiscovery: 'off',
+      haDiscoveryPrefix: 'homeassistant',
+      haLatestFirmware: null,
     });
+  });
+
+  it('reads the Home Assistant variables', () => {
+    expect(
+      loadDashboardConfig(
+        { HA_DISCOVERY: 'ON', HA_DISCOVERY_PREFIX: 'ha/fleet', HA_LATEST_FIRMWARE: 'v1.2.0-rc.1' },
+        cwd,
+      ),
+    ).toMatchObject({ haDiscovery: 'on', haDiscoveryPrefix: 'ha/fleet', haLatestFirmware: 'v1.2.0-rc.1' });
   });
 
   it('reads the access variables', () => {
@@ -120,6 +132,17 @@ describe('dashboard configuration', () => {
 
   it.each([
     ['PORT', 'http', 'Environment variable PORT received "http"; accepted: a port number from 1 to 65535.'],
+    ['HA_DISCOVERY', 'yes', 'Environment variable HA_DISCOVERY received "yes"; accepted: on or off.'],
+    [
+      'HA_DISCOVERY_PREFIX',
+      'homeassistant/#',
+      'Environment variable HA_DISCOVERY_PREFIX received "homeassistant/#"; accepted: one or more levels of letters, digits, "_", "." or "-" separated by "/", such as homeassistant (no "+", "#" or "$").',
+    ],
+    [
+      'HA_LATEST_FIRMWARE',
+      '1.2.0',
+      'Environment variable HA_LATEST_FIRMWARE received "1.2.0"; accepted: a firmware version such as v1.2.0 or v1.2.0-beta.1.',
+    ],
     [
       'MQTT_TOPIC_ROOT',
       'devices/+',
