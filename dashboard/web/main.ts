@@ -1,5 +1,8 @@
 import { AccessApi } from './access-api.js';
 import { AccountBar } from './account-bar.js';
+import { AlertsApi } from './alerts-api.js';
+import { AlertsDialog } from './alerts-dialog.js';
+import { AlertsPanel } from './alerts-panel.js';
 import { ApiClient } from './api.js';
 import { DashboardPage } from './dashboard-page.js';
 import { HttpClient } from './http.js';
@@ -20,11 +23,21 @@ function main(doc: Document, win: Window): void {
   // A refused event stream may be a session that ended: asking /api/me lets its 401 reach the gate.
   const page = new DashboardPage(doc, win, api, http, units, () => void access.probe());
   const tokens = new TokensDialog(doc, access, win.navigator.clipboard, now);
+  const alertsApi = new AlertsApi(http);
+  const alertsDialog = new AlertsDialog(doc, alertsApi, () => void alertsPanel.reload());
+  const alertsPanel = new AlertsPanel(doc, win, alertsApi, now, () => alertsDialog.open());
   const parts = {
     http,
     access,
     page,
     tokens,
+    alerts: {
+      start: (admin: boolean) => alertsPanel.start(admin),
+      stop: () => {
+        alertsDialog.close();
+        alertsPanel.stop();
+      },
+    },
     units: new UnitPicker(doc, units),
     login: new LoginView(doc, access, () => void gate.check(), now),
     password: new PasswordView(
@@ -41,6 +54,7 @@ function main(doc: Document, win: Window): void {
   parts.account.start();
   parts.units.start();
   tokens.start();
+  alertsDialog.start();
   gate.start();
 }
 

@@ -20,6 +20,8 @@ export interface GateParts {
   password: PasswordView;
   account: AccountBar;
   tokens: TokensDialog;
+  /** The alerts panel (and, for admins, its dialog), shown with the dashboard. */
+  alerts: { start(admin: boolean): void; stop(): void };
   units: UnitPicker;
 }
 
@@ -102,6 +104,7 @@ export class SessionGate {
     // The user's units before the page draws anything.
     this.parts.units.useFor(me.user.name);
     this.parts.page.start(permission);
+    this.parts.alerts.start(permission.role === 'admin');
     // The focused field of the login form is gone: a keyboard user goes on from the dashboard's start.
     if (fromGate) byId(this.doc, 'main').focus();
   }
@@ -113,6 +116,7 @@ export class SessionGate {
 
   private leaveDashboard(): void {
     this.parts.tokens.close();
+    this.parts.alerts.stop();
     this.parts.page.stop();
     this.parts.account.show(null, null);
     this.parts.units.useFor(null);
