@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { brokerEnvSpec } from '../../cloud/src/broker/config.js';
 import { dashboardEnvSpec } from '../../dashboard/src/config.js';
+import { apiDocument, documentedRoutes } from '../../dashboard/test/server/api-document.js';
 import { edgeEnvSpec } from '../../edge/src/config.js';
 import { MESSAGE_KINDS } from '../../shared/src/index.js';
 
@@ -47,5 +48,36 @@ describe('README: the limits of the production broker', () => {
     expect(section).toContain('at most 12 000 connections');
     expect(section).toContain('dropped after 7 days');
     expect(section).toContain('at most 64 MiB of\n  payload bytes, per client');
+  });
+});
+
+describe('README: the REST API table', () => {
+  /** `METHOD /path` of every code span that starts a row of the table (query strings left out). */
+  const tableRoutes = () => {
+    const section = readme.slice(
+      readme.indexOf('## REST API'),
+      readme.indexOf('\n## ', readme.indexOf('## REST API') + 1),
+    );
+    const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+    return rows.flatMap((row) => {
+      const first = row.replace(/\\\|/g, '').split('|')[1] ?? '';
+      return [...first.matchAll(/`([A-Z]+) ([^`?\s]+)[^`]*`/g)].map((m) => `${m[1]} ${m[2]}`);
+    });
+  };
+
+  it('names every route of the API document, and only those', async () => {
+    const document = await apiDocument();
+    const documented = documentedRoutes(document).sort();
+    const table = tableRoutes().sort();
+    expect(documented.length).toBeGreaterThan(15);
+    expect(
+      table.filter((route) => !documented.includes(route)),
+      'in the table, not in the document',
+    ).toEqual([]);
+    expect(
+      documented.filter((route) => !table.includes(route)),
+      'in the document, not in the table',
+    ).toEqual([]);
+    expect(new Set(table).size, 'each route once').toBe(table.length);
   });
 });

@@ -2,27 +2,8 @@ import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES_ACCEPTED } from '../../src/http/error-handler.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/http/security/headers.js';
+import { type ApiDocument as Document, documentedRoutes } from './api-document.js';
 import { type Harness, startHarness } from './harness.js';
-
-type Operation = {
-  parameters?: { name: string; in: string; description?: string; schema: Record<string, unknown> }[];
-  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
-  responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }>;
-  security?: unknown[];
-  description?: string;
-};
-type Document = {
-  openapi: string;
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> };
-};
-
-/** `GET /api/devices/:id` for each operation of the document. */
-export function documentedRoutes(document: Document): string[] {
-  return Object.entries(document.paths).flatMap(([path, operations]) =>
-    Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
-  );
-}
 
 /** The page's own files: served, not part of the API. */
 const PAGE_FILES = /^GET \/(static|js|vendor)\//;
