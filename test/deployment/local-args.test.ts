@@ -27,6 +27,7 @@ describe('launcher arguments', () => {
       secure: false,
       brokerHostnames: [],
       topicRoot: 'devices',
+      haDiscoveryPrefix: 'homeassistant',
       host: '127.0.0.1',
       dataDir: '.data',
       externalBroker: null,
@@ -87,6 +88,13 @@ describe('launcher arguments', () => {
     expect(run([], { BROKER_HOSTNAMES: 'not a name' }).brokerHostnames).toEqual([]);
     expect(error(['--secure'], { BROKER_HOSTNAMES: 'pi.lan,mqtts://x' })).toContain(
       'Environment variable BROKER_HOSTNAMES received "pi.lan,mqtts://x", whose entry "mqtts://x" is neither a host name nor an IP address',
+    );
+  });
+
+  it('takes HA_DISCOVERY_PREFIX for the secure broker, and names a bad one in one sentence', () => {
+    expect(run(['--secure'], { HA_DISCOVERY_PREFIX: 'ha/fleet' }).haDiscoveryPrefix).toBe('ha/fleet');
+    expect(error([], { HA_DISCOVERY_PREFIX: 'ha/#' })).toMatch(
+      /^Environment variable HA_DISCOVERY_PREFIX received "ha\/#"; accepted: one or more levels/,
     );
   });
 

@@ -29,6 +29,8 @@ export interface LauncherOptions {
   brokerHostnames: string[];
   /** MQTT_TOPIC_ROOT: the children read it from the environment; the secure broker's ACLs follow it. */
   topicRoot: string;
+  /** HA_DISCOVERY_PREFIX: the dashboard reads it from the environment; the secure broker's ACLs follow it. */
+  haDiscoveryPrefix: string;
   /** Address the dashboard and the embedded broker listen on. */
   host: string;
   /** Folder of the dashboard's and the devices' data (relative to the working directory, or absolute). */
@@ -184,13 +186,16 @@ function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResu
   }
   let brokerHostnames: string[] = [];
   let topicRoot: string;
+  let haDiscoveryPrefix: string;
   try {
     const broker = loadBrokerConfig({
       BROKER_HOSTNAMES: secure ? env.BROKER_HOSTNAMES : undefined,
       MQTT_TOPIC_ROOT: env.MQTT_TOPIC_ROOT,
+      HA_DISCOVERY_PREFIX: env.HA_DISCOVERY_PREFIX,
     });
     brokerHostnames = broker.brokerHostnames;
     topicRoot = broker.topicRoot;
+    haDiscoveryPrefix = broker.haDiscoveryPrefix;
   } catch (error) {
     if (error instanceof ConfigError) throw new ArgumentError(error.message);
     throw error;
@@ -210,6 +215,7 @@ function parseOrThrow(argv: readonly string[], env: NodeJS.ProcessEnv): ArgsResu
       secure,
       brokerHostnames,
       topicRoot,
+      haDiscoveryPrefix,
       host,
       dataDir,
       externalBroker: brokerHost ? { host: brokerHost, port: mqttPort.port } : null,

@@ -186,6 +186,7 @@ export class LocalFleet {
         port,
         hostnames: options.brokerHostnames,
         topicRoot: options.topicRoot,
+        haDiscoveryPrefix: options.haDiscoveryPrefix,
         deviceIds,
         logger,
         onLine: (line) => this.deps.output.stdout.write(`[mosquitto] ${line}\n`),

@@ -17,6 +17,8 @@ export interface SecureFleetBrokerOptions {
   hostnames: readonly string[];
   /** MQTT_TOPIC_ROOT: the ACLs and the env files follow it. */
   topicRoot: string;
+  /** HA_DISCOVERY_PREFIX: the dashboard's and Home Assistant's ACLs follow it. */
+  haDiscoveryPrefix: string;
   /** The simulated devices to give a credential and an env file. */
   deviceIds: readonly string[];
   logger: BrokerLogger;
@@ -65,6 +67,7 @@ export async function startSecureFleetBroker(options: SecureFleetBrokerOptions):
     port: options.port,
     hostnames: options.hostnames,
     topicRoot: options.topicRoot,
+    haDiscoveryPrefix: options.haDiscoveryPrefix,
     logger: options.logger,
     binary,
     onLine: options.onLine,
