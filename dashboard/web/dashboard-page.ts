@@ -12,7 +12,6 @@ import { GaugePanel } from './gauges.js';
 import { HistoryPanel } from './history.js';
 import type { HttpClient } from './http.js';
 import { OtaPanel } from './ota.js';
-import { OverviewPanel } from './overview.js';
 import { PageViews } from './page-views.js';
 import type { Permission } from './permission.js';
 import { HashSelection } from './selection.js';
@@ -71,17 +70,15 @@ export class DashboardPage {
     this.selected = this.hashDevice();
     const unitChoice = () => units.choice;
     this.fleet = new FleetPanel(doc, win, (id) => this.pick(id), this.now, unitChoice);
-    const overview = new OverviewPanel(
+    this.views = new PageViews(
       doc,
       win,
-      this.fleet.model,
+      this.selection,
+      this.fleet,
       unitChoice,
       (id) => this.pick(id),
-      (sort) => this.views.sorted(sort),
       this.now,
     );
-    this.fleet.add(overview);
-    this.views = new PageViews(doc, this.selection, overview);
     this.forget = new ForgetDevice(doc, http, (id) => this.forgotten(id));
     this.header = new DeviceHeader(doc, this.now, unitChoice);
     this.gauges = new GaugePanel(doc, byId(doc, 'gauges'));

@@ -1,7 +1,9 @@
 import { byId } from './dom.js';
+import type { FleetPanel } from './fleet-panel.js';
 import { DEFAULT_SORT, type FleetSort, sortFromText, sortToText } from './fleet-sort.js';
-import type { OverviewPanel } from './overview.js';
+import { OverviewPanel } from './overview.js';
 import type { HashSelection, PageView } from './selection.js';
+import type { UnitChoice } from './units.js';
 
 /**
  * The page's two views, one shown at a time: the selected device, and the fleet overview. The tabs above
@@ -13,12 +15,20 @@ export class PageViews {
   private readonly deviceTab: HTMLAnchorElement;
   private readonly overviewTab: HTMLAnchorElement;
   private readonly overviewSection: HTMLElement;
+  private readonly overview: OverviewPanel;
 
+  /** The overview shows `fleet`'s model, in `units`; a row clicked is `onPick`ed. */
   constructor(
     private readonly doc: Document,
+    win: Window,
     private readonly selection: HashSelection,
-    private readonly overview: OverviewPanel,
+    fleet: FleetPanel,
+    units: () => UnitChoice,
+    onPick: (deviceId: string) => void,
+    now: () => number,
   ) {
+    this.overview = new OverviewPanel(doc, win, fleet.model, units, onPick, (sort) => this.sorted(sort), now);
+    fleet.add(this.overview);
     this.deviceTab = byId<HTMLAnchorElement>(doc, 'tab-device');
     this.overviewTab = byId<HTMLAnchorElement>(doc, 'tab-overview');
     this.overviewSection = byId(doc, 'overview');

@@ -169,6 +169,11 @@ export class FakeFleetServer {
     }
     if (path === '/healthz') return json(200, { status: 'ok', mqtt: 'connected', database: 'ok' });
     if (path === '/api/events') return this.stream(url, request, response);
+    // The alerts panel's list (no alert raised in this made-up fleet).
+    if (path === '/api/alerts') {
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      return json(200, { incidents: [], open: 0, total: 0, limit, offset: 0 });
+    }
     const device = /^\/api\/devices\/([^/]+)(\/history|\/commands)?$/.exec(path);
     if (device) {
       const id = decodeURIComponent(device[1] as string);

@@ -254,7 +254,7 @@ describe.skipIf(!hasChromium)(
       }
       const wide = problems.watch(await browser.newPage({ viewport: { width: 1280, height: 800 } }));
       try {
-        await wide.goto(`${server.base}/#overview&sort=temperature-desc`);
+        await wide.goto(`${server.base}/#overview&sort=alerte-desc`);
         await expect.poll(async () => (await ids(wide)).length).toBeGreaterThan(10);
         await wide.screenshot({ path: join(SCREENSHOTS, 'overview.png') });
       } finally {
