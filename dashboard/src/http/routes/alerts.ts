@@ -13,6 +13,13 @@ import type { ChannelResult } from '../../alerts/notifier.js';
 import { type RuleOverride, ruleOverrideSchema } from '../../alerts/rules.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { integerParam, type ParamSpec, paramObject } from '../query.js';
+import {
+  channelsResponseSchema,
+  channelTestSchema,
+  incidentPageSchema,
+  rulesViewSchema,
+} from '../schema/alert-responses.js';
+import { errors, noContent } from '../schema/responses.js';
 
 const STATES = ['open', 'resolved', 'all'] as const;
 const stateParam: ParamSpec<(typeof STATES)[number]> = {
@@ -95,7 +102,13 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
 
   api.get(
     '/api/alerts',
-    { schema: { querystring: alertsQuery } },
+    {
+      schema: {
+        summary: 'Alert incidents, open ones first, then the most recent',
+        querystring: alertsQuery,
+        response: { 200: incidentPageSchema, ...errors({ 400: 'A parameter that is not accepted' }) },
+      },
+    },
     async (request): Promise<AlertsPageResponse> => {
       const { state, device, limit, offset } = request.query;
       const page = alerts.store.list({ state, limit, offset, ...(device ? { deviceId: device } : {}) });
@@ -105,13 +118,26 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
 
   api.get(
     '/api/alerts/rules',
-    { schema: { querystring: paramObject({}) } },
+    {
+      schema: {
+        summary: 'The alert rules: fleet defaults and device overrides',
+        querystring: paramObject({}),
+        response: { 200: rulesViewSchema },
+      },
+    },
     async (): Promise<RulesView> => alerts.settings.view(),
   );
 
   api.put(
     '/api/alerts/rules',
-    { schema: { body: ruleOverrideSchema() }, config: admin('changing alert rules') },
+    {
+      schema: {
+        summary: "Change the fleet's default alert rules (the fields given)",
+        body: ruleOverrideSchema(),
+        response: { 200: rulesViewSchema, ...errors({ 400: 'A rule or value that is not accepted' }) },
+      },
+      config: admin('changing alert rules'),
+    },
     async (request): Promise<RulesView> => {
       alerts.settings.setDefaults(request.body as RuleOverride, by(request), now());
       request.log.info({ by: by(request), rules: request.body }, 'Alert rules (fleet defaults) changed');
@@ -122,7 +148,15 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
 
   api.put(
     '/api/alerts/rules/:deviceId',
-    { schema: { params: rulesPath, body: ruleOverrideSchema() }, config: admin('changing alert rules') },
+    {
+      schema: {
+        summary: "Set a device's own alert rules (only the fields it changes)",
+        params: rulesPath,
+        body: ruleOverrideSchema(),
+        response: { 200: rulesViewSchema, ...errors({ 400: 'A rule or value that is not accepted' }) },
+      },
+      config: admin('changing alert rules'),
+    },
     async (request): Promise<RulesView> => {
       const { deviceId } = request.params;
       alerts.settings.setDevice(deviceId, request.body as RuleOverride, by(request), now());
@@ -137,7 +171,17 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
 
   api.delete(
     '/api/alerts/rules/:deviceId',
-    { schema: { params: rulesPath }, config: admin('changing alert rules') },
+    {
+      schema: {
+        summary: "Remove a device's own alert rules (the fleet defaults apply)",
+        params: rulesPath,
+        response: {
+          204: noContent,
+          ...errors({ 400: 'A device id that cannot be one', 404: 'The device has no rules of its own' }),
+        },
+      },
+      config: admin('changing alert rules'),
+    },
     async (request, reply) => {
       const { deviceId } = request.params;
       if (!alerts.settings.clearDevice(deviceId)) {
@@ -153,13 +197,30 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
 
   api.get(
     '/api/alerts/channels',
-    { schema: { querystring: paramObject({}) }, config: admin('managing notification channels') },
+    {
+      schema: {
+        summary: 'The notification channels, secrets masked',
+        querystring: paramObject({}),
+        response: { 200: channelsResponseSchema },
+      },
+      config: admin('managing notification channels'),
+    },
     async (): Promise<ChannelsResponse> => ({ channels: maskChannels(alerts.settings.channels) }),
   );
 
   api.put(
     '/api/alerts/channels',
-    { schema: { body: channelsBody }, config: admin('managing notification channels') },
+    {
+      schema: {
+        summary: 'Set or remove notification channels (a masked secret sent back keeps the stored one)',
+        body: channelsBody,
+        response: {
+          200: channelsResponseSchema,
+          ...errors({ 400: 'A channel or value that is not accepted' }),
+        },
+      },
+      config: admin('managing notification channels'),
+    },
     async (request): Promise<ChannelsResponse> => {
       const channels = parseChannels(request.body, alerts.settings.channels);
       alerts.settings.setChannels(channels, by(request), now());
@@ -174,7 +235,13 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
 
   api.post(
     '/api/alerts/channels/test',
-    { config: admin('testing notification channels') },
+    {
+      schema: {
+        summary: 'Send a sample notification to every channel set; the result of each',
+        response: { 200: channelTestSchema, ...errors({ 409: 'No channel is set' }) },
+      },
+      config: admin('testing notification channels'),
+    },
     async (): Promise<ChannelTestResponse> => {
       if (alerts.settings.channelKinds().length === 0) {
         throw new ConflictError(
