@@ -90,6 +90,11 @@ export interface DeviceSettings {
   intervalle: number;
   seuil_alerte: number;
   actif: boolean;
+  /** Calibration: from devices of this release on (°C, %RH, hPa added; altitude in metres, 0: station pressure). */
+  correction_temperature?: number;
+  correction_humidite?: number;
+  correction_pression?: number;
+  altitude?: number;
 }
 
 export interface OtaStatus {

@@ -48,6 +48,10 @@ const config = (dataDir) => ({
   mode: 'auto',
   publishInterval: 5,
   alertThreshold: 30,
+  tempOffset: 0,
+  humidityOffset: 0,
+  pressureOffset: 0,
+  altitude: 0,
 });
 const clock = { now: () => new Date(), monotonicMs: () => performance.now(), synced: () => true };
 

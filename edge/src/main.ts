@@ -21,7 +21,8 @@ import type { Device } from './device/device.js';
 import { openDevice } from './device/open-device.js';
 import { createAlertLed } from './gpio/alert-led.js';
 import { SensorUnavailableError } from './sensor/errors.js';
-import { selectSensor } from './sensor/select-sensor.js';
+import { selectSensor, sensorSearch } from './sensor/select-sensor.js';
+import { SENSOR_SEARCH_PERIOD_MS } from './sensor/sensor-search.js';
 
 const SERVICE = 'edge';
 
@@ -64,18 +65,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env, hostname = osHo
   const signals = exitOnStopSignals(logger, () => device?.stop().then(() => clock.stop()));
 
   try {
-    const reader = await selectSensor({
-      sensor: config.sensor,
-      bus: config.i2cBus,
-      address: config.i2cAddress,
-      tempOffset: config.tempOffset,
-      clock,
-      logger,
-    });
+    const sensorOptions = { sensor: config.sensor, bus: config.i2cBus, address: config.i2cAddress, logger };
+    const reader = await selectSensor({ ...sensorOptions, clock });
+    const search = sensorSearch(sensorOptions, reader);
     const led = await createAlertLed({ bcmPin: config.alertLedGpio, logger });
-    const opened = await openDevice({ config, logger, clock, reader, led });
+    const opened = await openDevice({ config, logger, clock, reader, search, led });
     device = opened.device;
-    logStartup(logger, config, opened, reader, led.description);
+    logStartup(logger, config, opened, reader, led.description, search !== null);
     // The retained status says whether the clock is synchronised: published again when that changes.
     clock.onChange(() => opened.device.publishStatus());
     await clock.start();
@@ -96,11 +92,17 @@ function logStartup(
   opened: Awaited<ReturnType<typeof openDevice>>,
   reader: { source: string; bus: number | null; address: string | null },
   led: string,
+  searching: boolean,
 ): void {
   const { startup, epoch, outbox } = opened.store;
   logger.info(
     {
-      sensor: { source: reader.source, bus: reader.bus, address: reader.address },
+      sensor: {
+        source: reader.source,
+        bus: reader.bus,
+        address: reader.address,
+        search_every_s: searching ? SENSOR_SEARCH_PERIOD_MS / 1000 : null,
+      },
       broker: brokerLabel(config.mqtt),
       mqtt_user: config.mqtt.username,
       topic_root: config.topicRoot,

@@ -9,6 +9,18 @@ export const THRESHOLD_MAX_C = 45;
 export const COMMAND_ID_MAX_LENGTH = 64;
 
 /**
+ * Calibration. The corrections are added to what the sensor measures (a BME280 is within ±1 °C, ±3 %RH and
+ * ±1 hPa; the ranges leave room for a sensor warmed by its board). The altitude, in metres above sea level,
+ * turns the measured (station) pressure into sea-level pressure; 0 reports station pressure. From the Dead
+ * Sea shore (about -430 m) to 9000 m, where the air is near the BME280's 300 hPa floor.
+ */
+export const TEMPERATURE_CORRECTION_MAX_C = 20;
+export const HUMIDITY_CORRECTION_MAX_RH = 20;
+export const PRESSURE_CORRECTION_MAX_HPA = 50;
+export const ALTITUDE_MIN_M = -500;
+export const ALTITUDE_MAX_M = 9000;
+
+/**
  * The version of the contract every message of this release carries in its field `v`. A message without `v`
  * is version 1 (devices of the previous release, during a rolling update). Readers accept any version and
  * ignore the fields they do not know; writers never remove a field without a deprecation first.
@@ -52,6 +64,10 @@ export const ACCEPTED = {
   intervalle: `a whole number of seconds from ${INTERVAL_MIN_S} to ${INTERVAL_MAX_S}`,
   seuil_alerte: `a temperature in °C from ${THRESHOLD_MIN_C.toFixed(1)} to ${THRESHOLD_MAX_C.toFixed(1)}`,
   actif: 'true or false',
+  correction_temperature: `a number of °C from ${-TEMPERATURE_CORRECTION_MAX_C} to ${TEMPERATURE_CORRECTION_MAX_C}`,
+  correction_humidite: `a number of %RH from ${-HUMIDITY_CORRECTION_MAX_RH} to ${HUMIDITY_CORRECTION_MAX_RH}`,
+  correction_pression: `a number of hPa from ${-PRESSURE_CORRECTION_MAX_HPA} to ${PRESSURE_CORRECTION_MAX_HPA}`,
+  altitude: `a whole number of metres above sea level from ${ALTITUDE_MIN_M} to ${ALTITUDE_MAX_M} (0: report the pressure measured, not reduced to sea level)`,
   update_firmware: 'a version such as "v1.1.0" (v, then three numbers separated by dots, optionally "-tag")',
   read_now: 'true',
   command_id: `a string of 1 to ${COMMAND_ID_MAX_LENGTH} characters`,

@@ -1,15 +1,20 @@
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './device-id.js';
 import {
+  ALTITUDE_MAX_M,
+  ALTITUDE_MIN_M,
   COMMAND_ID_MAX_LENGTH,
   COMMAND_TTL_MAX_S,
   EPOCH_PATTERN,
   FIRMWARE_VERSION_PATTERN,
+  HUMIDITY_CORRECTION_MAX_RH,
   INTERVAL_MAX_S,
   INTERVAL_MIN_S,
   MODES,
   OTA_STATES,
+  PRESSURE_CORRECTION_MAX_HPA,
   SENSOR_SOURCES,
+  TEMPERATURE_CORRECTION_MAX_C,
   THRESHOLD_MAX_C,
   THRESHOLD_MIN_C,
 } from './limits.js';
@@ -18,6 +23,30 @@ export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN);
 export const modeSchema = z.enum(MODES);
 export const intervalSchema = z.number().int().min(INTERVAL_MIN_S).max(INTERVAL_MAX_S);
 export const thresholdSchema = z.number().min(THRESHOLD_MIN_C).max(THRESHOLD_MAX_C);
+const correction = (max: number) => z.number().min(-max).max(max);
+
+/**
+ * Calibration, part of the settings since contract 2 (a device of an earlier release neither reports nor
+ * accepts it): corrections added to the temperature (°C), humidity (%RH) and pressure (hPa) the sensor
+ * measures, and the altitude in metres that turns the pressure into sea-level pressure (0: station pressure).
+ * The environment gives their starting values: TEMP_OFFSET, HUMIDITY_OFFSET, PRESSURE_OFFSET and ALTITUDE.
+ */
+export const calibrationSchema = z.object({
+  correction_temperature: correction(TEMPERATURE_CORRECTION_MAX_C),
+  correction_humidite: correction(HUMIDITY_CORRECTION_MAX_RH),
+  correction_pression: correction(PRESSURE_CORRECTION_MAX_HPA),
+  altitude: z.number().int().min(ALTITUDE_MIN_M).max(ALTITUDE_MAX_M),
+});
+export type Calibration = z.infer<typeof calibrationSchema>;
+export const CALIBRATION_FIELDS = [
+  'correction_temperature',
+  'correction_humidite',
+  'correction_pression',
+  'altitude',
+] as const satisfies ReadonlyArray<keyof Calibration>;
+/** Optional in commands (like every action) and where devices write them (earlier releases leave them out). */
+const optionalCalibration = calibrationSchema.partial().shape;
+
 export const firmwareVersionSchema = z.string().regex(FIRMWARE_VERSION_PATTERN);
 export const commandIdSchema = z.string().min(1).max(COMMAND_ID_MAX_LENGTH);
 const isoTimestamp = z.iso.datetime({ offset: true });
@@ -60,12 +89,16 @@ export const telemetrySchema = z.object({
 });
 export type Telemetry = z.infer<typeof telemetrySchema>;
 
-/** The settings a command can change, as the device reports them after every command. */
+/**
+ * The settings a command can change, as the device reports them after every command. The calibration is
+ * always there from a device of this release, absent from one of an earlier release.
+ */
 export const settingsSchema = z.object({
   mode: modeSchema,
   intervalle: intervalSchema,
   seuil_alerte: thresholdSchema,
   actif: z.boolean(),
+  ...optionalCalibration,
 });
 export type DeviceSettings = z.infer<typeof settingsSchema>;
 
@@ -75,6 +108,10 @@ export const COMMAND_ACTIONS = [
   'intervalle',
   'seuil_alerte',
   'actif',
+  'correction_temperature',
+  'correction_humidite',
+  'correction_pression',
+  'altitude',
   'update_firmware',
   'read_now',
 ] as const;
@@ -91,6 +128,7 @@ export const commandSchema = z.strictObject({
   intervalle: intervalSchema.optional(),
   seuil_alerte: thresholdSchema.optional(),
   actif: z.boolean().optional(),
+  ...optionalCalibration,
   update_firmware: firmwareVersionSchema.optional(),
   read_now: z.literal(true).optional(),
   command_id: commandIdSchema.optional(),
@@ -143,6 +181,7 @@ export const onlineStatusSchema = z.object({
   intervalle: intervalSchema,
   seuil_alerte: thresholdSchema,
   actif: z.boolean(),
+  ...optionalCalibration,
   alerte: z.boolean(),
   sensor: sensorStatusSchema,
   ota: otaSchema,

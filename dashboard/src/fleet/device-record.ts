@@ -1,4 +1,11 @@
-import type { Ack, Availability, DeviceSettings, DeviceStatus, OnlineStatus } from '@fleet/shared';
+import {
+  type Ack,
+  type Availability,
+  CALIBRATION_FIELDS,
+  type DeviceSettings,
+  type DeviceStatus,
+  type OnlineStatus,
+} from '@fleet/shared';
 import type { DeliveryFigures, DeviceSummary, StoredReading } from '../api-types.js';
 
 /** What the dashboard remembers about one device; a row of the `devices` table. */
@@ -91,13 +98,22 @@ export function applyStatus(
   const lastSeen = retained ? (record.last_seen ?? time(status.timestamp)) : now;
   const next: DeviceRecord = { ...record, status, last_seen: lastSeen };
   if (status.online) {
-    const { mode, intervalle, seuil_alerte, actif } = status;
     next.online_status = status;
-    next.settings = { mode, intervalle, seuil_alerte, actif };
+    next.settings = settingsOf(status);
     next.firmware = status.firmware;
     next.alerte = status.alerte;
   }
   return next;
+}
+
+/** The settings a status carries; the calibration only when the device reports it (contract 2 onwards). */
+function settingsOf(status: OnlineStatus): DeviceSettings {
+  const { mode, intervalle, seuil_alerte, actif } = status;
+  const settings: DeviceSettings = { mode, intervalle, seuil_alerte, actif };
+  for (const field of CALIBRATION_FIELDS) {
+    if (status[field] !== undefined) settings[field] = status[field];
+  }
+  return settings;
 }
 
 /** An availability message: `online` sent live makes the device seen now; `offline` is its last will. */

@@ -3,7 +3,6 @@ import {
   type Command,
   commandExpiry,
   commandIdSchema,
-  type DeviceSettings,
   type Logger,
   parseCommand,
   parseJsonObject,
@@ -13,11 +12,12 @@ import type { DeviceClock } from '../clock/types.js';
 import type { MessageLink } from '../mqtt/types.js';
 import type { RememberedAck } from '../storage/edge-store.js';
 import { buildAck } from './message-builders.js';
+import { changedFields, type EdgeSettings, nextSettings } from './settings.js';
 
 /** What a command asks for, once checked: applied together, in one write, or not at all. */
 export interface CommandPlan {
   /** The settings after the command, when it changes any. */
-  settings: DeviceSettings | null;
+  settings: EdgeSettings | null;
   /** The update to start. */
   update: { target: string; commandId: string | null } | null;
   readNow: boolean;
@@ -28,7 +28,7 @@ export class CommandRefusal extends Error {}
 
 /** What a command can act on: the device, seen through the few things a command may do. */
 export interface CommandTarget {
-  readonly settings: DeviceSettings;
+  readonly settings: EdgeSettings;
   readonly firmware: string;
   /** The sentence saying why an update to `target` cannot start now, or null when it can. Changes nothing. */
   checkUpdate(target: string): string | null;
@@ -57,8 +57,6 @@ export interface CommandHandlerOptions {
   /** The fleet's topics, under MQTT_TOPIC_ROOT. */
   topics: Topics;
 }
-
-const SETTING_FIELDS = ['mode', 'intervalle', 'seuil_alerte', 'actif'] as const;
 
 /**
  * Applies the commands of `{root}/{id}/commands`, one at a time in arrival order, whole or not at all, and
@@ -178,7 +176,7 @@ export class CommandHandler {
     return { commandId, ack, receivedAt: clock.synced() ? clock.now() : null };
   }
 
-  private ackOf(commandId: string | null, error: string | null, settings: DeviceSettings): Ack {
+  private ackOf(commandId: string | null, error: string | null, settings: EdgeSettings): Ack {
     const { target, clock } = this.options;
     return buildAck({
       deviceId: this.options.deviceId,
@@ -197,19 +195,6 @@ export class CommandHandler {
       logger.warn({ command_id: ack.command_id, err: (publishError as Error).message }, 'ack not delivered');
     });
   }
-}
-
-function nextSettings(current: DeviceSettings, command: Command): DeviceSettings {
-  return {
-    mode: command.mode ?? current.mode,
-    intervalle: command.intervalle ?? current.intervalle,
-    seuil_alerte: command.seuil_alerte ?? current.seuil_alerte,
-    actif: command.actif ?? current.actif,
-  };
-}
-
-function changedFields(before: DeviceSettings, after: DeviceSettings): Array<keyof DeviceSettings> {
-  return SETTING_FIELDS.filter((field) => before[field] !== after[field]);
 }
 
 /** The command id of a payload that was rejected, when it has a usable one, so the sender can match the ack. */

@@ -1,11 +1,13 @@
-import type { DeviceSettings, Logger, MqttTransportOptions, OtaStatus, Topics } from '@fleet/shared';
+import type { Logger, MqttTransportOptions, OtaStatus, Topics } from '@fleet/shared';
 import type { DeviceClock } from '../clock/types.js';
 import type { AlertLed } from '../gpio/types.js';
 import { DeviceLink, type DeviceLinkOptions } from '../mqtt/device-link.js';
 import { GuardedSensor } from '../sensor/sensor-health.js';
+import type { SensorSearch } from '../sensor/sensor-search.js';
 import type { SensorReader } from '../sensor/types.js';
 import { Device, type DeviceOptions, type ReadingStamps } from './device.js';
 import type { DeviceStorage } from './ports.js';
+import type { EdgeSettings } from './settings.js';
 
 /** The parts of one device that differ between the edge service and the fleet simulator. */
 export interface DevicePorts {
@@ -18,11 +20,13 @@ export interface DevicePorts {
   clock: DeviceClock;
   /** The sensor: a BME280, or the synthetic model. */
   reader: SensorReader;
+  /** With SENSOR=auto and no chip at start: the search for one wired later (sensorSearch()). */
+  search?: SensorSearch | null;
   led: AlertLed;
   /** The state, the outbox and the memory of commands: EdgeStore (SQLite) on a device. */
   storage: DeviceStorage;
   /** What the device starts with (resolveStartupState). */
-  startup: { firmware: string; settings: DeviceSettings; ota: OtaStatus | null };
+  startup: { firmware: string; settings: EdgeSettings; ota: OtaStatus | null };
   stamps?: ReadingStamps;
   /** Overrides for the MQTT link (e.g. shorter reconnect delays in tests). */
   link?: Partial<Pick<DeviceLinkOptions, 'initialReconnectMs' | 'maxReconnectMs' | 'stopTimeoutMs'>>;
@@ -37,7 +41,10 @@ export interface DevicePorts {
 export function composeDevice(ports: DevicePorts): { device: Device; link: DeviceLink } {
   const { deviceId, topics, logger, clock } = ports;
   const link = new DeviceLink({ deviceId, topics, transport: ports.transport, logger, clock, ...ports.link });
-  const sensor = new GuardedSensor(ports.reader, { logger: logger.child({ component: 'sensor' }) });
+  const sensor = new GuardedSensor(ports.reader, {
+    logger: logger.child({ component: 'sensor' }),
+    search: ports.search ?? null,
+  });
   const device = new Device({
     deviceId,
     logger,

@@ -1,4 +1,4 @@
-import type { DeviceSettings, Logger, OnlineStatus, OtaStatus, Telemetry, Topics } from '@fleet/shared';
+import type { Logger, OnlineStatus, OtaStatus, Telemetry, Topics } from '@fleet/shared';
 import type { DeviceClock } from '../clock/types.js';
 import type { AlertLed } from '../gpio/types.js';
 import type { MessageLink } from '../mqtt/types.js';
@@ -11,6 +11,7 @@ import { type Measurement, Measurements } from './measurement.js';
 import { buildOnlineStatus } from './message-builders.js';
 import type { DeviceStorage, HealthySensor } from './ports.js';
 import { ReadingScheduler } from './reading-scheduler.js';
+import type { EdgeSettings } from './settings.js';
 import { TelemetryPublisher } from './telemetry-publisher.js';
 
 /** Readings taken while the clock was not synchronised, set right once it is (ReadingRestamper). */
@@ -33,7 +34,7 @@ export interface DeviceOptions {
   /** The state, the outbox and the memory of commands (EdgeStore). */
   storage: DeviceStorage;
   /** What the device starts with (resolveStartupState). */
-  startup: { firmware: string; settings: DeviceSettings; ota: OtaStatus | null };
+  startup: { firmware: string; settings: EdgeSettings; ota: OtaStatus | null };
   stamps?: ReadingStamps;
   /** Milliseconds per step of a simulated OTA update (default: the simulator's). */
   otaStepMs?: number;
@@ -63,7 +64,7 @@ export class Device implements CommandTarget {
   private readonly battery: BatteryModel;
   private readonly measurements: Measurements;
   private readonly statusTopic: string;
-  private currentSettings: DeviceSettings;
+  private currentSettings: EdgeSettings;
   private phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | null = null;
   private removeSensorListener: (() => void) | null = null;
@@ -120,7 +121,7 @@ export class Device implements CommandTarget {
     });
   }
 
-  get settings(): DeviceSettings {
+  get settings(): EdgeSettings {
     return { ...this.currentSettings };
   }
 
@@ -189,10 +190,11 @@ export class Device implements CommandTarget {
 
   apply(plan: CommandPlan, remembered: RememberedAck | null): Promise<void> {
     const work = async () => {
-      const measured = plan.readNow ? await this.measurements.take(this.currentSettings.seuil_alerte) : null;
+      // The reading of a read_now is the first under the command's settings (its calibration, its threshold).
+      const settings = plan.settings ?? this.currentSettings;
+      const measured = plan.readNow ? await this.measurements.take(settings) : null;
       if (typeof measured === 'string') throw new CommandRefusal(measured);
       const ota = plan.update ? this.ota.plan(plan.update.target, plan.update.commandId) : null;
-      const settings = plan.settings ?? this.currentSettings;
       const reading = this.storage.applyCommand(
         {
           ...(plan.settings ? { settings: plan.settings } : {}),
@@ -226,7 +228,7 @@ export class Device implements CommandTarget {
 
   /** A scheduled reading: sensor → alert → numbered and queued → publish. Nothing happens while the sensor fails. */
   private async takeReading(): Promise<void> {
-    const measured = await this.measurements.take(this.currentSettings.seuil_alerte);
+    const measured = await this.measurements.take(this.currentSettings);
     if (typeof measured === 'string') {
       this.log.debug({ reason: measured }, 'no reading taken');
       return;
@@ -246,7 +248,7 @@ export class Device implements CommandTarget {
     this.publisher.kick();
   }
 
-  private useSettings(next: DeviceSettings): void {
+  private useSettings(next: EdgeSettings): void {
     const before = this.currentSettings;
     this.currentSettings = { ...next };
     if (next.mode !== before.mode) this.battery.setMode(next.mode, this.clock.monotonicMs());

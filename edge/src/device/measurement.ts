@@ -1,14 +1,18 @@
-import type { DeviceSettings, Logger, Telemetry } from '@fleet/shared';
+import type { DeviceSettings, Logger, SensorSource, Telemetry } from '@fleet/shared';
 import type { DeviceClock } from '../clock/types.js';
+import { calibrate } from '../sensor/calibration.js';
 import type { Reading } from '../sensor/types.js';
 import type { AlertIndicator } from './alert-indicator.js';
 import type { BatteryModel } from './battery-model.js';
 import { buildTelemetry, isFiniteReading } from './message-builders.js';
 import type { HealthySensor } from './ports.js';
+import type { EdgeSettings } from './settings.js';
 
-/** One measurement, before it is numbered. */
+/** One measurement, calibrated, before it is numbered. */
 export interface Measurement {
   reading: Reading;
+  /** The sensor that took it (the search may switch sensors between the reading and its numbering). */
+  source: SensorSource;
   takenAt: Date;
   takenAtMs: number;
   clockSynced: boolean;
@@ -42,23 +46,33 @@ export class Measurements {
     this.startedAtMs = this.options.clock.monotonicMs();
   }
 
-  /** Reads the sensor and updates the alert; gives the sentence saying why there is no reading otherwise. */
-  async take(threshold: number): Promise<Measurement | string> {
+  /**
+   * Reads the sensor, calibrates the reading with `settings` and updates the alert with its threshold; gives
+   * the sentence saying why there is no reading otherwise.
+   */
+  async take(settings: EdgeSettings): Promise<Measurement | string> {
     const { sensor, clock, alert } = this.options;
-    const reading = await sensor.read();
-    if (!reading) {
+    // The source before the read: a read under way finishes on the sensor it began on.
+    const { source } = sensor.status();
+    const measured = await sensor.read();
+    if (!measured) {
       return `The sensor could not be read (${sensor.status().error ?? 'it is failing'}), so no reading was taken and nothing was changed.`;
     }
-    if (!isFiniteReading(reading)) {
-      this.options.logger.error({ reading }, 'the sensor gave a value that is not a number; reading skipped');
+    if (!isFiniteReading(measured)) {
+      this.options.logger.error(
+        { reading: measured },
+        'the sensor gave a value that is not a number; reading skipped',
+      );
       return 'The sensor gave a value that is not a number, so no reading was taken and nothing was changed.';
     }
+    const reading = calibrate(measured, settings);
     return {
       reading,
+      source,
       takenAt: clock.now(),
       takenAtMs: clock.monotonicMs(),
       clockSynced: clock.synced(),
-      alerte: alert.update(reading.temperature, threshold),
+      alerte: alert.update(reading.temperature, settings.seuil_alerte),
     };
   }
 
@@ -77,7 +91,7 @@ export class Measurements {
       uptime: Math.max(0, Math.floor((measured.takenAtMs - this.startedAtMs) / 1000)),
       epoch: identity.epoch,
       seq: identity.seq,
-      source: options.sensor.status().source,
+      source: measured.source,
       batterie: options.battery.level(measured.takenAtMs),
       settings,
       firmware: options.firmware(),

@@ -10,6 +10,7 @@ import {
   type Telemetry,
 } from '@fleet/shared';
 import type { Reading } from '../sensor/types.js';
+import type { EdgeSettings } from './settings.js';
 
 /** Everything one telemetry message says, field for field in the wire format. */
 export interface TelemetryParts {
@@ -62,7 +63,7 @@ export function buildTelemetry(parts: TelemetryParts): Telemetry {
 export interface StatusParts {
   deviceId: string;
   firmware: string;
-  settings: DeviceSettings;
+  settings: EdgeSettings;
   alerte: boolean;
   sensor: SensorStatus;
   ota: OtaStatus;
@@ -87,6 +88,10 @@ export function buildOnlineStatus(parts: StatusParts): OnlineStatus {
     intervalle: parts.settings.intervalle,
     seuil_alerte: parts.settings.seuil_alerte,
     actif: parts.settings.actif,
+    correction_temperature: parts.settings.correction_temperature,
+    correction_humidite: parts.settings.correction_humidite,
+    correction_pression: parts.settings.correction_pression,
+    altitude: parts.settings.altitude,
     alerte: parts.alerte,
     sensor: { ...parts.sensor },
     ota: { ...parts.ota },
@@ -99,7 +104,7 @@ export interface AckParts {
   deviceId: string;
   commandId: string | null;
   error: string | null;
-  settings: DeviceSettings;
+  settings: EdgeSettings;
   firmware: string;
   now: Date;
 }

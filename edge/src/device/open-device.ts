@@ -4,6 +4,7 @@ import type { DeviceClock } from '../clock/types.js';
 import type { EdgeConfig } from '../config.js';
 import type { AlertLed } from '../gpio/types.js';
 import type { DeviceLink } from '../mqtt/device-link.js';
+import type { SensorSearch } from '../sensor/sensor-search.js';
 import type { SensorReader } from '../sensor/types.js';
 import { EdgeStore } from '../storage/edge-store.js';
 import { composeDevice, type DevicePorts } from './compose-device.js';
@@ -16,6 +17,8 @@ export interface OpenDeviceOptions {
   clock: DeviceClock;
   /** From selectSensor(). */
   reader: SensorReader;
+  /** From sensorSearch(): with SENSOR=auto and no chip at start, the search for one wired later. */
+  search?: SensorSearch | null;
   /** From createAlertLed(). */
   led: AlertLed;
   /** Overrides for the MQTT link (e.g. shorter reconnect delays in tests). */
@@ -48,6 +51,7 @@ export async function openDevice(options: OpenDeviceOptions): Promise<OpenedDevi
     logger,
     clock,
     reader: options.reader,
+    search: options.search ?? null,
     led: options.led,
     storage: store,
     startup: store.startup,

@@ -9,8 +9,6 @@ export interface OpenBmx280Options {
   opener: I2cBusOpener;
   bus: number;
   address: number;
-  /** °C added to every temperature (TEMP_OFFSET). */
-  tempOffset: number;
   logger: Logger;
 }
 
@@ -30,10 +28,11 @@ const CHIP_NAMES: Record<Bmx280Chip, string> = { bme280: 'BME280', bmp280: 'BMP2
  *
  * After a failed read the next read initialises the chip again first: a chip that lost power comes back
  * in sleep mode with default settings, and re-initialising also reloads its calibration.
- * Readings are rounded like the original format: 2 decimals for °C, 1 for %RH and hPa.
+ * Readings are rounded like the original format: 2 decimals for °C, 1 for %RH and hPa. They are what the
+ * chip measures: the device adds the calibration (calibrate()).
  */
 export async function openBmx280Reader(options: OpenBmx280Options): Promise<Bmx280Reader> {
-  const { bus: busNumber, address, tempOffset, logger } = options;
+  const { bus: busNumber, address, logger } = options;
   const where = `${hexByte(address)} on I²C bus ${busNumber}`;
   const bus = await options.opener(busNumber);
   let driver: Bmx280Driver;
@@ -48,7 +47,7 @@ export async function openBmx280Reader(options: OpenBmx280Options): Promise<Bmx2
     await closeBusQuietly(bus);
     throw new Error(`The sensor at ${where} did not initialise: ${toError(error).message}`);
   }
-  return new DriverBackedReader(bus, driver, chip, busNumber, address, tempOffset, logger);
+  return new DriverBackedReader(bus, driver, chip, busNumber, address, logger);
 }
 
 class DriverBackedReader implements Bmx280Reader {
@@ -62,7 +61,6 @@ class DriverBackedReader implements Bmx280Reader {
     readonly source: Bmx280Chip,
     readonly bus: number,
     address: number,
-    private readonly tempOffset: number,
     private readonly logger: Logger,
   ) {
     this.address = hexByte(address);
@@ -96,7 +94,7 @@ class DriverBackedReader implements Bmx280Reader {
 
   private format(raw: DriverReading): Reading {
     return {
-      temperature: roundTo(raw.temperature_C + this.tempOffset, 2),
+      temperature: roundTo(raw.temperature_C, 2),
       // A BMP280 has no humidity sensor: the driver computes a number from registers it does not have.
       humidite: this.source === 'bme280' ? roundTo(raw.humidity, 1) : null,
       pression: roundTo(raw.pressure_hPa, 1),

@@ -1,5 +1,6 @@
 import type { Logger, SensorSource, SensorStatus } from '@fleet/shared';
 import { toError } from './i2c.js';
+import type { SensorSearch } from './sensor-search.js';
 import type { Reading, SensorReader } from './types.js';
 
 export type SensorStatusListener = (status: SensorStatus) => void;
@@ -12,6 +13,8 @@ export interface GuardedSensorOptions {
   initialRetryMs?: number;
   /** Longest retry delay. Default 30 000 ms. */
   maxRetryMs?: number;
+  /** With SENSOR=auto on the synthetic model: the search for a chip wired later, run between start and stop. */
+  search?: SensorSearch | null;
 }
 
 /**
@@ -23,6 +26,9 @@ export interface GuardedSensorOptions {
  *
  * The read that detects recovery is a health check: its values are not returned to anyone, since they
  * belong to no scheduled reading; the next read() takes a fresh one.
+ *
+ * With a `search` (SENSOR=auto, no chip at start), a chip that answers later replaces the synthetic model:
+ * one info line, listeners told, and the model closed. A read already under way finishes on the old reader.
  */
 export class GuardedSensor {
   private healthy = true;
@@ -37,10 +43,12 @@ export class GuardedSensor {
   private readonly maxRetryMs: number;
   private readonly logger: Logger;
 
-  constructor(
-    private readonly reader: SensorReader,
-    options: GuardedSensorOptions,
-  ) {
+  private reader: SensorReader;
+  private readonly search: SensorSearch | null;
+
+  constructor(reader: SensorReader, options: GuardedSensorOptions) {
+    this.reader = reader;
+    this.search = options.search ?? null;
     this.logger = options.logger;
     this.initialRetryMs = options.initialRetryMs ?? 1000;
     this.maxRetryMs = options.maxRetryMs ?? 30_000;
@@ -60,17 +68,19 @@ export class GuardedSensor {
     return this.reader.address;
   }
 
-  /** Allows retries on the timer (and schedules one if the sensor is already faulty). */
+  /** Allows retries on the timer (and schedules one if the sensor is already faulty), and starts the search. */
   start(): void {
     this.started = true;
     if (!this.healthy) this.scheduleRetry();
+    this.search?.start((reader) => void this.switchTo(reader));
   }
 
-  /** Stops the retry timer; read() still works. */
+  /** Stops the retry timer and the search; read() still works. */
   stop(): void {
     this.started = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.search?.stop();
   }
 
   /** stop(), then closes the underlying reader. */
@@ -82,10 +92,11 @@ export class GuardedSensor {
   /** A reading, or null while the sensor is faulty (then no reading is taken). */
   async read(): Promise<Reading | null> {
     if (!this.healthy) return null;
+    const reader = this.reader;
     try {
-      return await this.reader.read();
+      return await reader.read();
     } catch (error) {
-      this.becomeFaulty(toError(error).message);
+      if (reader === this.reader) this.becomeFaulty(toError(error).message);
       return null;
     }
   }
@@ -104,6 +115,26 @@ export class GuardedSensor {
   onChange(listener: SensorStatusListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Readings come from `next` from now on (a chip found by the search); the old reader is closed. */
+  private async switchTo(next: SensorReader): Promise<void> {
+    const previous = this.reader;
+    this.reader = next;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.healthy = true;
+    this.error = null;
+    this.failedRetries = 0;
+    this.retryDelayMs = this.initialRetryMs;
+    this.logger.info(
+      { sensor: next.source, bus: next.bus, address: next.address, previous: previous.source },
+      `sensor: ${next.source.toUpperCase()} found at ${next.address} on I²C bus ${next.bus}; readings now come from it instead of the ${previous.source} model`,
+    );
+    this.notify();
+    await previous.close().catch((error: unknown) => {
+      this.logger.warn({ err: toError(error).message }, 'the previous sensor did not close cleanly');
+    });
   }
 
   private becomeFaulty(message: string): void {
@@ -130,13 +161,16 @@ export class GuardedSensor {
 
   private async retry(): Promise<void> {
     this.retrying = true;
+    const reader = this.reader;
     let failure: Error | null = null;
     try {
-      await this.reader.read();
+      await reader.read();
     } catch (error) {
       failure = toError(error);
     }
     this.retrying = false;
+    // The search replaced the reader meanwhile: its health is the new one's.
+    if (reader !== this.reader) return;
     if (failure) {
       this.failedRetries += 1;
       this.error = failure.message;

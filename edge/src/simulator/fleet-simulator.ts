@@ -1,5 +1,6 @@
-import type { DeviceSettings, Logger, MqttTransportOptions, Topics } from '@fleet/shared';
+import type { Logger, MqttTransportOptions, Topics } from '@fleet/shared';
 import type { DevicePorts } from '../device/compose-device.js';
+import type { EdgeSettings } from '../device/settings.js';
 import { type SimulatedDevice, simulatedDevice } from './simulated-device.js';
 
 /** How often the gradual start looks at what is due. */
@@ -12,7 +13,7 @@ export interface FleetSimulatorOptions {
   /** The broker, with this device's login. */
   transportFor: (deviceId: string) => MqttTransportOptions;
   /** The settings every device starts with. */
-  settings: DeviceSettings;
+  settings: EdgeSettings;
   firmware: string;
   /** Devices started per second. */
   rate: number;

@@ -20,6 +20,7 @@ import {
   Topics,
 } from '@fleet/shared';
 import { DEFAULT_FIRMWARE_VERSION } from '../config.js';
+import { NO_CALIBRATION } from '../device/settings.js';
 import { DeviceLogs } from './device-logs.js';
 import { fdLimitAdvice, fitsUnder, openFileLimit } from './fd-limit.js';
 import { FleetSimulator } from './fleet-simulator.js';
@@ -88,7 +89,13 @@ export async function main(
     ids: numberedDeviceIds(options),
     topics: new Topics(config.topicRoot),
     transportFor,
-    settings: { mode: 'auto', intervalle: options.interval, seuil_alerte: 30, actif: true },
+    settings: {
+      mode: 'auto',
+      intervalle: options.interval,
+      seuil_alerte: 30,
+      actif: true,
+      ...NO_CALIBRATION,
+    },
     firmware: DEFAULT_FIRMWARE_VERSION,
     rate: options.rate,
     logger,

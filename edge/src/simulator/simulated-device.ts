@@ -1,7 +1,8 @@
-import type { DeviceSettings, Logger, MqttTransportOptions, Topics } from '@fleet/shared';
+import type { Logger, MqttTransportOptions, Topics } from '@fleet/shared';
 import type { DeviceClock } from '../clock/types.js';
 import { composeDevice, type DevicePorts } from '../device/compose-device.js';
 import type { Device } from '../device/device.js';
+import type { EdgeSettings } from '../device/settings.js';
 import { NO_LED } from '../gpio/alert-led.js';
 import type { DeviceLink } from '../mqtt/device-link.js';
 import { createSyntheticSensor } from '../sensor/synthetic.js';
@@ -20,7 +21,7 @@ export interface SimulatedDeviceOptions {
   /** The broker, with this device's login. */
   transport: MqttTransportOptions;
   logger: Logger;
-  settings: DeviceSettings;
+  settings: EdgeSettings;
   firmware: string;
   clock?: DeviceClock;
   /** Overrides for the device (e.g. a faster OTA in tests). */

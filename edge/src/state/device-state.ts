@@ -1,4 +1,5 @@
 import {
+  calibrationSchema,
   EPOCH_REASONS,
   epochSchema,
   firmwareVersionSchema,
@@ -12,12 +13,16 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Transactor } from '../storage/transactor.js';
 
-/** The values the environment gave at the last start, to tell later whether a variable was changed. */
+/**
+ * The values the environment gave at the last start, to tell later whether a variable was changed. The
+ * calibration is absent from a snapshot an earlier release wrote.
+ */
 export const envSnapshotSchema = z.object({
   firmware: firmwareVersionSchema,
   mode: modeSchema,
   intervalle: intervalSchema,
   seuil_alerte: thresholdSchema,
+  ...calibrationSchema.partial().shape,
 });
 export type EnvSnapshot = z.infer<typeof envSnapshotSchema>;
 
@@ -25,7 +30,7 @@ export type EnvSnapshot = z.infer<typeof envSnapshotSchema>;
 export const deviceFactsSchema = z.object({
   /** The firmware version running (changed by a successful OTA update, in the same write as its status). */
   firmware: firmwareVersionSchema,
-  /** The settings as commands last left them. */
+  /** The settings as commands last left them (without the calibration when an earlier release wrote them). */
   settings: settingsSchema,
   envSnapshot: envSnapshotSchema,
   /** The last OTA status, or null when no update ever ran. */

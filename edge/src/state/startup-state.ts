@@ -1,16 +1,17 @@
-import { type Clock, type DeviceSettings, type OtaStatus, systemClock } from '@fleet/shared';
+import { type Clock, type OtaStatus, systemClock } from '@fleet/shared';
 import type { EdgeConfig } from '../config.js';
+import type { EdgeSettings } from '../device/settings.js';
 import { interruptedOtaStatus } from '../ota/ota-status.js';
 import type { DeviceFacts, EnvSnapshot } from './device-state.js';
 
 /** What the device starts with: the persisted state, except where the environment changed since. */
 export interface StartupState {
   firmware: string;
-  settings: DeviceSettings;
+  settings: EdgeSettings;
   /** The last OTA status (an update left under way is reported failed), or null when none ever ran. */
   ota: OtaStatus | null;
   /** The environment's values now: persist it with the state. */
-  envSnapshot: EnvSnapshot;
+  envSnapshot: Required<EnvSnapshot>;
   /** Variables changed since the last start whose new value replaced a persisted one, e.g. ["MODE"]. */
   overriddenByEnv: string[];
 }
@@ -20,23 +21,41 @@ export interface StartupOptions {
   clock?: Clock;
 }
 
-/** Each value the environment sets, with its variable, as kept in the snapshot. */
+/** Each value the environment sets, with its variable, as kept in the snapshot: one name from variable to wire. */
 const ENV_FIELDS = [
   { key: 'firmware', env: 'FIRMWARE_VERSION' },
   { key: 'mode', env: 'MODE' },
   { key: 'intervalle', env: 'PUBLISH_INTERVAL' },
   { key: 'seuil_alerte', env: 'ALERT_THRESHOLD' },
+  { key: 'correction_temperature', env: 'TEMP_OFFSET' },
+  { key: 'correction_humidite', env: 'HUMIDITY_OFFSET' },
+  { key: 'correction_pression', env: 'PRESSURE_OFFSET' },
+  { key: 'altitude', env: 'ALTITUDE' },
 ] as const;
 
 /** The variables the start-up state depends on. */
-export type EnvSettings = Pick<EdgeConfig, 'firmwareVersion' | 'mode' | 'publishInterval' | 'alertThreshold'>;
+export type EnvSettings = Pick<
+  EdgeConfig,
+  | 'firmwareVersion'
+  | 'mode'
+  | 'publishInterval'
+  | 'alertThreshold'
+  | 'tempOffset'
+  | 'humidityOffset'
+  | 'pressureOffset'
+  | 'altitude'
+>;
 
-export function envSnapshotOf(config: EnvSettings): EnvSnapshot {
+export function envSnapshotOf(config: EnvSettings): Required<EnvSnapshot> {
   return {
     firmware: config.firmwareVersion,
     mode: config.mode,
     intervalle: config.publishInterval,
     seuil_alerte: config.alertThreshold,
+    correction_temperature: config.tempOffset,
+    correction_humidite: config.humidityOffset,
+    correction_pression: config.pressureOffset,
+    altitude: config.altitude,
   };
 }
 
@@ -44,6 +63,7 @@ export function envSnapshotOf(config: EnvSettings): EnvSnapshot {
  * Decides the start-up state. The firmware version and the settings changed by commands persist across
  * restarts. But when a variable's value changed since the last start (someone edited
  * it in the balena dashboard, which restarts the service), the variable wins: it is the newer wish.
+ * A setting the persisted state does not have (the calibration, after an upgrade) takes the variable's value.
  * An OTA update that was under way at shutdown is reported failed, still on the running version.
  */
 export function resolveStartupState(
@@ -52,22 +72,19 @@ export function resolveStartupState(
   options: StartupOptions = {},
 ): StartupState {
   const envSnapshot = envSnapshotOf(config);
+  const { firmware: envFirmware, ...envSettings } = envSnapshot;
   if (!persisted) {
     return {
-      firmware: envSnapshot.firmware,
-      settings: {
-        mode: envSnapshot.mode,
-        intervalle: envSnapshot.intervalle,
-        seuil_alerte: envSnapshot.seuil_alerte,
-        actif: true,
-      },
+      firmware: envFirmware,
+      settings: { ...envSettings, actif: true },
       ota: null,
       envSnapshot,
       overriddenByEnv: [],
     };
   }
 
-  const kept = { firmware: persisted.firmware, ...persisted.settings };
+  // Settings an earlier release did not persist (the calibration) start from the environment's values.
+  const kept = { firmware: persisted.firmware, ...envSettings, ...persisted.settings };
   const overriddenByEnv: string[] = [];
   for (const { key, env } of ENV_FIELDS) {
     const changed = envSnapshot[key] !== persisted.envSnapshot[key];
@@ -76,16 +93,12 @@ export function resolveStartupState(
       Object.assign(kept, { [key]: envSnapshot[key] });
     }
   }
+  const { firmware, ...settings } = kept;
   const now = (options.clock ?? systemClock).now();
   return {
-    firmware: kept.firmware,
-    settings: {
-      mode: kept.mode,
-      intervalle: kept.intervalle,
-      seuil_alerte: kept.seuil_alerte,
-      actif: kept.actif,
-    },
-    ota: persisted.ota ? interruptedOtaStatus(persisted.ota, kept.firmware, now) : null,
+    firmware,
+    settings,
+    ota: persisted.ota ? interruptedOtaStatus(persisted.ota, firmware, now) : null,
     envSnapshot,
     overriddenByEnv,
   };

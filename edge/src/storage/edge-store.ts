@@ -1,10 +1,11 @@
-import type { Ack, Clock, DeviceSettings, Logger, OtaStatus, Telemetry } from '@fleet/shared';
+import type { Ack, Clock, Logger, OtaStatus, Telemetry } from '@fleet/shared';
 import type { EdgeConfig } from '../config.js';
+import type { EdgeSettings } from '../device/settings.js';
 import type { BuildReading, SqliteOutbox } from '../outbox/sqlite-outbox.js';
 import type { CommandMemory } from '../state/command-memory.js';
 import type { StateStore } from '../state/device-state.js';
 import type { EpochDecision } from '../state/epoch.js';
-import type { StartupState } from '../state/startup-state.js';
+import type { EnvSettings, StartupState } from '../state/startup-state.js';
 import { DegradedLog } from './degraded-log.js';
 import type { DatabaseCondition } from './edge-database.js';
 import { openStorage } from './open-storage.js';
@@ -13,7 +14,7 @@ import type { Transactor } from './transactor.js';
 
 /** What a command changes, written in one transaction with its ack. */
 export interface CommandChange {
-  settings?: DeviceSettings;
+  settings?: EdgeSettings;
   /** The OTA status the command starts (`downloading`). */
   ota?: OtaStatus;
   /** A reading to take (`read_now`). */
@@ -41,10 +42,7 @@ export interface EdgeStoreParts {
 }
 
 export interface EdgeStoreOptions {
-  config: Pick<
-    EdgeConfig,
-    'dataDir' | 'outboxMax' | 'firmwareVersion' | 'mode' | 'publishInterval' | 'alertThreshold'
-  >;
+  config: Pick<EdgeConfig, 'dataDir' | 'outboxMax'> & EnvSettings;
   clock: Clock;
   logger: Logger;
   /** Readings held in memory at most while the disk refuses writes (default 10 000). */

@@ -1,5 +1,6 @@
 import { type Ack, parseAck, parseStatus } from '@fleet/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NO_CALIBRATION } from '../../src/device/settings.js';
 import { DEFAULT_SETTINGS, type Harness, makeDevice } from './harness.js';
 
 function acks(h: Harness): Ack[] {
@@ -42,10 +43,16 @@ describe('Device commands', () => {
       command_id: 'c-1',
       status: 'applied',
       error: null,
-      settings: { mode: 'economie', intervalle: 10, seuil_alerte: 28.5, actif: true },
+      settings: { mode: 'economie', intervalle: 10, seuil_alerte: 28.5, actif: true, ...NO_CALIBRATION },
       firmware: 'v1.0.0',
     });
-    expect(h.device.settings).toEqual({ mode: 'economie', intervalle: 10, seuil_alerte: 28.5, actif: true });
+    expect(h.device.settings).toEqual({
+      mode: 'economie',
+      intervalle: 10,
+      seuil_alerte: 28.5,
+      actif: true,
+      ...NO_CALIBRATION,
+    });
     expect(h.persisted().settings).toEqual(h.device.settings);
     const status = parseStatus(h.link.last('status')?.payload ?? '');
     expect(status.ok).toBe(true);

@@ -121,9 +121,11 @@ export class FakeLink implements MessageLink {
   }
 }
 
-/** A sensor that gives `next` (temperature settable), or fails while `failing` is set. */
+/** A sensor that gives its temperature, humidity and pressure (settable), or nothing while not `healthy`. */
 export class FakeSensor implements HealthySensor {
   temperature = 22;
+  humidite: number | null = 45.5;
+  pression = 1013.2;
   healthy = true;
   reads = 0;
   closed = false;
@@ -132,7 +134,7 @@ export class FakeSensor implements HealthySensor {
   async read(): Promise<Reading | null> {
     if (!this.healthy) return null;
     this.reads += 1;
-    return { temperature: this.temperature, humidite: 45.5, pression: 1013.2 };
+    return { temperature: this.temperature, humidite: this.humidite, pression: this.pression };
   }
 
   status(): SensorStatus {

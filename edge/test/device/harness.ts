@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type DeviceSettings, type Telemetry, Topics } from '@fleet/shared';
+import { createLogger, type Telemetry, Topics } from '@fleet/shared';
 import Database from 'better-sqlite3';
 import type { DeviceClock } from '../../src/clock/types.js';
 import { Device, type DeviceOptions } from '../../src/device/device.js';
+import { type EdgeSettings, NO_CALIBRATION } from '../../src/device/settings.js';
 import { type PersistedState, StateStore } from '../../src/state/device-state.js';
 import { EDGE_DB_FILE } from '../../src/storage/edge-database.js';
 import { EdgeStore } from '../../src/storage/edge-store.js';
@@ -13,11 +14,12 @@ import { FakeLed, FakeLink, FakeSensor } from './fakes.js';
 
 export const DEVICE_ID = 'dev-1';
 
-export const DEFAULT_SETTINGS: DeviceSettings = {
+export const DEFAULT_SETTINGS: EdgeSettings = {
   mode: 'auto',
   intervalle: 5,
   seuil_alerte: 30,
   actif: true,
+  ...NO_CALIBRATION,
 };
 
 /** Follows the (fake) system clock: use with vi.useFakeTimers(), which fakes Date.now too. */
@@ -30,6 +32,7 @@ export const fakeTimersClock: DeviceClock = {
 export interface Harness {
   device: Device;
   link: FakeLink;
+  /** The fake sensor (not the device's when `options.sensor` gave another). */
   sensor: FakeSensor;
   store: EdgeStore;
   led: FakeLed;
@@ -72,8 +75,10 @@ export function readPersisted(dir: string): PersistedState {
  * started from `settings`.
  */
 export async function makeDevice(
-  settings: Partial<DeviceSettings> = {},
-  options: Partial<Pick<DeviceOptions, 'otaStepMs' | 'publishWindow'>> & { clock?: DeviceClock } = {},
+  settings: Partial<EdgeSettings> = {},
+  options: Partial<Pick<DeviceOptions, 'otaStepMs' | 'publishWindow' | 'sensor'>> & {
+    clock?: DeviceClock;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-device-'));
   const wanted = { ...DEFAULT_SETTINGS, ...settings };
@@ -86,6 +91,10 @@ export async function makeDevice(
       mode: wanted.mode,
       publishInterval: wanted.intervalle,
       alertThreshold: wanted.seuil_alerte,
+      tempOffset: wanted.correction_temperature,
+      humidityOffset: wanted.correction_humidite,
+      pressureOffset: wanted.correction_pression,
+      altitude: wanted.altitude,
     },
     clock,
     logger: createLogger('edge-test', 'silent'),
@@ -100,7 +109,7 @@ export async function makeDevice(
     clock,
     topics: new Topics(),
     link,
-    sensor,
+    sensor: options.sensor ?? sensor,
     led,
     storage: store,
     startup: { firmware: store.startup.firmware, settings: wanted, ota: null },

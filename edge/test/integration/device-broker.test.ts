@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrokerHandle, startTestBroker } from '@fleet/cloud';
-import { createLogger, parseAck, parseTelemetry, topics } from '@fleet/shared';
+import { createLogger, parseAck, parseTelemetry, type Telemetry, topics } from '@fleet/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClockFloor } from '../../src/clock/clock-floor.js';
 import { SystemDeviceClock } from '../../src/clock/system-device-clock.js';
@@ -10,6 +11,7 @@ import { loadEdgeConfig } from '../../src/config.js';
 import { type OpenedDevice, openDevice } from '../../src/device/open-device.js';
 import { createAlertLed } from '../../src/gpio/alert-led.js';
 import { selectSensor } from '../../src/sensor/select-sensor.js';
+import type { SensorReader } from '../../src/sensor/types.js';
 import { MqttWatcher } from './support/mqtt-watcher.js';
 
 /** The Device class in this process, with its real link, outbox and state files, against the real broker. */
@@ -22,7 +24,7 @@ describe('Device in process against a real broker', () => {
   let watcher: MqttWatcher | null = null;
   const opened: OpenedDevice[] = [];
 
-  const open = async (deviceId: string, env: Record<string, string> = {}) => {
+  const open = async (deviceId: string, env: Record<string, string> = {}, sensor?: SensorReader) => {
     const config = loadEdgeConfig(
       {
         MQTT_BROKER: broker.host,
@@ -41,14 +43,15 @@ describe('Device in process against a real broker', () => {
       floor: new ClockFloor({ file: null, logger }),
       logger,
     });
-    const reader = await selectSensor({
-      sensor: 'synthetic',
-      bus: config.i2cBus,
-      address: config.i2cAddress,
-      tempOffset: 0,
-      clock,
-      logger,
-    });
+    const reader =
+      sensor ??
+      (await selectSensor({
+        sensor: 'synthetic',
+        bus: config.i2cBus,
+        address: config.i2cAddress,
+        clock,
+        logger,
+      }));
     const led = await createAlertLed({ bcmPin: null, logger });
     const device = await openDevice({
       config,
@@ -117,5 +120,41 @@ describe('Device in process against a real broker', () => {
       settings: { seuil_alerte: 21.5 },
     });
     expect(second.device.settings.seuil_alerte).toBe(21.5);
+  });
+
+  it('a mosquitto_pub of {"altitude": 500} is acked, and the readings after it give sea-level pressure', async () => {
+    const id = 'inproc-altitude';
+    watcher = await MqttWatcher.connect(broker.url);
+    // A sensor that always measures 1000 hPa at 15 °C: 1060.7 hPa at sea level from 500 m (calibration.test.ts).
+    const steady: SensorReader = {
+      source: 'synthetic',
+      bus: null,
+      address: null,
+      read: async () => ({ temperature: 15, humidite: 50, pression: 1000 }),
+      close: async () => {},
+    };
+    const { device } = await open(id, {}, steady);
+    device.start();
+    const data = (message: { json: unknown }) => message.json as Telemetry;
+    expect(data(await watcher.waitFor(topics.data(id))).pression).toBe(1000);
+
+    await new Promise<void>((resolve, reject) => {
+      const args = ['-h', broker.host, '-p', String(broker.port), '-q', '1', '-t', topics.commands(id)];
+      execFile('mosquitto_pub', [...args, '-m', '{"altitude": 500}'], (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+    const ack = parseAck((await watcher.waitFor(topics.ack(id))).text);
+    expect(ack.ok && ack.value).toMatchObject({
+      status: 'applied',
+      command_id: null,
+      settings: { altitude: 500 },
+    });
+    const acked = watcher.on(topics.data(id)).length;
+    const after = await watcher.waitForCount(topics.data(id), acked + 2);
+    // The reading numbered right after the ack may have been taken just before it; the next one is not.
+    expect(data(after.at(-1) as { json: unknown }).pression).toBe(1060.7);
+    const status = await MqttWatcher.retained(broker.url, topics.status(id));
+    expect(status.json).toMatchObject({ altitude: 500, correction_pression: 0 });
   });
 });

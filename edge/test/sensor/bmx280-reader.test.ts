@@ -11,14 +11,13 @@ import { captureLogger } from './log-capture.js';
 
 const RAW = { ...BMP280_DATASHEET_RAW, adcH: 30000 };
 
-async function open(chip: EmulatedBmx280, tempOffset = 0) {
+async function open(chip: EmulatedBmx280) {
   const adapter = new EmulatedI2cAdapter({ 119: chip });
   const { logger } = captureLogger();
   const reader = await openBmx280Reader({
     opener: adapter.opener,
     bus: 3,
     address: 0x77,
-    tempOffset,
     logger,
   });
   return { adapter, reader };
@@ -31,11 +30,6 @@ describe('BMx280 reader', () => {
     const reading = await reader.read();
     // 25.08 °C and 1006.5326 hPa from the datasheet example; 55.0007 %RH from the humidity formula.
     expect(reading).toEqual({ temperature: 25.08, humidite: 55, pression: 1006.5 });
-  });
-
-  it('adds TEMP_OFFSET to the temperature, and only to it', async () => {
-    const { reader } = await open(emulatedBme280({ raw: RAW }), -1.5);
-    expect(await reader.read()).toEqual({ temperature: 23.58, humidite: 55, pression: 1006.5 });
   });
 
   it('reports humidite null for a BMP280, which has no humidity sensor', async () => {
@@ -94,9 +88,9 @@ describe('BMx280 reader', () => {
     chip.failNextReads(1, 'EIO', { register: 0x88 });
     const adapter = new EmulatedI2cAdapter({ 118: chip });
     const { logger } = captureLogger();
-    await expect(
-      openBmx280Reader({ opener: adapter.opener, bus: 1, address: 0x76, tempOffset: 0, logger }),
-    ).rejects.toThrow('The sensor at 0x76 on I²C bus 1 did not initialise: EIO, i/o error');
+    await expect(openBmx280Reader({ opener: adapter.opener, bus: 1, address: 0x76, logger })).rejects.toThrow(
+      'The sensor at 0x76 on I²C bus 1 did not initialise: EIO, i/o error',
+    );
     expect(adapter.handles.every((handle) => handle.closed)).toBe(true);
   });
 

@@ -35,7 +35,6 @@ function options(adapter: EmulatedI2cAdapter, overrides: Partial<SelectSensorOpt
     sensor: 'auto',
     bus: 1,
     address: 'auto',
-    tempOffset: 0,
     opener: adapter.opener,
     devPath,
     clock: noon,
@@ -52,7 +51,7 @@ const MISSING_BUS_2 = () =>
 describe('selectSensor', () => {
   it('SENSOR=synthetic uses the model without touching I²C', async () => {
     const adapter = new EmulatedI2cAdapter({ 118: emulatedBme280() });
-    const { selected, log } = options(adapter, { sensor: 'synthetic', tempOffset: 3 });
+    const { selected, log } = options(adapter, { sensor: 'synthetic' });
     const reader = await selectSensor(selected);
     expect(reader).toMatchObject({ source: 'synthetic', bus: null, address: null });
     expect(adapter.opened).toEqual([]);
@@ -133,16 +132,5 @@ describe('selectSensor', () => {
     expect(lenient.log.at('warn')[0]?.reason).toBe(
       'The sensor at 0x76 on I²C bus 1 did not initialise: EIO, i/o error',
     );
-  });
-
-  it('applies TEMP_OFFSET to real readings only, never to the synthetic model', async () => {
-    const adapter = new EmulatedI2cAdapter({
-      118: emulatedBme280({ raw: { ...BMP280_DATASHEET_RAW, adcH: 30000 } }),
-    });
-    const real = await selectSensor(options(adapter, { tempOffset: 2.5 }).selected);
-    expect((await real.read()).temperature).toBe(27.58);
-    const fallback = await selectSensor(options(new EmulatedI2cAdapter(), { tempOffset: 2.5 }).selected);
-    expect(fallback.source).toBe('synthetic');
-    expect((await fallback.read()).temperature).toBe(27);
   });
 });

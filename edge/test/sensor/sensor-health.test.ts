@@ -171,7 +171,6 @@ describe('GuardedSensor', () => {
       opener: adapter.opener,
       bus: 1,
       address: 0x76,
-      tempOffset: 0,
       logger: log.logger,
     });
     const sensor = new GuardedSensor(reader, { logger: log.logger });

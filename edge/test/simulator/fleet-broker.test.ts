@@ -10,6 +10,7 @@ import {
   topics,
 } from '@fleet/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NO_CALIBRATION } from '../../src/device/settings.js';
 import { FleetSimulator } from '../../src/simulator/fleet-simulator.js';
 import { MqttWatcher } from '../integration/support/mqtt-watcher.js';
 
@@ -35,7 +36,7 @@ describe('FleetSimulator against a real broker', () => {
       ids,
       topics: new Topics(),
       transportFor: () => transport,
-      settings: { mode: 'auto', intervalle: interval, seuil_alerte: 30, actif: true },
+      settings: { mode: 'auto', intervalle: interval, seuil_alerte: 30, actif: true, ...NO_CALIBRATION },
       firmware: 'v1.0.0',
       rate: 100,
       logger,

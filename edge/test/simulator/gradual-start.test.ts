@@ -1,5 +1,6 @@
 import { createLogger, Topics } from '@fleet/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { NO_CALIBRATION } from '../../src/device/settings.js';
 import { FleetSimulator } from '../../src/simulator/fleet-simulator.js';
 
 const logger = createLogger('simulator-test', 'silent');
@@ -21,7 +22,7 @@ describe('FleetSimulator start', () => {
       ids,
       topics: new Topics(),
       transportFor: () => ({ host: '127.0.0.1', port: 9, protocol: 'mqtt' }),
-      settings: { mode: 'manuel', intervalle: 5, seuil_alerte: 30, actif: true },
+      settings: { mode: 'manuel', intervalle: 5, seuil_alerte: 30, actif: true, ...NO_CALIBRATION },
       firmware: 'v1.0.0',
       rate: 10,
       logger,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Clock, OtaStatus } from '@fleet/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadEdgeConfig } from '../../src/config.js';
+import { NO_CALIBRATION } from '../../src/device/settings.js';
 import type { DeviceFacts } from '../../src/state/device-state.js';
 import { resolveStartupState } from '../../src/state/startup-state.js';
 import { EdgeStore } from '../../src/storage/edge-store.js';
@@ -12,7 +13,10 @@ import { captureLogger } from './capture-logger.js';
 const clock: Clock = { now: () => new Date('2024-06-01T12:00:00.000Z') };
 const config = (env: NodeJS.ProcessEnv = {}) => loadEdgeConfig(env, 'pi-test', '/tmp');
 
-/** What a device started with the default environment, then changed by commands and one OTA, persisted. */
+/**
+ * What a device of the previous release (no calibration) started with the default environment, then changed
+ * by commands and one OTA, persisted.
+ */
 const persisted: DeviceFacts = {
   firmware: 'v1.1.0',
   settings: { mode: 'economie', intervalle: 20, seuil_alerte: 25, actif: false },
@@ -32,12 +36,14 @@ const otaIn = (state: OtaStatus['state']): OtaStatus => ({
 
 describe('resolveStartupState', () => {
   it('on the first start takes everything from the environment', () => {
-    const startup = resolveStartupState(null, config({ MODE: 'manuel', PUBLISH_INTERVAL: '7' }), { clock });
+    const env = { MODE: 'manuel', PUBLISH_INTERVAL: '7', TEMP_OFFSET: '-1.5', ALTITUDE: '420' };
+    const startup = resolveStartupState(null, config(env), { clock });
+    const calibration = { ...NO_CALIBRATION, correction_temperature: -1.5, altitude: 420 };
     expect(startup).toEqual({
       firmware: 'v1.0.0',
-      settings: { mode: 'manuel', intervalle: 7, seuil_alerte: 30, actif: true },
+      settings: { mode: 'manuel', intervalle: 7, seuil_alerte: 30, actif: true, ...calibration },
       ota: null,
-      envSnapshot: { firmware: 'v1.0.0', mode: 'manuel', intervalle: 7, seuil_alerte: 30 },
+      envSnapshot: { firmware: 'v1.0.0', mode: 'manuel', intervalle: 7, seuil_alerte: 30, ...calibration },
       overriddenByEnv: [],
     });
   });
@@ -45,13 +51,46 @@ describe('resolveStartupState', () => {
   it('keeps what commands and OTA changed when the environment did not change', () => {
     const startup = resolveStartupState(persisted, config(), { clock });
     expect(startup.firmware).toBe('v1.1.0');
-    expect(startup.settings).toEqual(persisted.settings);
+    expect(startup.settings).toEqual({ ...persisted.settings, ...NO_CALIBRATION });
     expect(startup.overriddenByEnv).toEqual([]);
+  });
+
+  it('after an upgrade, takes the calibration the previous release did not keep from the variables, silently', () => {
+    const env = { HUMIDITY_OFFSET: '4', PRESSURE_OFFSET: '-0.8', ALTITUDE: '1200' };
+    const startup = resolveStartupState(persisted, config(env), { clock });
+    expect(startup.settings).toEqual({
+      ...persisted.settings,
+      correction_temperature: 0,
+      correction_humidite: 4,
+      correction_pression: -0.8,
+      altitude: 1200,
+    });
+    expect(startup.overriddenByEnv).toEqual([]);
+  });
+
+  it('keeps a calibration set by command, until its variable changes', () => {
+    const commanded: DeviceFacts = {
+      ...persisted,
+      settings: { ...persisted.settings, ...NO_CALIBRATION, altitude: 500, correction_humidite: 2 },
+      envSnapshot: { ...persisted.envSnapshot, ...NO_CALIBRATION },
+    };
+    const kept = resolveStartupState(commanded, config(), { clock });
+    expect(kept.settings).toMatchObject({ altitude: 500, correction_humidite: 2 });
+    expect(kept.overriddenByEnv).toEqual([]);
+    const changed = resolveStartupState(commanded, config({ ALTITUDE: '300' }), { clock });
+    expect(changed.settings).toMatchObject({ altitude: 300, correction_humidite: 2 });
+    expect(changed.overriddenByEnv).toEqual(['ALTITUDE']);
   });
 
   it('lets a variable changed since the last start win, and only that one', () => {
     const startup = resolveStartupState(persisted, config({ MODE: 'manuel' }), { clock });
-    expect(startup.settings).toEqual({ mode: 'manuel', intervalle: 20, seuil_alerte: 25, actif: false });
+    expect(startup.settings).toEqual({
+      mode: 'manuel',
+      intervalle: 20,
+      seuil_alerte: 25,
+      actif: false,
+      ...NO_CALIBRATION,
+    });
     expect(startup.firmware).toBe('v1.1.0');
     expect(startup.overriddenByEnv).toEqual(['MODE']);
     expect(startup.envSnapshot.mode).toBe('manuel');
@@ -61,7 +100,13 @@ describe('resolveStartupState', () => {
     const env = { FIRMWARE_VERSION: 'v2.0.0', PUBLISH_INTERVAL: '30', ALERT_THRESHOLD: '35', MODE: 'manuel' };
     const startup = resolveStartupState(persisted, config(env), { clock });
     expect(startup.firmware).toBe('v2.0.0');
-    expect(startup.settings).toEqual({ mode: 'manuel', intervalle: 30, seuil_alerte: 35, actif: false });
+    expect(startup.settings).toEqual({
+      mode: 'manuel',
+      intervalle: 30,
+      seuil_alerte: 35,
+      actif: false,
+      ...NO_CALIBRATION,
+    });
     expect(startup.overriddenByEnv).toEqual([
       'FIRMWARE_VERSION',
       'MODE',

@@ -49,6 +49,10 @@ const config = {
   mode: 'auto',
   publishInterval: 5,
   alertThreshold: 30,
+  tempOffset: 0,
+  humidityOffset: 0,
+  pressureOffset: 0,
+  altitude: 0,
 };
 const store = await EdgeStore.open({ config, clock, logger: pino({ level: 'error' }, pino.destination(2)) });
 out(`E ${store.epoch.epoch} ${store.epoch.reason} ${store.epoch.seqNext}`);
