@@ -19,7 +19,7 @@ export interface DiscoveryPublisherDeps {
   /** HA_LATEST_FIRMWARE: the version offered to every device; null: the newest running in the fleet. */
   configuredLatest: string | null;
   logger: Logger;
-  /** Pause after each publish (default 5 ms): thousands of devices are published in a paced loop. */
+  /** Pause after each publish (default 2 ms): thousands of devices are published in a paced loop. */
   paceMs?: number;
   /** Wait before trying again while the broker is unreachable or refused a publish (default 1 s). */
   retryMs?: number;
@@ -140,7 +140,7 @@ export class DiscoveryPublisher {
   }
 
   private async drain(): Promise<void> {
-    const pace = this.deps.paceMs ?? 5;
+    const pace = this.deps.paceMs ?? 2;
     const retry = this.deps.retryMs ?? 1000;
     while (!this.stopped && this.queue.size > 0) {
       if (!this.deps.broker.connected) {
