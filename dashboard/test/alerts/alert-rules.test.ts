@@ -130,6 +130,25 @@ describe('alert rules and incidents', () => {
     expect(again.map((i) => i.device_id).sort()).toEqual(['pi-4', 'pi-5']);
   });
 
+  it('resolves the incidents of a rule turned off, and of a device forgotten', async () => {
+    await reading('pi-6', { temperature: 0, batterie: 5 });
+    expect((await incidents('?state=open')).incidents.map((i) => i.rule).sort()).toEqual([
+      'battery',
+      'frost',
+    ]);
+    expect((await put('/api/alerts/rules', { frost: { enabled: false } })).statusCode).toBe(200);
+    let page = await incidents();
+    expect(page.incidents.map((i) => [i.rule, i.state])).toEqual([
+      ['battery', 'open'],
+      ['frost', 'resolved'],
+    ]);
+    expect((await h.dashboard.app.inject({ method: 'DELETE', url: '/api/devices/pi-6' })).statusCode).toBe(
+      204,
+    );
+    page = await incidents();
+    expect(page).toMatchObject({ open: 0, total: 2 });
+  });
+
   it('refuses bad rules with one sentence naming the field, the value and what is accepted, changing nothing', async () => {
     const before = (await h.dashboard.app.inject({ method: 'GET', url: '/api/alerts/rules' })).json();
     const cases: Array<[unknown, string]> = [
