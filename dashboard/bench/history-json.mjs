@@ -77,7 +77,11 @@ const answer = first.json();
 if (first.statusCode !== 200 || answer.history.length !== READINGS || answer.bucket_ms !== null) {
   throw new Error(`unexpected answer: ${first.statusCode}, ${answer.history?.length} readings`);
 }
-console.log(`load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}; ${READINGS} readings, ${first.body.length} bytes`);
+console.log(
+  `load average ${loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ')}; ${READINGS} readings, ${first.body.length} bytes`,
+);
 
 const routeSamples = [];
 for (let i = 0; i < RUNS + 5; i++) {
@@ -101,7 +105,8 @@ if (responses) {
   const zodChecked = serializerCompiler({ schema, method: 'GET', url });
   const jsonSchema = z.toJSONSchema(schema, { io: 'output', target: 'draft-7', unrepresentable: 'any' });
   const fast = fastJson(jsonSchema);
-  if (fast(answer) !== JSON.stringify(answer)) console.log('(fast-json-stringify writes the answer differently)');
+  if (fast(answer) !== JSON.stringify(answer))
+    console.log('(fast-json-stringify writes the answer differently)');
   console.log(`JSON.stringify (what the routes do): ${measure(() => JSON.stringify(answer))}`);
   console.log(`zod check, then JSON.stringify: ${measure(() => zodChecked(answer))}`);
   console.log(`fast-json-stringify from the JSON Schema: ${measure(() => fast(answer))}`);
