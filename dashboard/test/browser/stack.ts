@@ -56,7 +56,7 @@ export class FleetStack {
       ...this.options.dashboardEnv,
     });
     // The synthetic temperature follows the device's local hour (17 °C at midnight, 27 °C at noon, σ 0.8;
-    // TEMP_OFFSET applies to real chips only): a time zone where it is about noon keeps it well above the
+    // TEMP_OFFSET is unset, so no correction is added): a time zone where it is about noon keeps it well above the
     // lowest threshold, whenever the test runs. ALERT_THRESHOLD at the top of its range starts the device
     // without an alert.
     this.device = new Service('device', EDGE_MAIN, {
