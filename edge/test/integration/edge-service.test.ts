@@ -207,6 +207,25 @@ describe('edge service, compiled entry point, real broker', () => {
     const last = firstSeen.at(-1) ?? -1;
     expect(firstSeen).toEqual(Array.from({ length: last + 1 }, (_, seq) => seq));
   }, 40_000);
+
+  it('SENSOR=auto without a chip runs on the synthetic model and says it looks for the chip every minute', async () => {
+    const id = 'it-edge-search';
+    watcher = await MqttWatcher.connect(broker.url);
+    const edge = start(id, { SENSOR: 'auto', I2C_BUS: '29' });
+    const warning = JSON.parse(await edge.waitForLog(/^sensor: none usable with SENSOR=auto/)) as {
+      msg: string;
+      search_every_s: number;
+    };
+    expect(warning.msg).toContain('(and looking again every minute)');
+    expect(warning.msg).toContain('i2c-29');
+    expect(warning.search_every_s).toBe(60);
+    const startup = JSON.parse(await edge.waitForLog(new RegExp(`^edge ${id}: synthetic sensor`))) as {
+      sensor: { source: string; search_every_s: number | null };
+    };
+    expect(startup.sensor).toMatchObject({ source: 'synthetic', search_every_s: 60 });
+    const status = onlineStatusOf(await watcher.waitFor(topics.status(id), isOnline));
+    expect(status?.sensor).toMatchObject({ source: 'synthetic', healthy: true });
+  });
 });
 
 describe('edge service start-up failures', () => {
