@@ -57,7 +57,7 @@ export async function findChip(location: ChipLocation): Promise<FoundChip> {
 }
 
 /** What the log says of a chip in use: "BME280 at 0x76 on I²C bus 1". */
-export function describeChip(reader: SensorReader): string {
+function describeChip(reader: SensorReader): string {
   return `${reader.source.toUpperCase()} at ${reader.address} on I²C bus ${reader.bus}`;
 }
 
