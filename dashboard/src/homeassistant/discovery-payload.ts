@@ -1,9 +1,14 @@
 import {
+  ALTITUDE_MAX_M,
+  ALTITUDE_MIN_M,
   type HaTopics,
+  HUMIDITY_CORRECTION_MAX_RH,
   INTERVAL_MAX_S,
   INTERVAL_MIN_S,
   MODES,
+  PRESSURE_CORRECTION_MAX_HPA,
   type SensorSource,
+  TEMPERATURE_CORRECTION_MAX_C,
   THRESHOLD_MAX_C,
   THRESHOLD_MIN_C,
   type Topics,
@@ -19,6 +24,8 @@ export interface DiscoveryInputs {
   firmware: string | null;
   /** The version Home Assistant offers in its update panel (see latestFirmware); null: none to offer. */
   latestFirmware: string | null;
+  /** The device reports its calibration (a release that takes the calibration commands; older ones refuse them). */
+  calibration: boolean;
 }
 
 export interface DiscoveryContext {
@@ -46,12 +53,13 @@ export function discoveryInputs(device: DeviceSummary, latestFirmware: string | 
     source: device.sensor?.source ?? device.latest?.source ?? null,
     firmware: device.firmware,
     latestFirmware,
+    calibration: device.settings?.correction_temperature !== undefined,
   };
 }
 
 /** A string that changes when, and only when, the discovery of the device changes. */
 export function discoveryKey(inputs: DiscoveryInputs): string {
-  return `${inputs.source ?? '-'}|${inputs.firmware ?? '-'}|${inputs.latestFirmware ?? '-'}`;
+  return `${inputs.source ?? '-'}|${inputs.firmware ?? '-'}|${inputs.latestFirmware ?? '-'}|${inputs.calibration}`;
 }
 
 type Component = Record<string, unknown> & { platform: string; unique_id: string };
@@ -171,6 +179,7 @@ export function discoveryPayload(
     command_topic: set,
     payload_press: '{"read_now": true}',
   };
+  if (inputs.calibration) Object.assign(components, calibrationComponents(id, source, status, set));
   components.firmware = firmwareComponent(inputs, status, set);
   return {
     device: {
@@ -187,6 +196,68 @@ export function discoveryPayload(
     qos: 1,
     components,
   };
+}
+
+/**
+ * The calibration as numbers (README, Calibration): the offsets carry no device class, since Home Assistant
+ * would convert an offset as if it were a temperature; the humidity offset is left out for a BMP280.
+ */
+function calibrationComponents(
+  id: string,
+  source: SensorSource | null,
+  status: string,
+  set: string,
+): Record<string, Component> {
+  const setting = (
+    key: string,
+    name: string,
+    field: string,
+    max: number,
+    unit: string,
+    min = -max,
+    step = 0.1,
+  ) => ({
+    platform: 'number',
+    unique_id: `${id}_${key}`,
+    name,
+    state_topic: status,
+    value_template: `{{ value_json.${field} }}`,
+    command_topic: set,
+    command_template: `{"${field}": {{ value | ${step === 1 ? 'int' : 'float'} }}}`,
+    min,
+    max,
+    step,
+    unit_of_measurement: unit,
+    mode: 'box',
+    entity_category: 'config',
+  });
+  const components: Record<string, Component> = {
+    temperature_offset: setting(
+      'temperature_offset',
+      'Temperature offset',
+      'correction_temperature',
+      TEMPERATURE_CORRECTION_MAX_C,
+      '°C',
+    ),
+  };
+  if (source !== 'bmp280') {
+    components.humidity_offset = setting(
+      'humidity_offset',
+      'Humidity offset',
+      'correction_humidite',
+      HUMIDITY_CORRECTION_MAX_RH,
+      '%',
+    );
+  }
+  components.pressure_offset = setting(
+    'pressure_offset',
+    'Pressure offset',
+    'correction_pression',
+    PRESSURE_CORRECTION_MAX_HPA,
+    'hPa',
+  );
+  components.altitude = setting('altitude', 'Altitude', 'altitude', ALTITUDE_MAX_M, 'm', ALTITUDE_MIN_M, 1);
+  return components;
 }
 
 /**

@@ -19,6 +19,7 @@ const bme: DiscoveryInputs = {
   source: 'bme280',
   firmware: 'v1.0.0',
   latestFirmware: 'v1.2.0',
+  calibration: false,
 };
 
 type Components = Record<string, Record<string, unknown>>;
@@ -84,6 +85,20 @@ describe('device discovery payload', () => {
     for (const [key, component] of Object.entries(components)) {
       if ('command_topic' in component) expect(component.command_topic, key).toBe('home/sensors/pi-1/set');
     }
+  });
+
+  it('has the calibration as numbers for a device that reports it, with the contract ranges', () => {
+    const components = componentsOf(discoveryPayload({ ...bme, calibration: true }, context));
+    expect(discoveryProblems(discoveryPayload({ ...bme, calibration: true }, context))).toEqual([]);
+    expect(components.temperature_offset).toMatchObject({ min: -20, max: 20, unit_of_measurement: '°C' });
+    expect(components.temperature_offset).not.toHaveProperty('device_class');
+    expect(components.humidity_offset).toMatchObject({ min: -20, max: 20, unit_of_measurement: '%' });
+    expect(components.pressure_offset).toMatchObject({ min: -50, max: 50, unit_of_measurement: 'hPa' });
+    expect(components.altitude).toMatchObject({ min: -500, max: 9000, step: 1, unit_of_measurement: 'm' });
+    expect(componentsOf(discoveryPayload(bme, context)).altitude).toBeUndefined();
+    const bmp = componentsOf(discoveryPayload({ ...bme, source: 'bmp280', calibration: true }, context));
+    expect(bmp.humidity_offset).toBeUndefined();
+    expect(discoveryKey({ ...bme, calibration: true })).not.toBe(discoveryKey(bme));
   });
 
   it('leaves humidity out for a BMP280, which has none', () => {

@@ -34,7 +34,7 @@ function render(jobs: Job[]): string[] {
 }
 
 const payload = discoveryPayload(
-  { deviceId: 'pi-1', source: 'bme280', firmware: 'v1.0.0', latestFirmware: 'v1.2.0' },
+  { deviceId: 'pi-1', source: 'bme280', firmware: 'v1.0.0', latestFirmware: 'v1.2.0', calibration: true },
   { topics: new Topics(), ha: new HaTopics(), origin: { name: 'test', sw: '0' } },
 );
 const components = payload.components as Record<string, Record<string, unknown>>;
@@ -70,6 +70,22 @@ describe.skipIf(!jinja)("the discovery's templates, rendered by Jinja2 as Home A
     expect(rendered[4]).toBe(components.active?.state_off);
   });
 
+  it('read the calibration from a status that reports it', () => {
+    const status = {
+      ...onlineStatus('pi-1'),
+      correction_temperature: -1.5,
+      correction_humidite: 2,
+      correction_pression: 0.4,
+      altitude: 120,
+    };
+    const keys = ['temperature_offset', 'humidity_offset', 'pressure_offset', 'altitude'];
+    expect(
+      render(
+        keys.map((key) => ({ template: template(key, 'value_template'), variables: fromMessage(status) })),
+      ),
+    ).toEqual(['-1.5', '2', '0.4', '120']);
+  });
+
   it('give the update entity its installed and latest version, and whether an update runs', () => {
     const idle = onlineStatus('pi-1', { firmware: 'v1.0.0' });
     const running = onlineStatus('pi-1', {
@@ -91,9 +107,17 @@ describe.skipIf(!jinja)("the discovery's templates, rendered by Jinja2 as Home A
       { template: template('mode', 'command_template'), variables: { value: 'manuel' } },
       { template: template('interval', 'command_template'), variables: { value: 30.0 } },
       { template: template('alert_threshold', 'command_template'), variables: { value: 27.5 } },
+      { template: template('temperature_offset', 'command_template'), variables: { value: -1.5 } },
+      { template: template('altitude', 'command_template'), variables: { value: 500.0 } },
     ];
     const commands = render(jobs).map((text) => JSON.parse(text));
-    expect(commands).toEqual([{ mode: 'manuel' }, { intervalle: 30 }, { seuil_alerte: 27.5 }]);
+    expect(commands).toEqual([
+      { mode: 'manuel' },
+      { intervalle: 30 },
+      { seuil_alerte: 27.5 },
+      { correction_temperature: -1.5 },
+      { altitude: 500 },
+    ]);
     for (const command of commands) expect(commandSchema.safeParse(command).success).toBe(true);
   });
 });

@@ -172,6 +172,11 @@ describe.skipIf(!ready)('Home Assistant discovery and commands on a real broker'
     );
     expect(Object.keys(byId[EDGE]?.components ?? {})).toContain('humidity');
     expect(Object.keys(byId[BMP]?.components ?? {})).not.toContain('humidity');
+    // The edge of this release reports its calibration, so it has calibration controls; the older BMP280 does not.
+    expect(Object.keys(byId[EDGE]?.components ?? {})).toEqual(
+      expect.arrayContaining(['temperature_offset', 'altitude']),
+    );
+    expect(Object.keys(byId[BMP]?.components ?? {})).not.toContain('altitude');
     expect(byId[BMP]?.device).toMatchObject({
       sw_version: 'v1.1.0',
       model: expect.stringContaining('BMP280'),
