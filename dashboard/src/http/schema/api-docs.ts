@@ -5,9 +5,22 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { ROLES } from '../../access/roles.js';
 import { SESSION_COOKIE } from '../access/sessions.js';
+import { CONTENT_SECURITY_POLICY } from '../security/headers.js';
 
 export const DOCS_PREFIX = '/api/docs';
 export const DOCS_JSON = `${DOCS_PREFIX}/json`;
+
+/**
+ * The page's CSP, plus the one inline style Swagger UI 5 applies (by its hash; the browser test fails if
+ * another version applies another). Its scripts are files of this server like the page's.
+ */
+export const DOCS_STYLE_HASH = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
+const DOCS_CSP = Object.entries({
+  ...CONTENT_SECURITY_POLICY,
+  'style-src': [...CONTENT_SECURITY_POLICY['style-src'], DOCS_STYLE_HASH],
+})
+  .map(([directive, sources]) => `${directive} ${sources.join(' ')}`)
+  .join(';');
 
 /** The two routes of the document itself, which the UI plugin hides: documented here like the others. */
 const DOCS_ROUTES: Record<string, { summary: string; description: string; type: string }> = {
@@ -96,5 +109,11 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
   await app.register(fastifySwaggerUi, {
     routePrefix: DOCS_PREFIX,
     uiConfig: { deepLinking: false, withCredentials: true },
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        reply.header('content-security-policy', DOCS_CSP);
+        done();
+      },
+    },
   });
 }
