@@ -15,6 +15,8 @@
  *  - growth: DOM nodes, event listeners and JS heap (after a garbage collection) before and after the updates.
  *
  * BENCH_PAGE_DEVICES (default 10000), BENCH_PAGE_SECONDS (60) and BENCH_PAGE_CHANGED change the sizes.
+ * BENCH_PAGE_VIEW=overview measures the fleet overview instead of the device view's list, sorted by
+ * temperature (so that every update reorders it), scrolled and picked from the same way.
  * BENCH_PAGE_URL measures a running dashboard instead (e.g. `npm start` with `npm run simulate -- --devices
  * 1000`, logins off): its own fleet and pace, the same figures.
  */
@@ -28,6 +30,11 @@ const SECONDS = Number(process.env.BENCH_PAGE_SECONDS ?? 60);
 const CHANGED = Math.min(DEVICES, Number(process.env.BENCH_PAGE_CHANGED ?? DEVICES));
 /** A running dashboard to measure instead of the stand-in server. */
 const LIVE = process.env.BENCH_PAGE_URL;
+const OVERVIEW = process.env.BENCH_PAGE_VIEW === 'overview';
+/** The view measured: its address, its rows and its scroll box. */
+const HASH = OVERVIEW ? '#overview&sort=temperature-desc' : '';
+const ROW = OVERVIEW ? 'li.overview-row' : 'li.fleet-row';
+const SCROLL_BOX = OVERVIEW ? '#overview-scroll' : '#fleet-scroll';
 
 interface FrameGlobal {
   __frames: number[];
@@ -83,10 +90,10 @@ function recordFrames(page: Page): Promise<void> {
 }
 
 function scrollFleetToTop(page: Page): Promise<void> {
-  return page.evaluate(() => {
-    const box = (globalThis as unknown as FrameGlobal).document.querySelector('#fleet-scroll');
+  return page.evaluate((selector: string) => {
+    const box = (globalThis as unknown as FrameGlobal).document.querySelector(selector);
     if (box) box.scrollTop = 0;
-  });
+  }, SCROLL_BOX);
 }
 
 function stopFrames(page: Page): Promise<number[]> {
@@ -142,16 +149,16 @@ describe.skipIf(!hasChromium)(`the page with ${DEVICES.toLocaleString('en-US')} 
     async () => {
       // The stand-in's fleet is known; a live one is drawn once it counts any device.
       const expected = LIVE ? null : DEVICES.toLocaleString('en-US');
-      await page.goto(`${LIVE ?? server.base}/`);
+      await page.goto(`${LIVE ?? server.base}/${HASH}`);
       const loaded = await page.waitForFunction(
-        (count: string | null) => {
+        ({ count, row }: { count: string | null; row: string }) => {
           const scope = globalThis as unknown as FrameGlobal;
           const all = scope.document.querySelector('#fleet-filter-all .count-figure')?.textContent ?? '0';
-          const drawn = scope.document.querySelectorAll('li.fleet-row:not([hidden])').length > 0;
+          const drawn = scope.document.querySelectorAll(`${row}:not([hidden])`).length > 0;
           const counted = count === null ? all !== '0' : all === count;
           return counted && drawn ? scope.performance.now() : false;
         },
-        expected,
+        { count: expected, row: ROW },
         { polling: 'raf', timeout: 60_000 },
       );
       const afterLoad = await metrics(session);
@@ -221,10 +228,10 @@ describe.skipIf(!hasChromium)(`the page with ${DEVICES.toLocaleString('en-US')} 
       await recordFrames(page);
       const scrollStart = await metrics(session);
       await page.evaluate(
-        () =>
+        (selector: string) =>
           new Promise<void>((resolve) => {
             const scope = globalThis as unknown as FrameGlobal;
-            const box = scope.document.querySelector('#fleet-scroll');
+            const box = scope.document.querySelector(selector);
             const end = scope.performance.now() + 3000;
             const step = () => {
               if (!box || scope.performance.now() > end) return resolve();
@@ -233,6 +240,7 @@ describe.skipIf(!hasChromium)(`the page with ${DEVICES.toLocaleString('en-US')} 
             };
             scope.requestAnimationFrame(step);
           }),
+        SCROLL_BOX,
       );
       const scrollFrames = await stopFrames(page);
       const scrollEnd = await metrics(session);
@@ -247,7 +255,7 @@ describe.skipIf(!hasChromium)(`the page with ${DEVICES.toLocaleString('en-US')} 
       // Picking another device opens a new stream: its first fleet event is full again.
       await scrollFleetToTop(page);
       const target =
-        (await page.locator('li.fleet-row:not([hidden]) button').nth(3).getAttribute('data-device-id')) ?? '';
+        (await page.locator(`${ROW}:not([hidden]) button`).nth(3).getAttribute('data-device-id')) ?? '';
       // Timed in the page, from the click to the frame that shows the device's own summary.
       const pickMs = await page.evaluate(
         (id: string) =>
@@ -270,7 +278,7 @@ describe.skipIf(!hasChromium)(`the page with ${DEVICES.toLocaleString('en-US')} 
       );
       results.push(['pick another device: click to its summary shown (new stream)', ms(pickMs)]);
 
-      const rowsInDom = await page.locator('li.fleet-row').count();
+      const rowsInDom = await page.locator(ROW).count();
       results.push(['DOM nodes before / after the updates', `${before.Nodes} / ${after.Nodes}`]);
       results.push(['list items in the DOM (after scrolling)', String(rowsInDom)]);
       results.push([

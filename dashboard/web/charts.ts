@@ -12,7 +12,7 @@ import {
 import { h, setText } from './dom.js';
 import { gapLimit, lonePoints } from './series-gaps.js';
 import type { HistoryResponse, StoredReading } from './types.js';
-import { convert, METRIC, type UnitChoice, unitOf } from './units.js';
+import { convert, isMetric, METRIC, type UnitChoice, unitOf } from './units.js';
 
 type LineChart = ChartJs<'line', Point[]>;
 type ChartConstructor = new (
@@ -283,7 +283,7 @@ export class HistoryCharts {
 
   /** A metric series in the units chosen (the same array when they are metric). */
   private inUnits(metric: Metric, series: Sample[]): Sample[] {
-    if (convert(this.units, metric, 1) === 1 && convert(this.units, metric, 0) === 0) return series;
+    if (isMetric(this.units, metric)) return series;
     const to = (value: number) => convert(this.units, metric, value);
     return series.map((sample) => ({ ...sample, y: to(sample.y), min: to(sample.min), max: to(sample.max) }));
   }

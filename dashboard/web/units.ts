@@ -29,6 +29,13 @@ export function celsiusOf(fahrenheit: number): number {
   return ((fahrenheit - 32) * 5) / 9;
 }
 
+/** Whether `measure` is shown as it is stored (°C, hPa, and always %RH and %). */
+export function isMetric(choice: UnitChoice, measure: Measure): boolean {
+  if (measure === 'temperature') return choice.temperature === '°C';
+  if (measure === 'pression') return choice.pressure === 'hPa';
+  return true;
+}
+
 /** A metric value (°C, %RH, hPa, %) in the chosen unit. */
 export function convert(choice: UnitChoice, measure: Measure, value: number): number {
   if (measure === 'temperature') return choice.temperature === '°F' ? fahrenheitOf(value) : value;
