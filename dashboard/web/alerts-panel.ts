@@ -2,6 +2,7 @@ import type { AlertsApi } from './alerts-api.js';
 import type { AlertRuleName, Incident } from './alerts-types.js';
 import { byId, h, setText } from './dom.js';
 import { fullTime, relativeTime } from './format.js';
+import { convert, METRIC, type UnitChoice, unitOf } from './units.js';
 
 /** How often the list is read again while the dashboard is shown: one small request, whatever the fleet's size. */
 export const ALERTS_POLL_MS = 15_000;
@@ -16,8 +17,14 @@ export const RULE_LABELS: Record<AlertRuleName, string> = {
   readings_lost: 'Readings lost',
 };
 
-const show = (value: number | null, unit: string) =>
-  value === null ? '?' : `${Math.round(value * 10) / 10}${unit === '°C' || unit === '%' ? '' : ' '}${unit}`;
+/** A value of an incident, a temperature in the user's unit (the API's are °C). */
+function show(value: number | null, unit: string, choice: UnitChoice): string {
+  if (value === null) return '?';
+  const celsius = unit === '°C';
+  const shown = celsius ? convert(choice, 'temperature', value) : value;
+  const shownUnit = celsius ? unitOf(choice, 'temperature') : unit;
+  return `${Math.round(shown * 10) / 10}${shownUnit.startsWith('°') || shownUnit === '%' ? '' : ' '}${shownUnit}`;
+}
 
 /**
  * The alerts panel: open incidents first, then the most recent resolved ones, read from `GET /api/alerts`
@@ -39,6 +46,7 @@ export class AlertsPanel {
     private readonly api: AlertsApi,
     private readonly now: () => number,
     openSettings: () => void,
+    private readonly units: () => UnitChoice = () => METRIC,
   ) {
     this.panel = byId(doc, 'alerts-panel');
     this.list = byId(doc, 'alerts-list');
@@ -85,14 +93,16 @@ export class AlertsPanel {
     }
   }
 
-  private render(): void {
+  /** Draws the list again (the user chose other units). */
+  render(): void {
     const now = this.now();
+    const choice = this.units();
     this.list.replaceChildren(
       ...this.incidents.map((incident) => {
         const open = incident.state === 'open';
         const when = open ? incident.opened_at : (incident.resolved_at ?? incident.opened_at);
         const limit =
-          incident.threshold === null ? '' : ` (limit ${show(incident.threshold, incident.unit)})`;
+          incident.threshold === null ? '' : ` (limit ${show(incident.threshold, incident.unit, choice)})`;
         return h(
           this.doc,
           'li',
@@ -103,7 +113,7 @@ export class AlertsPanel {
             'span',
             { class: 'alert-what' },
             h(this.doc, 'strong', {}, RULE_LABELS[incident.rule] ?? incident.rule),
-            ` on ${incident.device_id}: ${show(incident.value, incident.unit)}${limit}`,
+            ` on ${incident.device_id}: ${show(incident.value, incident.unit, choice)}${limit}`,
           ),
           h(
             this.doc,

@@ -25,7 +25,15 @@ function main(doc: Document, win: Window): void {
   const tokens = new TokensDialog(doc, access, win.navigator.clipboard, now);
   const alertsApi = new AlertsApi(http);
   const alertsDialog = new AlertsDialog(doc, alertsApi, () => void alertsPanel.reload());
-  const alertsPanel = new AlertsPanel(doc, win, alertsApi, now, () => alertsDialog.open());
+  const alertsPanel = new AlertsPanel(
+    doc,
+    win,
+    alertsApi,
+    now,
+    () => alertsDialog.open(),
+    () => units.choice,
+  );
+  units.subscribe(() => alertsPanel.render());
   const parts = {
     http,
     access,

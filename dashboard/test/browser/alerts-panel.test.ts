@@ -82,6 +82,13 @@ describe.skipIf(!hasChromium)('alerts panel and dialog in Chromium', () => {
       /Temperature high on greenhouse-3: 31°C \(limit 28°C\)resolved /,
     );
     await page.locator('#alerts-panel').screenshot({ path: join(SCREENSHOTS, 'alerts-panel.png') });
+    // In the user's units: a temperature in °F (the API's stay °C).
+    await page.locator('#unit-temperature').selectOption('°F');
+    await expect
+      .poll(() => items.nth(0).textContent())
+      .toMatch(/^OpenFrost on greenhouse-1: 34.2°F \(limit 35.6°F\)since /);
+    await page.locator('#unit-temperature').selectOption('°C');
+    await expect.poll(() => items.nth(0).textContent()).toMatch(/1.2°C \(limit 2°C\)/);
   });
 
   it('lets the admin change a rule, set a webhook and send a test, showing each channel result', async () => {
