@@ -12,7 +12,7 @@ import { removeInitialAdminFile, resolveAuth } from './access/auth-mode.js';
 import { UserStore } from './access/user-store.js';
 import { type DashboardConfig, dashboardEnvSpec } from './config.js';
 import { describeTrustProxy } from './config-values.js';
-import { HomeAssistant } from './homeassistant/home-assistant.js';
+import { HomeAssistant, homeAssistantSubscriptions } from './homeassistant/home-assistant.js';
 import { buildDashboard, type Dashboard } from './http/app.js';
 import { MqttBrokerConnection } from './mqtt/broker-connection.js';
 import { resolveClientId } from './mqtt/client-id.js';
@@ -149,6 +149,9 @@ export async function startDashboard(
         latestFirmware: config.haLatestFirmware,
       });
       homeAssistant.start();
+    } else {
+      // Turned off: what an earlier run subscribed to for Home Assistant leaves the persistent session.
+      broker.retire(homeAssistantSubscriptions(topics, config.haDiscoveryPrefix));
     }
     broker.start();
     const userCount = users.count;

@@ -61,7 +61,7 @@ export class HomeAssistant {
 
   /** The subscriptions this adds to the dashboard's: Home Assistant's status and every device's set topic. */
   get subscriptions(): string[] {
-    return [this.ha.status(), this.deps.topics.allSets()];
+    return homeAssistantSubscriptions(this.deps.topics, this.ha.prefix);
   }
 
   start(): void {
@@ -97,6 +97,11 @@ export class HomeAssistant {
     if (text === 'online') this.publisher.republishAll('homeassistant_online');
     return undefined;
   }
+}
+
+/** What the dashboard subscribes to for Home Assistant: its status and every device's set topic. */
+export function homeAssistantSubscriptions(topics: Topics, prefix: string): string[] {
+  return [new HaTopics(prefix).status(), topics.allSets()];
 }
 
 /** The dashboard's version (its package.json), for the discovery's origin block. */

@@ -109,6 +109,8 @@ export class MqttBrokerConnection implements BrokerConnection {
   private current: BrokerState = 'idle';
   private readonly handlers = new Set<MessageHandler>();
   private readonly routes = new Set<Route>();
+  /** Filters an earlier run may have left in the persistent session, dropped on every connect. */
+  private readonly retired = new Set<string>();
   private readonly pubacks: HeldPubacks;
   private readonly subscriptions: string[];
   private readonly log: Logger;
@@ -157,6 +159,15 @@ export class MqttBrokerConnection implements BrokerConnection {
     const client = this.client;
     if (client && this.connected) void this.subscribe(client, [...route.filters]);
     return () => this.routes.delete(route);
+  }
+
+  /**
+   * Filters this run does not want but an earlier one may have subscribed to (the session is persistent: a
+   * subscription outlives the run that made it), such as Home Assistant's once HA_DISCOVERY is turned off;
+   * unsubscribed on every connect, so their messages do not reach the ingest as invalid ones.
+   */
+  retire(filters: readonly string[]): void {
+    for (const filter of filters) this.retired.add(filter);
   }
 
   /** Every filter subscribed to on connect: the ingest's, then the routes'. */
@@ -255,6 +266,16 @@ export class MqttBrokerConnection implements BrokerConnection {
     this.backoff.connected();
     this.failures.clear();
     const subscriptions = this.allSubscriptions();
+    const retired = [...this.retired].filter((filter) => !subscriptions.includes(filter));
+    if (sessionPresent && retired.length > 0) {
+      try {
+        await client.unsubscribeAsync(retired);
+      } catch (error) {
+        // The connection dropped meanwhile: the next connect tries again.
+        this.log.debug({ err: (error as Error).message }, 'Unsubscribe interrupted');
+        return;
+      }
+    }
     if (!(await this.subscribe(client, subscriptions))) return;
     if (client.connected && this.current !== 'stopped') {
       this.setState('connected', { session_present: sessionPresent, subscriptions });

@@ -253,3 +253,58 @@ describe.skipIf(!ready)('Home Assistant discovery and commands on a real broker'
     expect(retained.map((message) => message.topic)).toEqual([`homeassistant/device/${EDGE}/config`]);
   });
 });
+
+/**
+ * The dashboard's MQTT session is persistent: the subscriptions a run made for Home Assistant outlive it. Once
+ * HA_DISCOVERY is off, they are dropped at connect, so Home Assistant's messages do not reach the ingest.
+ */
+describe.skipIf(!hasMosquitto())('turning Home Assistant off', () => {
+  it("leaves no Home Assistant subscription in the dashboard's session", async () => {
+    const broker = await startTestBroker({ logger: pino({ level: 'silent' }) });
+    const dir = await tempDir();
+    const clientId = `dashboard-${randomUUID()}`;
+    const start = async (haDiscovery: 'on' | 'off') =>
+      startDashboard(
+        loadDashboardConfig({
+          PORT: String(await freePort()),
+          HOST: '127.0.0.1',
+          MQTT_BROKER: broker.host,
+          MQTT_PORT: String(broker.port),
+          MQTT_CLIENT_ID: clientId,
+          DATA_DIR: `${dir.path}/dashboard`,
+          HA_DISCOVERY: haDiscovery,
+        }),
+        { logger: pino({ level: 'silent' }) },
+      );
+    const connected = (running: RunningDashboard) =>
+      eventually(
+        async () =>
+          ((await (await fetch(`${running.address}/healthz`)).json()) as { mqtt: string }).mqtt ===
+          'connected',
+        10_000,
+        'the dashboard connected to the broker',
+      );
+    const client = await mqtt.connectAsync(broker.url, { clientId: `ha-${randomUUID()}` });
+    try {
+      const on = await start('on');
+      await connected(on);
+      await on.stop();
+      const off = await start('off');
+      try {
+        await connected(off);
+        await client.publishAsync('devices/pi-9/set', '{"intervalle":30}', { qos: 1 });
+        await client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+        // A message the ingest takes, after them: once it is in, they would have arrived before it.
+        await client.publishAsync('devices/pi-9/availability', 'online', { qos: 1 });
+        await eventually(() => off.dashboard.fleet.has('pi-9'), 10_000, 'the availability in the fleet');
+        expect(off.dashboard.ingest.invalid.total()).toBe(0);
+      } finally {
+        await off.stop();
+      }
+    } finally {
+      await client.endAsync();
+      await broker.stop();
+      await dir.remove();
+    }
+  });
+});
