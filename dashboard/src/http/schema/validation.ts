@@ -32,19 +32,25 @@ function isSecret(schema: z.ZodType | undefined): boolean {
   return schema?.meta()?.format === 'password';
 }
 
-/** The schema of an object's field, through optional, nullable, default and pipe wrappers. */
-function fieldOf(schema: z.ZodType | undefined, key: PropertyKey): z.ZodType | undefined {
+/** The object schema inside optional, nullable, default and pipe wrappers, if any. */
+function objectOf(schema: z.ZodType | undefined): z.ZodObject | undefined {
   let current: z.ZodType | undefined = schema;
   for (let i = 0; current && i < 8; i++) {
-    if (current instanceof z.ZodObject) return current.shape[String(key)] as z.ZodType | undefined;
+    if (current instanceof z.ZodObject) return current;
     const def = current.def as { innerType?: z.ZodType; in?: z.ZodType };
     current = def.innerType ?? def.in;
   }
   return undefined;
 }
 
-function fieldNames(schema: z.ZodType): string[] {
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+/** The schema of an object's field. */
+function fieldOf(schema: z.ZodType | undefined, key: PropertyKey): z.ZodType | undefined {
+  return objectOf(schema)?.shape[String(key)] as z.ZodType | undefined;
+}
+
+function fieldNames(schema: z.ZodType | undefined): string[] {
+  const object = objectOf(schema);
+  return object ? Object.keys(object.shape) : [];
 }
 
 function received(value: unknown, secret: boolean): string {
@@ -66,15 +72,19 @@ export function refusal(
 ): string {
   const subject = SUBJECT[part];
   const names = fieldNames(schema);
-  const unknown = issues.find((issue) => issue.code === 'unrecognized_keys' && issue.path.length === 0);
+  const unknown = issues.find((issue) => issue.code === 'unrecognized_keys');
   if (unknown?.code === 'unrecognized_keys') {
+    let owner: z.ZodType | undefined = schema;
+    for (const key of unknown.path) owner = fieldOf(owner, key);
+    const known = fieldNames(owner);
     const accepted =
-      names.length === 0
+      known.length === 0
         ? 'none'
         : part === 'body'
-          ? names.map((name) => JSON.stringify(name)).join(', ')
-          : names.join(', ');
-    return `${subject} ${JSON.stringify(unknown.keys[0] ?? '')} is not accepted; accepted: ${accepted}.`;
+          ? known.map((name) => JSON.stringify(name)).join(', ')
+          : known.join(', ');
+    const name = [...unknown.path.map(String), unknown.keys[0] ?? ''].join('.');
+    return `${subject} ${JSON.stringify(name)} is not accepted; accepted: ${accepted}.`;
   }
   const issue = issues[0];
   if (!issue || issue.path.length === 0) {
