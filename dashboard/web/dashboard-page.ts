@@ -1,17 +1,11 @@
 import type { ApiClient } from './api.js';
-import { HistoryCharts } from './charts.js';
-import { CommandHistory } from './command-history.js';
 import { ConnectionIndicator } from './connection.js';
-import { ControlPanel } from './controls.js';
-import { DeviceHeader } from './device-view.js';
+import { DevicePanels } from './device-panels.js';
 import { byId } from './dom.js';
 import { EmptyState } from './empty-state.js';
 import { FleetPanel } from './fleet-panel.js';
 import { ForgetDevice } from './forget.js';
-import { GaugePanel } from './gauges.js';
-import { HistoryPanel } from './history.js';
 import type { HttpClient } from './http.js';
-import { OtaPanel } from './ota.js';
 import { PageViews } from './page-views.js';
 import type { Permission } from './permission.js';
 import { HashSelection } from './selection.js';
@@ -37,13 +31,7 @@ export class DashboardPage {
   private readonly fleet: FleetPanel;
   private readonly views: PageViews;
   private readonly forget: ForgetDevice;
-  private readonly header: DeviceHeader;
-  private readonly gauges: GaugePanel;
-  private readonly charts: HistoryCharts;
-  private readonly history: HistoryPanel;
-  private readonly controls: ControlPanel;
-  private readonly ota: OtaPanel;
-  private readonly commands: CommandHistory;
+  private readonly panels: DevicePanels;
   private readonly connection: ConnectionIndicator;
   private readonly empty: EmptyState;
   private readonly live: LiveEvents;
@@ -80,49 +68,25 @@ export class DashboardPage {
       this.now,
     );
     this.forget = new ForgetDevice(doc, http, (id) => this.forgotten(id));
-    this.header = new DeviceHeader(doc, this.now, unitChoice);
-    this.gauges = new GaugePanel(doc, byId(doc, 'gauges'));
-    this.charts = new HistoryCharts(doc, byId(doc, 'charts'));
-    this.history = new HistoryPanel(
-      this.api,
-      this.charts,
-      byId(doc, 'range'),
-      byId(doc, 'history-status'),
-      this.now,
-      byId<HTMLAnchorElement>(doc, 'history-csv'),
-    );
-    const applyAck = this.watched.applyAck.bind(this.watched);
-    this.controls = new ControlPanel(doc, this.api, applyAck);
-    this.ota = new OtaPanel(doc, this.api, applyAck, this.now);
-    this.commands = new CommandHistory(
-      doc,
-      this.api,
-      {
-        list: byId(doc, 'command-list'),
-        empty: byId(doc, 'commands-empty'),
-        status: byId(doc, 'commands-status'),
-      },
-      this.now,
-    );
+    this.panels = new DevicePanels(doc, api, this.watched, this.now, unitChoice);
     this.connection = new ConnectionIndicator(doc, this.now);
     this.empty = new EmptyState(doc);
     // The server follows each telemetry, status and ack of the watched device with its summary (`device`).
     this.live = new LiveEvents({
       fleet: (event) => this.onFleet(event),
       telemetry: (reading) => {
-        if (reading.device_id === this.watched.deviceId) this.history.onTelemetry(reading);
+        if (reading.device_id === this.watched.deviceId) this.panels.onTelemetry(reading);
       },
       device: (device) => {
         this.watched.set(device);
         this.fleet.follow(device);
       },
-      command: (entry) => this.commands.onCommand(entry),
+      command: (entry) => this.panels.onCommand(entry),
       forgotten: ({ device_id }) => this.forgotten(device_id),
       connection: (state) => this.connection.show(state),
       reconnected: () => {
         void this.checkBroker();
-        this.history.reload();
-        this.commands.reload();
+        this.panels.reload();
       },
       gaveUp: onStreamRefused,
     });
@@ -150,8 +114,7 @@ export class DashboardPage {
 
   /** The role may change while the page is open (the server says so with a 403). */
   setPermission(permission: Permission): void {
-    this.controls.setPermission(permission);
-    this.ota.setPermission(permission);
+    this.panels.setPermission(permission);
     this.forget.setPermission(permission);
   }
 
@@ -168,7 +131,7 @@ export class DashboardPage {
     this.fleet.clear();
     this.watched.clear();
     this.forget.close();
-    this.commands.clear();
+    this.panels.clear();
     this.render();
   }
 
@@ -184,17 +147,12 @@ export class DashboardPage {
     this.mounted = true;
     this.fleet.start();
     this.forget.start();
-    this.charts.start();
-    this.history.start();
-    this.controls.start();
-    this.ota.start();
+    this.panels.start();
     this.watched.subscribe(() => {
       if (this.running) this.scheduleRender();
     });
     const showUnits = (choice: UnitChoice) => {
-      this.gauges.setUnits(choice);
-      this.charts.setUnits(choice);
-      this.controls.setUnits(choice);
+      this.panels.setUnits(choice);
       this.fleet.repaint();
       if (this.running) this.scheduleRender();
     };
@@ -300,20 +258,13 @@ export class DashboardPage {
           ? { kind: 'error', detail: this.loadError }
           : { kind: this.fleet.model.loaded ? 'waiting' : 'loading' },
       );
-      this.history.select(null);
-      this.commands.select(null);
+      this.panels.show(null);
       this.doc.title = overview ? OVERVIEW_TITLE : 'Sensor Fleet';
       return;
     }
     view.dataset.online = String(device.online);
     view.setAttribute('aria-busy', String(this.watched.waiting));
-    this.header.show(device);
-    this.gauges.update(device);
-    this.controls.show(device);
-    this.ota.show(device);
-    this.charts.setThreshold(device.settings?.seuil_alerte ?? null);
-    this.history.select(device.device_id);
-    this.commands.select(device.device_id);
+    this.panels.show(device);
     this.doc.title = overview
       ? OVERVIEW_TITLE
       : `${device.alerte && device.online ? '⚠ ' : ''}${device.device_id} · Sensor Fleet`;
@@ -321,10 +272,7 @@ export class DashboardPage {
 
   private tick(): void {
     this.fleet.tick();
-    this.header.tick();
-    this.ota.tick();
-    this.history.tick();
+    this.panels.tick();
     this.connection.tick();
-    this.commands.tick();
   }
 }
