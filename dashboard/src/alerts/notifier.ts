@@ -81,13 +81,18 @@ export class Notifier {
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.running = this.run().finally(() => {
-      this.running = null;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else this.schedule();
-    });
+    this.running = this.run()
+      .catch((error: unknown) => {
+        // The database refused (the queue stays as it was): logged, and tried again at the next wake or start.
+        this.deps.logger.error({ err: error }, 'The notification queue could not be read or updated');
+      })
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        } else this.schedule();
+      });
   }
 
   /** Sends `notice` to every configured channel now, outside the queue: the test button. */
@@ -206,7 +211,12 @@ export class Notifier {
 
   private schedule(): void {
     if (!this.started) return;
-    const next = this.deps.store.nextDue();
+    let next: number | null;
+    try {
+      next = this.deps.store.nextDue();
+    } catch {
+      next = this.now() + 30_000; // the database does not answer: look again later
+    }
     if (next === null) return;
     const delay = Math.max(0, next - this.now());
     this.timer = setTimeout(

@@ -78,6 +78,29 @@ describe('the notification queue', () => {
     expect(givenUp).toHaveLength(3);
   });
 
+  it('logs a database that refuses the queue, without failing the process, and sends once it answers again', async () => {
+    receiver.statusFor.clear();
+    open('a');
+    notifier = new Notifier({ store: alerts, settings, http: fetchClient(2000), clock, logger: log.logger });
+    const due = alerts.due.bind(alerts);
+    let refusing = true;
+    alerts.due = (now, limit) => {
+      if (refusing) throw new Error('SQLITE_IOERR: disk I/O error');
+      return due(now, limit);
+    };
+    notifier.start();
+    await eventually(
+      () => log.lines.some((line) => line.msg === 'The notification queue could not be read or updated'),
+      5000,
+      'the refusal logged',
+    );
+    expect(pending()).toBe(1);
+    refusing = false;
+    notifier.wake();
+    await eventually(() => pending() === 0, 5000, 'sent once the database answers');
+    expect(receiver.to('/hook')).toHaveLength(1);
+  });
+
   it('keeps a notification queued when stopped during its attempt, and sends it at the next start', async () => {
     receiver.statusFor.clear();
     open('a');
