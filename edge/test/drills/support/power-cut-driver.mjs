@@ -93,7 +93,17 @@ if (mode === 'drain') {
   process.exit(0);
 }
 
-const settings = { mode: 'auto', intervalle: 5, seuil_alerte: 30, actif: true };
+// As a device of this release holds them: the calibration included (the start writes it, from the variables).
+const settings = {
+  mode: 'auto',
+  intervalle: 5,
+  seuil_alerte: 30,
+  actif: true,
+  correction_temperature: 0,
+  correction_humidite: 0,
+  correction_pression: 0,
+  altitude: 0,
+};
 for (let step = 0; ; step++) {
   const r = Math.random();
   if (r < 0.55) {
