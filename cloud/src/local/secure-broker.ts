@@ -17,8 +17,8 @@ export interface SecureFleetBrokerOptions {
   hostnames: readonly string[];
   /** MQTT_TOPIC_ROOT: the ACLs and the env files follow it. */
   topicRoot: string;
-  /** HA_DISCOVERY_PREFIX: the dashboard's and Home Assistant's ACLs follow it. */
-  haDiscoveryPrefix: string;
+  /** HA_DISCOVERY_PREFIX: the dashboard's and Home Assistant's ACLs follow it; default `homeassistant`. */
+  haDiscoveryPrefix?: string;
   /** The simulated devices to give a credential and an env file. */
   deviceIds: readonly string[];
   logger: BrokerLogger;
