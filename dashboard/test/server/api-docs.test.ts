@@ -72,6 +72,12 @@ describe('the API document (logins off)', () => {
     expect(reading.humidite?.description).toContain('%RH');
     expect(reading.pression?.description).toContain('hPa');
     expect(reading.batterie?.description).toContain('%');
+    // Only the shared schemas an operation refers to.
+    expect(Object.keys(document.components.schemas).sort()).toEqual([
+      'DeviceSummary',
+      'Error',
+      'StoredReading',
+    ]);
   });
 
   it('names the two credentials, and marks the public routes as needing none', () => {
@@ -85,6 +91,11 @@ describe('the API document (logins off)', () => {
     expect(document.paths['/api/login']?.post?.security).toEqual([]);
     expect(document.paths['/api/data']?.get?.security).toBeUndefined();
     expect(document.paths['/api/command']?.post?.description).toContain('operator or admin role');
+    // The guards' refusals: 401 on every route that needs a credential, 403 where a role is needed.
+    expect(Object.keys(document.paths['/api/tokens']?.get?.responses ?? {})).toEqual(['200', '401', '403']);
+    expect(Object.keys(document.paths['/api/data']?.get?.responses ?? {})).toContain('401');
+    expect(Object.keys(document.paths['/api/data']?.get?.responses ?? {})).not.toContain('403');
+    expect(Object.keys(document.paths['/healthz']?.get?.responses ?? {})).toEqual(['200', '503']);
   });
 
   it('describes the command body field by field, without the fields the dashboard writes', () => {

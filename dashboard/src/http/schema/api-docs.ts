@@ -6,6 +6,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { ROLES } from '../../access/roles.js';
 import { SESSION_COOKIE } from '../access/sessions.js';
 import { CONTENT_SECURITY_POLICY } from '../security/headers.js';
+import { errors } from './responses.js';
 
 export const DOCS_PREFIX = '/api/docs';
 export const DOCS_JSON = `${DOCS_PREFIX}/json`;
@@ -54,9 +55,17 @@ const transform: SwaggerTransform = (input) => {
       },
     };
   }
-  const result = jsonSchemaTransform(input);
-  const schema: Record<string, unknown> = { ...result.schema };
   const config = input.route.config;
+  // The guards' refusals, which every route they guard may answer.
+  const guarded: Record<number, string> = {};
+  if (!config?.public) guarded[401] = 'No login session and no valid API token (logins on)';
+  if (config?.role) guarded[403] = 'A role too low for this';
+  const route = input.schema as { response?: Record<number, unknown> } | undefined;
+  const result = jsonSchemaTransform({
+    ...input,
+    schema: route?.response ? { ...route, response: { ...errors(guarded), ...route.response } } : route,
+  } as typeof input);
+  const schema: Record<string, unknown> = { ...result.schema };
   if (config?.public) schema.security = [];
   if (config?.role) {
     const allowed = ROLES.slice(ROLES.indexOf(config.role));
@@ -65,6 +74,37 @@ const transform: SwaggerTransform = (input) => {
   }
   return { schema, url: result.url };
 };
+
+type OpenApiObject = ReturnType<typeof jsonSchemaTransformObject>;
+
+/** The document without the shared schemas no operation refers to (the zod provider makes an input twin of each). */
+function withoutUnused(document: OpenApiObject): OpenApiObject {
+  const components = (document as { components?: { schemas?: Record<string, unknown> } }).components;
+  const schemas = components?.schemas;
+  if (!schemas) return document;
+  // What the operations refer to, then what those refer to, until nothing new.
+  const refs = (value: unknown) =>
+    [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] as string);
+  const used = new Set(refs({ ...document, components: { ...components, schemas: {} } }));
+  for (let added = true; added; ) {
+    added = false;
+    for (const name of [...used]) {
+      for (const ref of refs(schemas[name])) {
+        if (!used.has(ref)) {
+          used.add(ref);
+          added = true;
+        }
+      }
+    }
+  }
+  return {
+    ...document,
+    components: {
+      ...components,
+      schemas: Object.fromEntries([...used].map((name) => [name, schemas[name]])),
+    },
+  } as OpenApiObject;
+}
 
 /**
  * The API document (@fastify/swagger, OpenAPI 3.1) built from the routes' schemas, as JSON at
@@ -104,7 +144,7 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
       security: [{ session: [] }, { token: [] }],
     },
     transform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => withoutUnused(jsonSchemaTransformObject(input)),
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: DOCS_PREFIX,
