@@ -132,6 +132,8 @@ export async function startDashboard(
       },
       maxDevices: config.maxDevices,
       eventStreamMaxClients: config.eventStreamMaxClients,
+      // Resolved alert incidents are history too: kept as long as the readings.
+      alerts: { keepDays: config.historyDays },
       ...(options.webPaths ? { webPaths: options.webPaths } : {}),
     });
     const address = await dashboard.app.listen({ port: config.port, host: config.host });

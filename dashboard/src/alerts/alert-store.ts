@@ -113,6 +113,14 @@ export class AlertStore {
       dueNow: db.prepare(
         'UPDATE alert_notifications SET next_at = ? WHERE sent_at IS NULL AND given_up_at IS NULL AND next_at > ?',
       ),
+      pruneNotifications: db.prepare(
+        `DELETE FROM alert_notifications WHERE (sent_at IS NOT NULL OR given_up_at IS NOT NULL)
+         AND incident_id IN (SELECT id FROM alert_incidents WHERE resolved_at < ?)`,
+      ),
+      pruneIncidents: db.prepare(
+        `DELETE FROM alert_incidents WHERE resolved_at < ?
+         AND NOT EXISTS (SELECT 1 FROM alert_notifications n WHERE n.incident_id = alert_incidents.id)`,
+      ),
       nextDue: db.prepare(
         'SELECT MIN(next_at) AS at FROM alert_notifications WHERE sent_at IS NULL AND given_up_at IS NULL',
       ),
@@ -178,6 +186,17 @@ export class AlertStore {
       if (!row) return null;
       for (const channel of channels) this.s.enqueue.run(row.id, 'resolved', channel, at, at);
       return incidentFromRow(row);
+    })();
+  }
+
+  /**
+   * Removes incidents resolved before `cutoff` (epoch ms) and their notifications once each is sent or given
+   * up (one still waiting keeps its incident); the number of incidents removed.
+   */
+  prune(cutoff: number): number {
+    return this.db.transaction(() => {
+      this.s.pruneNotifications.run(cutoff);
+      return this.s.pruneIncidents.run(cutoff).changes;
     })();
   }
 

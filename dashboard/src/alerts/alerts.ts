@@ -20,7 +20,11 @@ export interface AlertsOptions {
   retryInitialMs?: number;
   /** How often the rules of time are looked at (default 15 s). */
   tickMs?: number;
+  /** Resolved incidents are kept this many days (HISTORY_DAYS; default 30), then removed hourly. */
+  keepDays?: number;
 }
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface AlertsDeps extends AlertsOptions {
   database: Database.Database;
@@ -37,8 +41,9 @@ export class Alerts {
   readonly engine: AlertEngine;
   readonly notifier: Notifier;
   private readonly logger: Logger;
+  private pruneTimer: NodeJS.Timeout | null = null;
 
-  constructor(deps: AlertsDeps) {
+  constructor(private readonly deps: AlertsDeps) {
     this.logger = deps.logger.child({ component: 'alerts' });
     this.store = new AlertStore(deps.database);
     this.settings = new AlertSettings(this.store);
@@ -70,6 +75,8 @@ export class Alerts {
     const rules = this.settings.view().defaults;
     const on = RULE_NAMES.filter((rule) => rules[rule].enabled);
     const channels = this.settings.channelKinds();
+    this.prune();
+    this.pruneTimer ??= setInterval(() => this.prune(), PRUNE_EVERY_MS);
     this.logger.info(
       {
         rules_on: on,
@@ -82,8 +89,28 @@ export class Alerts {
   }
 
   async stop(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer = null;
     this.engine.stop();
     await this.notifier.stop();
+  }
+
+  /** Removes the incidents resolved more than keepDays ago (and their finished notifications). */
+  prune(): void {
+    const days = this.deps.keepDays ?? 30;
+    try {
+      const removed = this.store.prune(this.deps.clock.now().getTime() - days * 86_400_000);
+      if (removed > 0)
+        this.logger.info(
+          { removed, days },
+          `Removed ${removed} alert incidents resolved more than ${days} days ago`,
+        );
+    } catch (error) {
+      this.logger.error(
+        { err: error },
+        'Old alert incidents could not be removed; the next hour tries again',
+      );
+    }
   }
 
   /** Open incidents by rule and notifications sent or failed, on the dashboard's /metrics registry. */
