@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type BrokerHandle, freePort, hasMosquitto, startTestBroker } from '@fleet/cloud';
 import {
@@ -19,6 +20,9 @@ import { EDGE_ENTRY, edgeBuilt, killAll, runService, type Service } from './proc
 const run = promisify(execFile);
 const EDGE = 'ha-pi-1';
 const BMP = 'ha-bmp-2';
+/** Forgotten with the fleet command, as an operator would. */
+const OLD = 'ha-old-3';
+const FLEET_MAIN = fileURLToPath(new URL('../../../cloud/dist/fleet/main.js', import.meta.url));
 const ready = edgeBuilt() && hasMosquitto();
 if (!ready) {
   console.warn(
@@ -106,6 +110,10 @@ describe.skipIf(!ready)('Home Assistant discovery and commands on a real broker'
       { qos: 1, retain: true },
     );
     await bmp.publishAsync(`devices/${BMP}/availability`, 'online', { qos: 1, retain: true });
+    await bmp.publishAsync(`devices/${OLD}/status`, JSON.stringify(onlineStatus(OLD, { v: 2 })), {
+      qos: 1,
+      retain: true,
+    });
     await bmp.endAsync();
     const port = await freePort();
     running = await startDashboard(
@@ -155,6 +163,7 @@ describe.skipIf(!ready)('Home Assistant discovery and commands on a real broker'
     const retained = await mosquittoSub('homeassistant/device/+/config', 2);
     expect(retained.map((message) => message.topic).sort()).toEqual([
       `homeassistant/device/${BMP}/config`,
+      `homeassistant/device/${OLD}/config`,
       `homeassistant/device/${EDGE}/config`,
     ]);
     for (const message of retained) {
@@ -192,7 +201,7 @@ describe.skipIf(!ready)('Home Assistant discovery and commands on a real broker'
     await eventually(
       () => {
         const after = seen.slice(before).filter((message) => message.topic.endsWith('/config'));
-        return [EDGE, BMP].every((id) => after.some((message) => message.topic.includes(`/${id}/`)));
+        return [EDGE, BMP, OLD].every((id) => after.some((message) => message.topic.includes(`/${id}/`)));
       },
       10_000,
       'both discoveries again after the birth message',
@@ -245,10 +254,19 @@ describe.skipIf(!ready)('Home Assistant discovery and commands on a real broker'
     expect(commands.map((message) => JSON.parse(message.payload).intervalle)).toEqual([undefined]);
   });
 
-  it('removes a forgotten device from Home Assistant (an empty retained discovery)', async () => {
+  it('removes a forgotten device from Home Assistant (an empty retained discovery), from the API or the fleet command', async () => {
     const response = await fetch(`${base}/api/devices/${BMP}`, { method: 'DELETE' });
     expect(response.status).toBe(204);
     await eventually(() => configs(BMP).some((message) => message.payload === ''), 10_000, 'the removal');
+    const forgotten = await run(process.execPath, [FLEET_MAIN, 'device', 'forget', OLD], {
+      env: { PATH: process.env.PATH, DASHBOARD_URL: base },
+    });
+    expect(forgotten.stderr).toContain(OLD);
+    await eventually(
+      () => configs(OLD).some((message) => message.payload === ''),
+      10_000,
+      'the removal by the CLI',
+    );
     const retained = await mosquittoSub('homeassistant/device/+/config', 2);
     expect(retained.map((message) => message.topic)).toEqual([`homeassistant/device/${EDGE}/config`]);
   });
