@@ -33,7 +33,7 @@ export class FleetFilterBar {
     doc: Document,
     private readonly model: FleetModel,
     private readonly onChange: () => void,
-    private readonly keys: { intoList(): void; pick(deviceId: string): void },
+    private readonly keys: { intoList(): void; pickFirst(): void },
   ) {
     this.search = byId<HTMLInputElement>(doc, 'fleet-search');
     this.result = byId(doc, 'fleet-summary');
@@ -66,8 +66,7 @@ export class FleetFilterBar {
         event.preventDefault();
         this.keys.intoList();
       } else if (event.key === 'Enter') {
-        const first = this.model.shownIds()[0];
-        if (first !== undefined) this.keys.pick(first);
+        this.keys.pickFirst();
       }
     });
   }

@@ -15,6 +15,8 @@ export interface FleetView {
   repaint(): void;
   tick(): void;
   focusFirst(): void;
+  /** The device of its first row, in its order. */
+  firstId(): string | null;
   readonly visible: boolean;
 }
 
@@ -46,10 +48,15 @@ export class FleetPanel {
       onPick,
       now,
     );
-    // The search field's Down arrow leads into the list on the page (the overview's, when it is shown).
+    // The search field's Down arrow leads into the list on the page (the overview's, when it is shown), and
+    // its Enter shows the device of that list's first row.
+    const shown = () => this.others.find((view) => view.visible) ?? this.list;
     this.filters = new FleetFilterBar(doc, this.model, () => this.invalidate(), {
-      intoList: () => (this.others.find((view) => view.visible) ?? this.list).focusFirst(),
-      pick: onPick,
+      intoList: () => shown().focusFirst(),
+      pickFirst: () => {
+        const first = shown().firstId();
+        if (first !== null) onPick(first);
+      },
     });
   }
 

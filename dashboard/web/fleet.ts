@@ -239,6 +239,11 @@ export class FleetList {
     this.focusAt(Math.min(ids.length - 1, Math.max(0, target)));
   }
 
+  /** The device of the list's first row (null when it is empty). */
+  firstId(): string | null {
+    return this.source.ids()[0] ?? null;
+  }
+
   /** Moves the focus into the list, to its first row (from the search field). */
   focusFirst(): void {
     if (this.source.ids().length > 0) this.focusAt(0);

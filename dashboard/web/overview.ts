@@ -146,6 +146,10 @@ export class OverviewPanel {
     this.list.focusFirst();
   }
 
+  firstId(): string | null {
+    return this.list.firstId();
+  }
+
   private ids(): readonly string[] {
     if (!this.shown) return NO_IDS;
     if (this.sorted === null) {

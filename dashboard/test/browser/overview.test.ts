@@ -157,10 +157,18 @@ describe.skipIf(!hasChromium)(
       expect(await first.getAttribute('aria-setsize')).toBe(String(server.counts().alerting));
       await page.locator('#fleet-filter-alerting').click();
 
-      await page.getByLabel('Search devices by id').fill('sim-0123');
+      const search = page.getByLabel('Search devices by id');
+      await search.fill('sim-0123');
       await expect.poll(async () => (await ids(page)).length).toBe(10);
-      expect((await ids(page)).every((id) => id.startsWith('sim-0123'))).toBe(true);
-      await page.getByLabel('Search devices by id').fill('');
+      const found = await ids(page);
+      expect(found.every((id) => id.startsWith('sim-0123'))).toBe(true);
+      // Sorted by temperature, highest first: the first found is sim-01239 (24.9 °C), which Enter opens.
+      expect(found[0]).toBe('sim-01239');
+      await search.press('Enter');
+      await expect.poll(() => page.locator('#device-title').textContent()).toBe('sim-01239');
+      await page.goBack();
+      await expect.poll(() => page.locator('#overview').isVisible()).toBe(true);
+      await search.fill('');
       await expect.poll(async () => (await ids(page)).length).toBeGreaterThan(10);
     });
 
