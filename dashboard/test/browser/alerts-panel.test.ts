@@ -82,6 +82,7 @@ describe.skipIf(!hasChromium)('alerts panel and dialog in Chromium', () => {
       /Temperature high on greenhouse-3: 31°C \(limit 28°C\)resolved /,
     );
     await page.locator('#alerts-panel').screenshot({ path: join(SCREENSHOTS, 'alerts-panel.png') });
+    await page.screenshot({ path: join(SCREENSHOTS, 'alerts-page.png') });
     // In the user's units: a temperature in °F (the API's stay °C).
     await page.locator('#unit-temperature').selectOption('°F');
     await expect
