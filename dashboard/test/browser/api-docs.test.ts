@@ -26,19 +26,16 @@ describe.skipIf(!hasChromium)('the API document page in Chromium', () => {
     const page = problems.watch(await context.newPage());
     const violations: string[] = [];
     await page.exposeFunction('reportViolation', (text: string) => violations.push(text));
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) =>
-        (window as unknown as { reportViolation: (text: string) => void }).reportViolation(
-          `${event.violatedDirective} ${event.blockedURI}`,
-        ),
-      );
+    await page.addInitScript({
+      content:
+        "document.addEventListener('securitypolicyviolation', (event) => window.reportViolation(event.violatedDirective + ' ' + event.blockedURI));",
     });
     await page.goto(`${base}/api/docs`);
     await page.locator('.opblock').first().waitFor({ timeout: 15_000 });
-    const document = (await (await fetch(`${base}/api/docs/json`)).json()) as {
+    const apiDocument = (await (await fetch(`${base}/api/docs/json`)).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
-    const operations = Object.values(document.paths).reduce(
+    const operations = Object.values(apiDocument.paths).reduce(
       (n, methods) => n + Object.keys(methods).length,
       0,
     );
