@@ -46,6 +46,19 @@ describe('the API document (logins off)', () => {
     }
   });
 
+  it('has every route declare its schemas: a summary, and a described success answer', () => {
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect((operation as { summary?: string }).summary, where).toMatch(/\w/);
+        for (const [code, answer] of Object.entries(operation.responses).filter(([c]) => c.startsWith('2'))) {
+          expect(answer.description, `${where} ${code}`).not.toBe('Default Response');
+          if (code !== '204') expect(answer.content, `${where} ${code}`).toBeDefined();
+        }
+      }
+    }
+  });
+
   it('gives every operation a success answer and the error shape', () => {
     for (const [path, operations] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(operations)) {

@@ -66,6 +66,13 @@ const transform: SwaggerTransform = (input) => {
     schema: route?.response ? { ...route, response: { ...errors(guarded), ...route.response } } : route,
   } as typeof input);
   const schema: Record<string, unknown> = { ...result.schema };
+  // A success answer without its own description is what the route's summary says.
+  const responses = schema.response as Record<string, Record<string, unknown>> | undefined;
+  for (const [code, answer] of Object.entries(responses ?? {})) {
+    if (code.startsWith('2') && !answer.description && typeof schema.summary === 'string') {
+      answer.description = schema.summary;
+    }
+  }
   if (config?.public) schema.security = [];
   if (config?.role) {
     const allowed = ROLES.slice(ROLES.indexOf(config.role));
