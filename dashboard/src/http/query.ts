@@ -1,48 +1,9 @@
-import { describeValue } from '@fleet/shared';
 import { z } from 'zod';
-import { ValidationError } from '../errors.js';
 
 /** One query (or path) parameter: its zod schema and, in words, what it accepts. */
 export interface ParamSpec<T> {
   schema: z.ZodType<T>;
   accepted: string;
-}
-
-type Values<S extends Record<string, ParamSpec<unknown>>> = {
-  [K in keyof S]: S[K] extends ParamSpec<infer T> ? T : never;
-};
-
-/**
- * Validates the query string against `spec`: unknown and repeated parameters are refused, each value goes
- * through its schema. The first problem throws a ValidationError naming the parameter, the value received
- * and what is accepted.
- */
-export function parseParams<S extends Record<string, ParamSpec<unknown>>>(
-  input: unknown,
-  spec: S,
-  what: 'Query parameter' | 'Path parameter' = 'Query parameter',
-): Values<S> {
-  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-  const names = Object.keys(spec);
-  for (const key of Object.keys(raw)) {
-    if (!names.includes(key)) {
-      throw new ValidationError(
-        `${what} ${JSON.stringify(key)} is not accepted; accepted: ${names.length > 0 ? names.join(', ') : 'none'}.`,
-      );
-    }
-  }
-  const values: Record<string, unknown> = {};
-  for (const [name, param] of Object.entries(spec)) {
-    const value = raw[name];
-    const parsed = Array.isArray(value) ? null : param.schema.safeParse(value);
-    if (!parsed?.success) {
-      throw new ValidationError(
-        `${what} ${JSON.stringify(name)} received ${describeValue(value)}; accepted: ${param.accepted}.`,
-      );
-    }
-    values[name] = parsed.data;
-  }
-  return values as Values<S>;
 }
 
 /**
