@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '@fleet/shared';
 import type Database from 'better-sqlite3';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { counted } from '../counted.js';
 import type { DashboardEvents } from '../events.js';
 import type { Fleet } from '../fleet/fleet.js';
 import { AlertEngine } from './alert-engine.js';
@@ -103,7 +104,7 @@ export class Alerts {
       if (removed > 0)
         this.logger.info(
           { removed, days },
-          `Removed ${removed} alert incidents resolved more than ${days} days ago`,
+          `Removed ${counted(removed, 'alert incident')} resolved more than ${counted(days, 'day')} ago`,
         );
     } catch (error) {
       this.logger.error(

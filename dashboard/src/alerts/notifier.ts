@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '@fleet/shared';
+import { counted } from '../counted.js';
 import type { AlertSettings } from './alert-settings.js';
 import type { AlertStore, PendingNotification } from './alert-store.js';
 import { type ChannelKind, type Channels, configuredKinds, MASK } from './channels.js';
@@ -205,7 +206,7 @@ export class Notifier {
     }
     this.deps.logger.error(
       { dropped: over, max },
-      `${over} notifications were given up unsent: more than ${max} waited (the channels fail, or too many incidents)`,
+      `${counted(over, 'notification')} ${over === 1 ? 'was' : 'were'} given up unsent: more than ${max} waited (the channels fail, or too many incidents)`,
     );
   }
 

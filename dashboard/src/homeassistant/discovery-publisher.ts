@@ -1,5 +1,6 @@
 import type { Logger } from '@fleet/shared';
 import type { DeviceSummary } from '../api-types.js';
+import { counted } from '../counted.js';
 import type { DashboardEvents } from '../events.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { BrokerConnection } from '../mqtt/broker-connection.js';
@@ -94,8 +95,8 @@ export class DiscoveryPublisher {
     this.log.info(
       { devices: ids.length, reason: why, prefix: this.deps.context.ha.prefix },
       why === 'start'
-        ? `Publishing the Home Assistant discovery of ${ids.length} devices`
-        : `Home Assistant came online: publishing the discovery of ${ids.length} devices again`,
+        ? `Publishing the Home Assistant discovery of ${counted(ids.length, 'device')}`
+        : `Home Assistant came online: publishing the discovery of ${counted(ids.length, 'device')} again`,
     );
     this.pump();
   }
@@ -165,7 +166,7 @@ export class DiscoveryPublisher {
       if (this.queue.size === 0 && this.round > 0) {
         this.log.info(
           { devices: this.round },
-          `Home Assistant discovery published for ${this.round} devices`,
+          `Home Assistant discovery published for ${counted(this.round, 'device')}`,
         );
         this.round = 0;
       }

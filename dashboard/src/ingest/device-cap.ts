@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '@fleet/shared';
+import { counted } from '../counted.js';
 import type { Fleet } from '../fleet/fleet.js';
 
 const LOG_EVERY_MS = 60_000;
@@ -70,7 +71,7 @@ export class DeviceCap {
           refused_total: this.refusedTotal,
           refused_since_last_log: this.unlogged,
         },
-        `MAX_DEVICES (${maxDevices}) is still reached: ${this.unlogged} messages of new devices not stored since the last line (logged at most once a minute)`,
+        `MAX_DEVICES (${maxDevices}) is still reached: ${counted(this.unlogged, 'message')} of new devices not stored since the last line (logged at most once a minute)`,
       );
     }
     this.lastLogAt = now;

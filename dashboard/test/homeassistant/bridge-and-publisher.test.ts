@@ -126,7 +126,11 @@ function summary(id: string, firmware: string, source: 'bme280' | 'bmp280' = 'bm
   };
 }
 
-function publisherWith(devices: Map<string, DeviceSummary>, configuredLatest: string | null = null) {
+function publisherWith(
+  devices: Map<string, DeviceSummary>,
+  configuredLatest: string | null = null,
+  logger = quietLogger(),
+) {
   const published: Array<{ topic: string; payload: string; retain: boolean }> = [];
   const broker = {
     connected: true,
@@ -146,7 +150,7 @@ function publisherWith(devices: Map<string, DeviceSummary>, configuredLatest: st
     events,
     context: { topics, ha: new HaTopics(), origin: { name: 'test', sw: '0' } },
     configuredLatest,
-    logger: quietLogger(),
+    logger,
     paceMs: 1,
     retryMs: 5,
   });
@@ -170,6 +174,26 @@ describe('the discovery publisher', () => {
     await eventually(() => published.length === 2);
     expect(JSON.parse(published[1]?.payload ?? '{}').components.humidity).toBeUndefined();
     await publisher.stop();
+  });
+
+  it('logs its rounds with the device count in the right number (1 device, 2 devices)', async () => {
+    const { logger, lines } = capturingLogger('info');
+    const devices = new Map([['pi-1', summary('pi-1', 'v1.0.0')]]);
+    const one = publisherWith(devices, 'v2.0.0', logger);
+    one.publisher.start();
+    await eventually(() => lines.some((line) => String(line.msg).includes('published for')));
+    await one.publisher.stop();
+    devices.set('pi-2', summary('pi-2', 'v1.0.0'));
+    const two = publisherWith(devices, 'v2.0.0', logger);
+    two.publisher.start();
+    await eventually(() => lines.filter((line) => String(line.msg).includes('published for')).length === 2);
+    await two.publisher.stop();
+    expect(lines.map((line) => line.msg).filter((msg) => String(msg).includes('discovery'))).toEqual([
+      'Publishing the Home Assistant discovery of 1 device',
+      'Home Assistant discovery published for 1 device',
+      'Publishing the Home Assistant discovery of 2 devices',
+      'Home Assistant discovery published for 2 devices',
+    ]);
   });
 
   it('offers the newest firmware in the fleet and republishes every device when it changes', async () => {
