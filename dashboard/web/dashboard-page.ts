@@ -14,6 +14,7 @@ import { WatchedDevice } from './store.js';
 import { DEVICE_ID_PATTERN, type FleetEventData } from './types.js';
 import type { UnitPreference } from './unit-preference.js';
 import type { UnitChoice } from './units.js';
+import { ViewScroll } from './view-scroll.js';
 
 const BROKER_CHECK_MS = 5000;
 const OVERVIEW_TITLE = 'Fleet overview · Sensor Fleet';
@@ -30,6 +31,7 @@ export class DashboardPage {
   private readonly selection: HashSelection;
   private readonly fleet: FleetPanel;
   private readonly views: PageViews;
+  private readonly scroll: ViewScroll;
   private readonly forget: ForgetDevice;
   private readonly panels: DevicePanels;
   private readonly connection: ConnectionIndicator;
@@ -67,6 +69,7 @@ export class DashboardPage {
       (id) => this.pick(id),
       this.now,
     );
+    this.scroll = new ViewScroll(win);
     this.forget = new ForgetDevice(doc, http, (id) => this.forgotten(id));
     this.panels = new DevicePanels(doc, api, this.watched, this.now, unitChoice);
     this.connection = new ConnectionIndicator(doc, this.now);
@@ -145,6 +148,7 @@ export class DashboardPage {
   private mount(): void {
     if (this.mounted) return;
     this.mounted = true;
+    this.scroll.start();
     this.fleet.start();
     this.forget.start();
     this.panels.start();
@@ -240,7 +244,16 @@ export class DashboardPage {
     return fallback;
   }
 
+  /** Draws the page; a view switched to gets its own scroll position back (ViewScroll). */
   private render(): void {
+    const leftAt = this.win.scrollY;
+    const chosen = this.draw();
+    const overview = this.views.view === 'overview';
+    this.scroll.drawn({ view: this.views.view, device: overview ? null : chosen }, leftAt);
+  }
+
+  /** Draws the page for the device chosen, which it returns. */
+  private draw(): string | null {
     const chosen = this.chooseDevice();
     this.fleet.render(chosen);
     this.views.render(chosen);
@@ -260,7 +273,7 @@ export class DashboardPage {
       );
       this.panels.show(null);
       this.doc.title = overview ? OVERVIEW_TITLE : 'Sensor Fleet';
-      return;
+      return chosen;
     }
     view.dataset.online = String(device.online);
     view.setAttribute('aria-busy', String(this.watched.waiting));
@@ -268,6 +281,7 @@ export class DashboardPage {
     this.doc.title = overview
       ? OVERVIEW_TITLE
       : `${device.alerte && device.online ? '⚠ ' : ''}${device.device_id} · Sensor Fleet`;
+    return chosen;
   }
 
   private tick(): void {
