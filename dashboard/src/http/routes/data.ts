@@ -21,6 +21,12 @@ export const devicePath = { id: { schema: deviceIdSchema, accepted: DEVICE_ID_AC
 /** The same, as a route's `params` schema. */
 export const deviceParams = paramObject(devicePath);
 
+/** The error answers of a route about one device, or naming one in its query: a bad parameter, an unknown device. */
+export const deviceQueryErrors = errors({
+  400: 'A parameter that is not accepted',
+  404: 'A device the dashboard has never seen',
+});
+
 export function unknownDevice(deviceId: string): NotFoundError {
   return new NotFoundError(
     `Device ${JSON.stringify(deviceId)} has never been seen by the dashboard; accepted: the id of a device listed by GET /api/devices.`,
@@ -37,10 +43,7 @@ export function dataRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: Te
         querystring: dataQuery,
         response: {
           200: dataResponseSchema,
-          ...errors({
-            400: 'A parameter that is not accepted',
-            404: 'A device the dashboard has never seen',
-          }),
+          ...deviceQueryErrors,
         },
       },
     },

@@ -7,7 +7,7 @@ import type { Fleet } from '../../fleet/fleet.js';
 import { type HistoryQuery, type HistoryStore, historyResponse } from '../../storage/history-store.js';
 import { integerParam, type ParamSpec, paramObject, timeParam } from '../query.js';
 import { devicesResponseSchema, errors, historyResponseSchema } from '../schema/responses.js';
-import { deviceParams, LIMIT_MAX, unknownDevice } from './data.js';
+import { deviceParams, deviceQueryErrors, LIMIT_MAX, unknownDevice } from './data.js';
 
 export const HISTORY_LIMIT_DEFAULT = 1000;
 
@@ -60,10 +60,7 @@ export function deviceRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: 
         querystring: historyQuery,
         response: {
           200: historyResponseSchema,
-          ...errors({
-            400: 'A parameter that is not accepted',
-            404: 'A device the dashboard has never seen',
-          }),
+          ...deviceQueryErrors,
         },
       },
     },

@@ -8,8 +8,7 @@ import type { Fleet } from '../../fleet/fleet.js';
 import type { RawCursor, RawReadingSource } from '../../storage/raw-pages.js';
 import { paramObject, timeParam } from '../query.js';
 import { READING_CSV_HEADER, readingCsvLine } from '../reading-csv.js';
-import { errors } from '../schema/responses.js';
-import { deviceParams, unknownDevice } from './data.js';
+import { deviceParams, deviceQueryErrors, unknownDevice } from './data.js';
 import { checkRangeOrder } from './devices.js';
 
 /**
@@ -59,10 +58,7 @@ export function historyCsvRoutes(app: FastifyInstance, deps: HistoryCsvDeps): vo
             description: `RFC 4180, oldest first by trusted_at; the header names the units: ${READING_CSV_HEADER.trim()}`,
             content: { 'text/csv': { schema: z.string() } },
           },
-          ...errors({
-            400: 'A parameter that is not accepted',
-            404: 'A device the dashboard has never seen',
-          }),
+          ...deviceQueryErrors,
         },
       },
     },

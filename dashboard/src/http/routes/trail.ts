@@ -4,8 +4,8 @@ import type { CommandLogResponse } from '../../api-types.js';
 import type { CommandTrail } from '../../commands/command-trail.js';
 import type { Fleet } from '../../fleet/fleet.js';
 import { integerParam, paramObject } from '../query.js';
-import { commandLogResponseSchema, errors } from '../schema/responses.js';
-import { deviceParams, unknownDevice } from './data.js';
+import { commandLogResponseSchema } from '../schema/responses.js';
+import { deviceParams, deviceQueryErrors, unknownDevice } from './data.js';
 
 export const TRAIL_LIMIT_DEFAULT = 20;
 export const TRAIL_LIMIT_MAX = 200;
@@ -23,10 +23,7 @@ export function trailRoutes(app: FastifyInstance, deps: { fleet: Fleet; trail: C
         querystring: trailQuery,
         response: {
           200: commandLogResponseSchema,
-          ...errors({
-            400: 'A parameter that is not accepted',
-            404: 'A device the dashboard has never seen',
-          }),
+          ...deviceQueryErrors,
         },
       },
     },
