@@ -1,6 +1,7 @@
 import { h, setText } from './dom.js';
 import { isAlerting } from './fleet-model.js';
 import { fullTime, relativeTime } from './format.js';
+import { placeRow, type RowPlace, setAside } from './row-place.js';
 import type { FleetRow } from './types.js';
 import { formatMeasure, type UnitChoice } from './units.js';
 
@@ -53,21 +54,8 @@ export class FleetRowView {
   }
 
   /** Shows `row` at `index` of `total` (placed at `index × rowHeight`); `active` takes Tab's focus. */
-  show(
-    row: FleetRow,
-    at: { index: number; total: number; rowHeight: number },
-    state: RowState,
-    now: number,
-  ): void {
-    this.item.hidden = false;
-    if (this.index !== at.index) {
-      this.index = at.index;
-      this.item.style.transform = `translateY(${at.index * at.rowHeight}px)`;
-      this.item.setAttribute('aria-posinset', String(at.index + 1));
-    }
-    if (this.item.getAttribute('aria-setsize') !== String(at.total)) {
-      this.item.setAttribute('aria-setsize', String(at.total));
-    }
+  show(row: FleetRow, at: RowPlace, state: RowState, now: number): void {
+    this.index = placeRow(this.item, at, this.index);
     this.button.tabIndex = state.active ? 0 : -1;
     if (this.selected !== state.selected) {
       this.selected = state.selected;
@@ -101,9 +89,7 @@ export class FleetRowView {
 
   /** Put aside, to be reused for another device: hidden, and no longer naming this one. */
   release(): void {
-    this.item.hidden = true;
-    this.row = null;
-    delete this.button.dataset.deviceId;
+    setAside(this);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { RowState } from './fleet-row.js';
+import type { RowPlace } from './row-place.js';
 import type { FleetRow } from './types.js';
 
 /** Rows drawn above and below the visible ones, so a small scroll shows rows already there. */
@@ -12,12 +13,7 @@ export interface RowView {
   readonly button: HTMLButtonElement;
   /** The row shown (null while the element is spare, or to draw it again). */
   row: FleetRow | null;
-  show(
-    row: FleetRow,
-    at: { index: number; total: number; rowHeight: number },
-    state: RowState,
-    now: number,
-  ): void;
+  show(row: FleetRow, at: RowPlace, state: RowState, now: number): void;
   showSeen(now: number): void;
   release(): void;
 }

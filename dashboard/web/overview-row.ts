@@ -3,6 +3,7 @@ import type { RowView } from './fleet.js';
 import { isAlerting } from './fleet-model.js';
 import type { RowState } from './fleet-row.js';
 import { fullTime, relativeTime } from './format.js';
+import { placeRow, type RowPlace, setAside } from './row-place.js';
 import type { FleetRow } from './types.js';
 import { formatMeasure, type Measure, type UnitChoice } from './units.js';
 
@@ -49,21 +50,8 @@ export class OverviewRowView implements RowView {
     this.item = h(doc, 'li', { class: 'overview-row' }, this.button);
   }
 
-  show(
-    row: FleetRow,
-    at: { index: number; total: number; rowHeight: number },
-    state: RowState,
-    now: number,
-  ): void {
-    this.item.hidden = false;
-    if (this.index !== at.index) {
-      this.index = at.index;
-      this.item.style.transform = `translateY(${at.index * at.rowHeight}px)`;
-      this.item.setAttribute('aria-posinset', String(at.index + 1));
-    }
-    if (this.item.getAttribute('aria-setsize') !== String(at.total)) {
-      this.item.setAttribute('aria-setsize', String(at.total));
-    }
+  show(row: FleetRow, at: RowPlace, state: RowState, now: number): void {
+    this.index = placeRow(this.item, at, this.index);
     this.button.tabIndex = state.active ? 0 : -1;
     if (this.row === row) return;
     this.row = row;
@@ -92,8 +80,6 @@ export class OverviewRowView implements RowView {
   }
 
   release(): void {
-    this.item.hidden = true;
-    this.row = null;
-    delete this.button.dataset.deviceId;
+    setAside(this);
   }
 }
