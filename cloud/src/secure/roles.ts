@@ -35,6 +35,12 @@ export interface DynsecRole {
 
 const allow = (acltype: AclType, topic: string): DynsecAcl => ({ acltype, topic, priority: 0, allow: true });
 
+/** Every device's data, status, availability and acks in: what the dashboard and Home Assistant read. */
+const readEveryDevice = (topics: Topics): DynsecAcl[] =>
+  (['data', 'status', 'availability', 'ack'] as const).map((kind) =>
+    allow('subscribePattern', topics.allDevices(kind)),
+  );
+
 /**
  * What a client may do when no role says: publish nothing, receive what it may subscribe to, subscribe to
  * nothing, unsubscribe from anything (mosquitto_ctrl's `dynsec init` defaults).
@@ -72,10 +78,7 @@ export function dashboardRole(topics: Topics, ha: HaTopics): DynsecRole {
   return {
     rolename: DASHBOARD_USER,
     acls: [
-      allow('subscribePattern', topics.allDevices('data')),
-      allow('subscribePattern', topics.allDevices('status')),
-      allow('subscribePattern', topics.allDevices('availability')),
-      allow('subscribePattern', topics.allDevices('ack')),
+      ...readEveryDevice(topics),
       allow('publishClientSend', topics.allDevices('commands')),
       allow('publishClientSend', ha.allDeviceConfigs()),
       allow('subscribePattern', ha.status()),
@@ -94,10 +97,7 @@ export function homeAssistantRole(topics: Topics, ha: HaTopics): DynsecRole {
   return {
     rolename: HOME_ASSISTANT_USER,
     acls: [
-      allow('subscribePattern', topics.allDevices('data')),
-      allow('subscribePattern', topics.allDevices('status')),
-      allow('subscribePattern', topics.allDevices('availability')),
-      allow('subscribePattern', topics.allDevices('ack')),
+      ...readEveryDevice(topics),
       allow('subscribePattern', ha.all()),
       allow('publishClientSend', ha.status()),
       allow('publishClientSend', topics.allSets()),
