@@ -160,7 +160,11 @@ export class ReadingWriter {
 }
 
 /** Only the time differs, and the new copy's clock was synchronised where the first copy's was not. */
-function isRestamp(stored: StoredReading, received: StoredReading, fields: readonly string[]): boolean {
+export function isRestamp(
+  stored: StoredReading,
+  received: StoredReading,
+  fields: readonly string[],
+): boolean {
   return (
     stored.clock_synced === false &&
     received.clock_synced === true &&

@@ -1,0 +1,228 @@
+import type { Logger } from '@fleet/shared';
+import type pg from 'pg';
+import type { DeliveryFigures, StoredReading } from '../../api-types.js';
+import type { DeviceRecord } from '../../fleet/device-record.js';
+import type { HistoryAnswer, HistoryQuery } from '../history-store.js';
+import type { RawPage, RawPageQuery } from '../raw-pages.js';
+import type { ReadingStore } from '../reading-store.js';
+import type { ReadingToWrite, WriteOutcome } from '../reading-writer.js';
+import type { RollupStep } from '../rollups.js';
+import { type DeviceRow, deviceFromRow, deviceParams, type TelemetryRow, telemetryFromRow } from '../rows.js';
+import { TELEMETRY_COLUMNS } from '../schema.js';
+import type { RecentQuery } from '../telemetry-store.js';
+import { migrate, timescaleAvailable } from './migrations.js';
+import { PgHistory } from './pg-history.js';
+import { PgRollups } from './pg-rollups.js';
+import { FIGURES_SQL, TOTALS_SQL, toFigures, writeReadingsPg } from './pg-writer.js';
+import { createPool, inTransaction, maskDatabaseUrl } from './pool.js';
+
+export interface PgReadingStoreOptions {
+  /** DATABASE_URL, postgres://… */
+  url: string;
+  logger: Logger;
+  /** Connections at most (default 10). */
+  poolSize?: number;
+}
+
+/** Marked minute buckets rolled up before a history query at most (read your writes). */
+const CATCH_UP_BUCKETS = 2000;
+const ZERO: DeliveryFigures = { received: 0, lost: 0, conflicts: 0 };
+const ORDER_DESC = 'ORDER BY trusted_at DESC, received_at DESC, seq DESC';
+
+const UPSERT_DEVICES_SQL = `
+INSERT INTO devices (device_id, first_seen, last_seen, status, online_status, latest, settings, firmware, alerte, availability)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+  $8::text[], $9::smallint[], $10::text[])
+ON CONFLICT (device_id) DO UPDATE SET
+  first_seen = excluded.first_seen, last_seen = excluded.last_seen, status = excluded.status,
+  online_status = excluded.online_status, latest = excluded.latest, settings = excluded.settings,
+  firmware = excluded.firmware, alerte = excluded.alerte, availability = excluded.availability`;
+
+/**
+ * The readings path on PostgreSQL (DATABASE_URL): readings, delivery figures, rollups and the device
+ * registry, in plain tables with the rollups maintained by the dashboard (PgRollups). TimescaleDB is detected
+ * and said at start, but not used yet (see README, "PostgreSQL").
+ */
+export class PgReadingStore implements ReadingStore {
+  readonly engine = 'postgresql' as const;
+  private pool: pg.Pool | null = null;
+  private rollups: PgRollups | null = null;
+  private historyReader: PgHistory | null = null;
+  /** Said at start: plain PostgreSQL, TimescaleDB installed but unused, … */
+  flavour = 'not open';
+
+  constructor(private readonly options: PgReadingStoreOptions) {}
+
+  /** The URL with its password masked, as logged. */
+  get label(): string {
+    return maskDatabaseUrl(this.options.url);
+  }
+
+  async open(): Promise<void> {
+    if (this.pool) return;
+    const pool = createPool(this.options.url, this.options.poolSize);
+    // An idle connection that breaks (a server restart) is not an unhandled error: the next query reconnects.
+    pool.on('error', (error) => this.options.logger.warn({ err: error }, 'A PostgreSQL connection was lost'));
+    try {
+      await migrate(pool, this.options.logger);
+      const timescale = await timescaleAvailable(pool);
+      this.flavour = timescale
+        ? 'PostgreSQL with TimescaleDB available but not used yet: plain tables, rollups maintained by the dashboard'
+        : 'plain PostgreSQL (no TimescaleDB): rollups maintained by the dashboard';
+      this.options.logger.info(
+        { database: this.label, timescaledb: timescale },
+        `Readings stored in ${this.flavour}`,
+      );
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw new Error(`Could not open the PostgreSQL database ${this.label}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    this.pool = pool;
+    this.rollups = new PgRollups(pool);
+    const rollups = this.rollups;
+    this.historyReader = new PgHistory(pool, () => rollups.rawFrom());
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    this.rollups = null;
+    this.historyReader = null;
+    await pool?.end();
+  }
+
+  writeReadings(items: readonly ReadingToWrite[]): Promise<WriteOutcome[]> {
+    return inTransaction(this.use().pool, (client) => writeReadingsPg(client, items));
+  }
+
+  async deliveryOf(deviceIds: readonly string[]): Promise<Map<string, DeliveryFigures>> {
+    const figures = new Map<string, DeliveryFigures>();
+    if (deviceIds.length === 0) return figures;
+    const { rows } = await this.use().pool.query<DeliveryFigures & { device_id: string }>(
+      `${FIGURES_SQL} WHERE device_id = ANY($1::text[]) GROUP BY device_id`,
+      [deviceIds],
+    );
+    for (const row of rows) figures.set(row.device_id, toFigures(row));
+    for (const id of deviceIds) if (!figures.has(id)) figures.set(id, { ...ZERO });
+    return figures;
+  }
+
+  async allDelivery(): Promise<Map<string, DeliveryFigures>> {
+    const { rows } = await this.use().pool.query<DeliveryFigures & { device_id: string }>(
+      `${FIGURES_SQL} GROUP BY device_id`,
+    );
+    return new Map(rows.map((row) => [row.device_id, toFigures(row)]));
+  }
+
+  async deliveryTotals(): Promise<DeliveryFigures> {
+    const { rows } = await this.use().pool.query<DeliveryFigures>(TOTALS_SQL);
+    return toFigures(rows[0] ?? ZERO);
+  }
+
+  async recent(query: RecentQuery): Promise<StoredReading[]> {
+    const { pool } = this.use();
+    const { rows } =
+      query.deviceId === undefined
+        ? await pool.query<TelemetryRow>(
+            `SELECT ${TELEMETRY_COLUMNS} FROM telemetry ${ORDER_DESC} LIMIT $1`,
+            [query.limit],
+          )
+        : await pool.query<TelemetryRow>(
+            `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = $1 ${ORDER_DESC} LIMIT $2`,
+            [query.deviceId, query.limit],
+          );
+    return rows.reverse().map(telemetryFromRow);
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryAnswer> {
+    const { rollups, history } = this.use();
+    await rollups.catchUp(CATCH_UP_BUCKETS, 1);
+    return history.history(query);
+  }
+
+  async rawPage(query: RawPageQuery): Promise<RawPage> {
+    const { deviceId, from, to, after, limit } = query;
+    const select = `SELECT row_id, ${TELEMETRY_COLUMNS} FROM telemetry`;
+    const { rows } =
+      after === null
+        ? await this.use().pool.query<TelemetryRow & { row_id: number }>(
+            `${select} WHERE device_id = $1 AND trusted_at BETWEEN $2 AND $3 ORDER BY trusted_at, row_id LIMIT $4`,
+            [deviceId, from, to, limit],
+          )
+        : await this.use().pool.query<TelemetryRow & { row_id: number }>(
+            `${select} WHERE device_id = $1 AND (trusted_at, row_id) > ($2, $3) AND trusted_at <= $4
+             ORDER BY trusted_at, row_id LIMIT $5`,
+            [deviceId, after.trustedAt, after.rowid, to, limit],
+          );
+    const last = rows.at(-1);
+    return {
+      rows,
+      next: rows.length === limit && last ? { trustedAt: last.trusted_at, rowid: last.row_id } : null,
+    };
+  }
+
+  async oldestRaw(deviceId: string): Promise<number | null> {
+    const { rows } = await this.use().pool.query<{ lo: number | null }>(
+      'SELECT MIN(trusted_at) AS lo FROM telemetry WHERE device_id = $1',
+      [deviceId],
+    );
+    return rows[0]?.lo ?? null;
+  }
+
+  rawFrom(): Promise<number> {
+    return this.use().rollups.rawFrom();
+  }
+
+  rollUp(max: number): Promise<RollupStep> {
+    return this.use().rollups.step(max);
+  }
+
+  deleteOlderThan(cutoff: number): Promise<number> {
+    return this.use().rollups.deleteOlderThan(cutoff);
+  }
+
+  deleteRollupsOlderThan(rawCutoff: number, rollupCutoff: number): Promise<number> {
+    return this.use().rollups.deleteRollupsOlderThan(rawCutoff, rollupCutoff);
+  }
+
+  async loadDevices(): Promise<DeviceRecord[]> {
+    const { rows } = await this.use().pool.query<DeviceRow>('SELECT * FROM devices ORDER BY device_id');
+    return rows.map(deviceFromRow);
+  }
+
+  async saveDevices(records: readonly DeviceRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const rows = [...records].map(deviceParams).sort((a, b) => (a.device_id < b.device_id ? -1 : 1));
+    const column = <K extends keyof DeviceRow>(key: K) => rows.map((row) => row[key]);
+    await this.use().pool.query(UPSERT_DEVICES_SQL, [
+      column('device_id'),
+      column('first_seen'),
+      column('last_seen'),
+      column('status'),
+      column('online_status'),
+      column('latest'),
+      column('settings'),
+      column('firmware'),
+      column('alerte'),
+      column('availability'),
+    ]);
+  }
+
+  async isHealthy(): Promise<boolean> {
+    try {
+      await this.use().pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private use() {
+    if (!this.pool || !this.rollups || !this.historyReader) {
+      throw new Error(`The PostgreSQL database ${this.label} is not open.`);
+    }
+    return { pool: this.pool, rollups: this.rollups, history: this.historyReader };
+  }
+}

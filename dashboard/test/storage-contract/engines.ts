@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import { TelemetryStore } from '@fleet/dashboard';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { PgReadingStore } from '../../src/storage/postgres/pg-store.js';
+import type { ReadingStore, StorageEngine } from '../../src/storage/reading-store.js';
+import { SqliteReadingStore } from '../../src/storage/sqlite-reading-store.js';
+import { quietLogger, tempDir } from '../server/fixtures.js';
+import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
+
+/** Opens a fresh, empty store of the engine (a new SQLite file, or a new PostgreSQL database). */
+export type OpenStore = () => Promise<ReadingStore>;
+
+/**
+ * Runs `suite` once per engine, each test on a store of its own: SQLite in a temporary folder, PostgreSQL on a
+ * throwaway server started for the file (test/support/postgres-server.ts). Where PostgreSQL is not installed,
+ * its half is one skipped test whose name says why (and the reason is printed), never left out silently.
+ */
+export function describeOnEngines(
+  title: string,
+  suite: (open: OpenStore, engine: StorageEngine) => void,
+): void {
+  describe(`${title} (SQLite)`, () => {
+    const opened: Array<{ store: ReadingStore; remove: () => Promise<void> }> = [];
+    afterAll(async () => {
+      for (const { store, remove } of opened) {
+        await store.close();
+        await remove();
+      }
+    });
+    suite(async () => {
+      const dir = await tempDir();
+      const store = new SqliteReadingStore(
+        new TelemetryStore({ path: join(dir.path, 'dashboard.sqlite'), logger: quietLogger() }),
+      );
+      await store.open();
+      opened.push({ store, remove: dir.remove });
+      return store;
+    }, 'sqlite');
+  });
+
+  const missing = postgresMissing();
+  describe(`${title} (PostgreSQL)`, () => {
+    if (missing) {
+      console.warn(`SKIPPED: ${title} (PostgreSQL): ${missing}`);
+      it.skip(`skipped: ${missing}`, () => {});
+      return;
+    }
+    let server: TestPostgres;
+    const opened: ReadingStore[] = [];
+    beforeAll(async () => {
+      server = await startTestPostgres();
+    });
+    afterAll(async () => {
+      for (const store of opened) await store.close();
+      await server?.stop();
+    });
+    suite(async () => {
+      const store = new PgReadingStore({
+        url: await server.createDatabase(),
+        logger: quietLogger(),
+        poolSize: 4,
+      });
+      await store.open();
+      opened.push(store);
+      return store;
+    }, 'postgresql');
+  });
+}
