@@ -37,7 +37,8 @@ export const RULE_UNITS: Record<RuleName, string> = {
   readings_lost: 'readings',
 };
 
-const RULE_WORDS: Record<RuleName, string> = {
+/** Each rule in words, in the notifications; the page shows the same (web/alerts-panel.ts RULE_LABELS). */
+export const RULE_WORDS: Record<RuleName, string> = {
   high_temperature: 'Temperature high',
   frost: 'Frost',
   humidity: 'Humidity out of range',
