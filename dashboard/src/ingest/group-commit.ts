@@ -1,8 +1,12 @@
 import { Backoff, type Logger } from '@fleet/shared';
 
 export interface GroupCommitOptions<T, R> {
-  /** Writes a group in one transaction and returns what `afterWrite` needs; throws when nothing was written. */
-  write: (items: readonly T[]) => R;
+  /**
+   * Writes a group in one transaction and returns what `afterWrite` needs; throws when nothing was written.
+   * SQLite's writer answers at once; a writer over the network (PostgreSQL) returns a promise, resolved once
+   * COMMIT returned: one group is written at a time, the next ones wait, and nothing resolves before.
+   */
+  write: (items: readonly T[]) => R | Promise<R>;
   /** After the commit: the in-memory effects (fleet, events). Its failure is logged; the group stays written. */
   afterWrite: (items: readonly T[], result: R) => void;
   /** Items per transaction at most; 1 commits each message on its own, at once. */
@@ -22,6 +26,8 @@ export interface WriteFailure {
 /** Items committed together, and the one promise they all wait on (none per item: it is the hot path). */
 interface Batch<T> {
   items: T[];
+  /** Its write has started: what arrives now goes to the next batch. */
+  sealed: boolean;
   promise: Promise<void>;
   done: () => void;
 }
@@ -43,6 +49,8 @@ export class GroupCommit<T, R> {
   private failedAttempts = 0;
   private readonly backoff: Backoff;
   private stopped = false;
+  /** The asynchronous write under way (a promise writer only). */
+  private inFlight: Promise<void> | null = null;
 
   constructor(private readonly options: GroupCommitOptions<T, R>) {
     this.backoff = new Backoff({
@@ -64,12 +72,12 @@ export class GroupCommit<T, R> {
   /** Resolves once the item is committed. */
   add(item: T): Promise<void> {
     let batch = this.batches.at(-1);
-    if (!batch || batch.items.length >= this.options.maxGroup) {
+    if (!batch || batch.sealed || batch.items.length >= this.options.maxGroup) {
       let done: () => void = () => {};
       const promise = new Promise<void>((resolve) => {
         done = resolve;
       });
-      batch = { items: [], promise, done };
+      batch = { items: [], sealed: false, promise, done };
       this.batches.push(batch);
     }
     batch.items.push(item);
@@ -87,27 +95,58 @@ export class GroupCommit<T, R> {
   flush(force = false): boolean {
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = null;
+    if (this.inFlight) return false; // it goes on with the next groups once committed
     if (this.failure && !force) return this.queued === 0;
     for (let batch = this.batches[0]; batch; batch = this.batches[0]) {
-      const { items } = batch;
-      let result: R;
+      batch.sealed = true;
+      let result: R | Promise<R>;
       try {
-        result = this.options.write(items);
+        result = this.options.write(batch.items);
       } catch (error) {
+        batch.sealed = false;
         this.failed(error as Error);
         return false;
       }
-      this.batches.shift();
-      this.queued -= items.length;
-      this.recovered();
-      try {
-        this.options.afterWrite(items, result);
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'Applying committed messages failed');
+      if (result instanceof Promise) {
+        this.writing(batch, result);
+        return false;
       }
-      batch.done();
+      this.committed(batch, result);
     }
     return true;
+  }
+
+  /** Resolves once no asynchronous write is under way (the current group committed, or failed). */
+  async settled(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
+  /** A group's asynchronous write: its items resolve after the commit, then the next group is written. */
+  private writing(batch: Batch<T>, result: Promise<R>): void {
+    this.inFlight = result.then(
+      (written) => {
+        this.inFlight = null;
+        this.committed(batch, written);
+        if (!this.stopped && this.batches.length > 0) this.flush();
+      },
+      (error: unknown) => {
+        this.inFlight = null;
+        batch.sealed = false;
+        this.failed(error as Error);
+      },
+    );
+  }
+
+  private committed(batch: Batch<T>, result: R): void {
+    this.batches.shift();
+    this.queued -= batch.items.length;
+    this.recovered();
+    try {
+      this.options.afterWrite(batch.items, result);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'Applying committed messages failed');
+    }
+    batch.done();
   }
 
   /** Stops the timers. What is still queued is never acknowledged: the broker sends it again. */
