@@ -1,19 +1,11 @@
-import {
-  ALTITUDE_MAX_M,
-  ALTITUDE_MIN_M,
-  type HaTopics,
-  HUMIDITY_CORRECTION_MAX_RH,
-  INTERVAL_MAX_S,
-  INTERVAL_MIN_S,
-  MODES,
-  PRESSURE_CORRECTION_MAX_HPA,
-  type SensorSource,
-  TEMPERATURE_CORRECTION_MAX_C,
-  THRESHOLD_MAX_C,
-  THRESHOLD_MIN_C,
-  type Topics,
-} from '@fleet/shared';
+import type { HaTopics, SensorSource, Topics } from '@fleet/shared';
 import type { DeviceSummary } from '../api-types.js';
+import {
+  type Component,
+  calibrationComponents,
+  componentsFor,
+  controlComponents,
+} from './discovery-components.js';
 
 /** What the discovery of a device depends on; a change of any of these republishes it (not a reading). */
 export interface DiscoveryInputs {
@@ -62,8 +54,6 @@ export function discoveryKey(inputs: DiscoveryInputs): string {
   return `${inputs.source ?? '-'}|${inputs.firmware ?? '-'}|${inputs.latestFirmware ?? '-'}|${inputs.calibration}`;
 }
 
-type Component = Record<string, unknown> & { platform: string; unique_id: string };
-
 /**
  * The device-based discovery of one device (`<prefix>/device/<object id>/config`, retained): a device block,
  * an origin block, the availability of the device's own availability topic, and its components. Sensors
@@ -80,106 +70,24 @@ export function discoveryPayload(
   const data = topics.data(id);
   const status = topics.status(id);
   const set = topics.set(id);
-  const measurement = (
-    key: string,
-    name: string,
-    field: string,
-    deviceClass: string,
-    unit: string,
-    precision: number,
-  ): Component => ({
-    platform: 'sensor',
-    unique_id: `${id}_${key}`,
-    name,
-    state_topic: data,
-    value_template: `{{ value_json.${field} }}`,
-    device_class: deviceClass,
-    unit_of_measurement: unit,
-    state_class: 'measurement',
-    suggested_display_precision: precision,
-  });
+  const shapes = componentsFor(id, data, status, set);
   const components: Record<string, Component> = {
-    temperature: measurement('temperature', 'Temperature', 'temperature', 'temperature', '°C', 1),
+    temperature: shapes.measurement('temperature', 'Temperature', 'temperature', 'temperature', '°C', 1),
   };
   if (source !== 'bmp280') {
-    components.humidity = measurement('humidity', 'Humidity', 'humidite', 'humidity', '%', 1);
+    components.humidity = shapes.measurement('humidity', 'Humidity', 'humidite', 'humidity', '%', 1);
   }
-  components.pressure = measurement('pressure', 'Pressure', 'pression', 'atmospheric_pressure', 'hPa', 1);
-  components.battery = measurement('battery', 'Battery', 'batterie', 'battery', '%', 0);
-  components.alert = {
-    platform: 'binary_sensor',
-    unique_id: `${id}_alert`,
-    name: 'Alert',
-    state_topic: status,
-    value_template: "{{ 'ON' if value_json.alerte else 'OFF' }}",
-    payload_on: 'ON',
-    payload_off: 'OFF',
-    device_class: 'heat',
-  };
-  components.mode = {
-    platform: 'select',
-    unique_id: `${id}_mode`,
-    name: 'Mode',
-    state_topic: status,
-    value_template: '{{ value_json.mode }}',
-    command_topic: set,
-    command_template: '{"mode": "{{ value }}"}',
-    options: [...MODES],
-    entity_category: 'config',
-  };
-  components.interval = {
-    platform: 'number',
-    unique_id: `${id}_interval`,
-    name: 'Interval',
-    state_topic: status,
-    value_template: '{{ value_json.intervalle }}',
-    command_topic: set,
-    command_template: '{"intervalle": {{ value | int }}}',
-    min: INTERVAL_MIN_S,
-    max: INTERVAL_MAX_S,
-    step: 1,
-    unit_of_measurement: 's',
-    device_class: 'duration',
-    mode: 'box',
-    entity_category: 'config',
-  };
-  components.alert_threshold = {
-    platform: 'number',
-    unique_id: `${id}_alert_threshold`,
-    name: 'Alert threshold',
-    state_topic: status,
-    value_template: '{{ value_json.seuil_alerte }}',
-    command_topic: set,
-    command_template: '{"seuil_alerte": {{ value | float }}}',
-    min: THRESHOLD_MIN_C,
-    max: THRESHOLD_MAX_C,
-    step: 0.5,
-    unit_of_measurement: '°C',
-    device_class: 'temperature',
-    mode: 'box',
-    entity_category: 'config',
-  };
-  components.active = {
-    platform: 'switch',
-    unique_id: `${id}_active`,
-    name: 'Active',
-    state_topic: status,
-    value_template: "{{ 'ON' if value_json.actif else 'OFF' }}",
-    state_on: 'ON',
-    state_off: 'OFF',
-    command_topic: set,
-    payload_on: '{"actif": true}',
-    payload_off: '{"actif": false}',
-    entity_category: 'config',
-  };
-  components.read_now = {
-    platform: 'button',
-    unique_id: `${id}_read_now`,
-    name: 'Read now',
-    command_topic: set,
-    payload_press: '{"read_now": true}',
-  };
-  if (inputs.calibration) Object.assign(components, calibrationComponents(id, source, status, set));
+  components.pressure = shapes.measurement(
+    'pressure',
+    'Pressure',
+    'pression',
+    'atmospheric_pressure',
+    'hPa',
+    1,
+  );
+  components.battery = shapes.measurement('battery', 'Battery', 'batterie', 'battery', '%', 0);
+  Object.assign(components, controlComponents(shapes, status, set));
+  if (inputs.calibration) Object.assign(components, calibrationComponents(shapes, source));
   components.firmware = firmwareComponent(inputs, status, set);
   return {
     device: {
@@ -196,68 +104,6 @@ export function discoveryPayload(
     qos: 1,
     components,
   };
-}
-
-/**
- * The calibration as numbers (README, Calibration): the offsets carry no device class, since Home Assistant
- * would convert an offset as if it were a temperature; the humidity offset is left out for a BMP280.
- */
-function calibrationComponents(
-  id: string,
-  source: SensorSource | null,
-  status: string,
-  set: string,
-): Record<string, Component> {
-  const setting = (
-    key: string,
-    name: string,
-    field: string,
-    max: number,
-    unit: string,
-    min = -max,
-    step = 0.1,
-  ) => ({
-    platform: 'number',
-    unique_id: `${id}_${key}`,
-    name,
-    state_topic: status,
-    value_template: `{{ value_json.${field} }}`,
-    command_topic: set,
-    command_template: `{"${field}": {{ value | ${step === 1 ? 'int' : 'float'} }}}`,
-    min,
-    max,
-    step,
-    unit_of_measurement: unit,
-    mode: 'box',
-    entity_category: 'config',
-  });
-  const components: Record<string, Component> = {
-    temperature_offset: setting(
-      'temperature_offset',
-      'Temperature offset',
-      'correction_temperature',
-      TEMPERATURE_CORRECTION_MAX_C,
-      '°C',
-    ),
-  };
-  if (source !== 'bmp280') {
-    components.humidity_offset = setting(
-      'humidity_offset',
-      'Humidity offset',
-      'correction_humidite',
-      HUMIDITY_CORRECTION_MAX_RH,
-      '%',
-    );
-  }
-  components.pressure_offset = setting(
-    'pressure_offset',
-    'Pressure offset',
-    'correction_pression',
-    PRESSURE_CORRECTION_MAX_HPA,
-    'hPa',
-  );
-  components.altitude = setting('altitude', 'Altitude', 'altitude', ALTITUDE_MAX_M, 'm', ALTITUDE_MIN_M, 1);
-  return components;
 }
 
 /**
