@@ -60,6 +60,8 @@ describe('reconcileDynsecConfig', () => {
         { acltype: 'publishClientSend', topic: 'homeassistant/device/+/config', allow: true },
         { acltype: 'subscribePattern', topic: 'homeassistant/status', allow: true },
         { acltype: 'subscribePattern', topic: 'devices/+/set', allow: true },
+        { acltype: 'subscribePattern', topic: '$share/+/devices/+/data', allow: true },
+        { acltype: 'subscribePattern', topic: '$share/+/devices/+/set', allow: true },
       ],
     });
     expect(config.roles[2]).toMatchObject({
@@ -131,7 +133,10 @@ describe('reconcileDynsecConfig', () => {
     ]);
     expect(
       topicsOf('dashboard')?.every(
-        (topic) => topic.startsWith('home/sensors/+/') || topic.startsWith('homeassistant/'),
+        (topic) =>
+          topic.startsWith('home/sensors/+/') ||
+          topic.startsWith('$share/+/home/sensors/+/') ||
+          topic.startsWith('homeassistant/'),
       ),
     ).toBe(true);
     expect(topicsOf('fleet-admin')).toContain('home/sensors/+/availability');

@@ -39,6 +39,7 @@ export type AuthSetting = (typeof AUTH_SETTINGS)[number];
 
 const HOST_PATTERN = /^[A-Za-z0-9.:_-]{1,253}$/;
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+const SHARE_GROUP_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The dashboard's environment variables: the source of the README table and of the start-up check. */
 export const dashboardEnvSpec = {
@@ -64,6 +65,13 @@ export const dashboardEnvSpec = {
     default: null as string | null,
     accepted: '1 to 128 characters: letters, digits, "_", "." or "-"',
     parse: envParsers.matching(CLIENT_ID_PATTERN),
+  },
+  mqttShareGroup: {
+    env: 'MQTT_SHARE_GROUP',
+    doc: 'Replicas: the MQTT shared-subscription group of the dashboards that share one database. Set (the same on every replica), readings and Home Assistant set requests come through $share/<group>/…, each to one replica, which stores or sends it; every replica also takes readings at QoS 0 for its live push, and status, availability and acks plainly. Unset: one dashboard, plain subscriptions.',
+    default: null as string | null,
+    accepted: '1 to 64 letters, digits, "_", "." or "-"',
+    parse: envParsers.matching(SHARE_GROUP_PATTERN),
   },
   dataDir: {
     env: 'DATA_DIR',

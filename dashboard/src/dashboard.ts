@@ -16,6 +16,7 @@ import { HomeAssistant, homeAssistantSubscriptions } from './homeassistant/home-
 import { buildDashboard, type Dashboard } from './http/app.js';
 import { MqttBrokerConnection } from './mqtt/broker-connection.js';
 import { resolveClientId } from './mqtt/client-id.js';
+import { LiveConnection } from './mqtt/live-connection.js';
 import type { WebPaths } from './paths.js';
 import { HistoryWorker } from './storage/history-worker.js';
 import { RetentionJob } from './storage/retention.js';
@@ -54,12 +55,16 @@ export async function startDashboard(
     clock,
   });
   const clientId = await resolveClientId(config.mqttClientId, config.dataDir);
+  const transport = await mqttTransportOptions(config.mqtt);
   const broker = new MqttBrokerConnection({
-    transport: await mqttTransportOptions(config.mqtt),
+    transport,
     clientId,
     topics,
     logger,
+    shareGroup: config.mqttShareGroup,
   });
+  // Replicas: every reading for the live push, on a connection of its own (see LiveConnection).
+  const live = config.mqttShareGroup ? new LiveConnection({ transport, clientId, topics, logger }) : null;
   const retention = new RetentionJob({
     store,
     clock,
@@ -79,6 +84,7 @@ export async function startDashboard(
     dashboard?.ingest.flush();
     await new Promise((resolve) => setImmediate(resolve));
     await broker.stop();
+    await live?.stop();
     await retention.stop();
     await rollups.stop();
     await history.stop();
@@ -134,6 +140,7 @@ export async function startDashboard(
       eventStreamMaxClients: config.eventStreamMaxClients,
       // Resolved alert incidents are history too: kept as long as the readings.
       alerts: { keepDays: config.historyDays },
+      ...(live ? { liveReadings: live } : {}),
       ...(options.webPaths ? { webPaths: options.webPaths } : {}),
     });
     const address = await dashboard.app.listen({ port: config.port, host: config.host });
@@ -156,6 +163,7 @@ export async function startDashboard(
       broker.retire(homeAssistantSubscriptions(topics, config.haDiscoveryPrefix));
     }
     broker.start();
+    live?.start();
     const userCount = users.count;
     const authText =
       auth.mode === 'on'
@@ -174,6 +182,7 @@ export async function startDashboard(
         broker: brokerLabel(config.mqtt),
         mqtt_user: config.mqtt.username,
         mqtt_client_id: clientId,
+        mqtt_share_group: config.mqttShareGroup,
         topic_root: topics.root,
         fleet_role: config.fleetRole,
         database: config.databasePath,
@@ -184,7 +193,7 @@ export async function startDashboard(
         devices: dashboard.fleet.ids().length,
         config: describeEnvConfig(dashboardEnvSpec, config),
       },
-      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed); history kept ${config.historyDays} days (hourly rollups ${config.rollupDays} days); Home Assistant discovery ${homeAssistant ? `on under ${homeAssistant.ha.prefix}/ (commands from ${topics.allSets()})` : 'off'}`,
+      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…${config.mqttShareGroup ? ` (replica of share group ${config.mqttShareGroup}: readings stored through $share/${config.mqttShareGroup}/, pushed live from client ${live?.clientId} at QoS 0)` : ''}; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed); history kept ${config.historyDays} days (hourly rollups ${config.rollupDays} days); Home Assistant discovery ${homeAssistant ? `on under ${homeAssistant.ha.prefix}/ (commands from ${topics.allSets()})` : 'off'}`,
     );
     let stopping: Promise<void> | null = null;
     return {

@@ -136,6 +136,9 @@ export {
 } from './mqtt/broker-connection.js';
 export { CLIENT_ID_FILE, resolveClientId } from './mqtt/client-id.js';
 export { HeldPubacks, type IncomingPublish } from './mqtt/held-pubacks.js';
+export { LiveConnection, type LiveConnectionOptions } from './mqtt/live-connection.js';
+export { LiveReadings, type LiveReadingsDeps } from './mqtt/live-readings.js';
+export { ingestSubscriptions, plainFilter, sharedFilter, topicMatches } from './mqtt/subscriptions.js';
 export { defaultWebPaths, type WebPaths } from './paths.js';
 export { bucketWidth } from './storage/buckets.js';
 export {

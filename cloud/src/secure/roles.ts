@@ -72,7 +72,8 @@ export function adminRole(topics: Topics): DynsecRole {
 /**
  * dashboard: every device's data, status, availability and acks in; commands to any device out. For Home
  * Assistant (HA_DISCOVERY, HA_DISCOVERY_PREFIX): every device's discovery out, Home Assistant's birth
- * message and the bridge topic `{root}/+/set` in.
+ * message and the bridge topic `{root}/+/set` in. For replicas (MQTT_SHARE_GROUP), the data and set topics
+ * through a shared subscription of any group too.
  */
 export function dashboardRole(topics: Topics, ha: HaTopics): DynsecRole {
   return {
@@ -83,6 +84,9 @@ export function dashboardRole(topics: Topics, ha: HaTopics): DynsecRole {
       allow('publishClientSend', ha.allDeviceConfigs()),
       allow('subscribePattern', ha.status()),
       allow('subscribePattern', topics.allSets()),
+      // Replicas (MQTT_SHARE_GROUP): Mosquitto 2.0.11's plugin checks a shared subscription's whole filter.
+      allow('subscribePattern', `$share/+/${topics.allDevices('data')}`),
+      allow('subscribePattern', `$share/+/${topics.allSets()}`),
     ],
   };
 }

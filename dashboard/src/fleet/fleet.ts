@@ -3,7 +3,14 @@ import type { DeliveryFigures, DeviceSummary, FleetCounts, FleetRow, StoredReadi
 import type { DashboardEvents } from '../events.js';
 import type { DeviceRemoval } from '../storage/device-removal.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
-import { contractOf, type DeviceRecord, isOnline, toSummary } from './device-record.js';
+import {
+  applyTelemetry,
+  contractOf,
+  type DeviceRecord,
+  isOnline,
+  newRecord,
+  toSummary,
+} from './device-record.js';
 import { FleetDraft } from './fleet-draft.js';
 import { countsOf, toRow } from './fleet-row.js';
 import type { Tombstones } from './tombstones.js';
@@ -17,6 +24,11 @@ export interface FleetDeps {
   /** The devices forgotten; `forget()` adds to it, and `load()` leaves them out. */
   tombstones?: Pick<Tombstones, 'add' | 'has'>;
   clock?: Clock;
+  /**
+   * Replicas (MQTT_SHARE_GROUP): a reading is announced (`telemetry`) when it comes through `live()`, which
+   * every replica gets, not when stored, which one replica does; so each reading is announced once.
+   */
+  liveReadings?: boolean;
 }
 
 /**
@@ -139,12 +151,32 @@ export class Fleet {
       this.records.set(record.device_id, record);
     }
     for (const [id, figures] of delivery) this.delivery.set(id, figures);
-    for (const event of draft.events) this.deps.events.emit(event.name, event.payload as never);
+    for (const event of draft.events) {
+      if (this.deps.liveReadings && event.name === 'telemetry') continue;
+      this.deps.events.emit(event.name, event.payload as never);
+    }
     // The changed devices, and those whose figures alone changed (a conflicting redelivery).
     for (const id of new Set([...records.map((record) => record.device_id), ...delivery.keys()])) {
       const summary = this.summary(id);
       if (summary) this.deps.events.emit('device', summary);
     }
+  }
+
+  /**
+   * A reading received for the live push (MQTT_SHARE_GROUP): whichever replica stores it, this one's fleet in
+   * memory takes it as its latest (by trusted_at, as when stored) and announces it; nothing is written. The
+   * delivery figures stay those read when this replica last stored one of the device's readings. A
+   * forgotten device is left out until a reading of it is stored again.
+   */
+  live(reading: StoredReading, now: number): void {
+    const id = reading.device_id;
+    if (this.deps.tombstones?.has(id)) return;
+    const before = this.records.get(id);
+    const record = applyTelemetry(before ?? newRecord(id, now), reading, now);
+    this.logChange(before, record);
+    this.records.set(id, record);
+    this.deps.events.emit('telemetry', reading);
+    this.deps.events.emit('device', this.summary(id) as DeviceSummary);
   }
 
   private logChange(before: DeviceRecord | undefined, after: DeviceRecord): void {

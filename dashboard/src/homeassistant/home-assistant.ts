@@ -73,6 +73,8 @@ export class HomeAssistant {
       this.deps.broker.route({
         filters: [this.deps.topics.allSets()],
         handler: (message) => this.bridge.handle(message),
+        // Replicas (MQTT_SHARE_GROUP): each set request reaches one of them, so it is sent on once.
+        shared: true,
       }),
     );
     this.publisher.start();

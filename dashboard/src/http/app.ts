@@ -13,7 +13,8 @@ import { RegistryWriter } from '../fleet/registry-writer.js';
 import { Tombstones } from '../fleet/tombstones.js';
 import { Ingest } from '../ingest/ingest.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
-import type { BrokerConnection } from '../mqtt/broker-connection.js';
+import type { BrokerConnection, IncomingMessage } from '../mqtt/broker-connection.js';
+import { LiveReadings } from '../mqtt/live-readings.js';
 import { defaultWebPaths, type WebPaths } from '../paths.js';
 import { DeliveryTotals } from '../storage/delivery-totals.js';
 import { DeviceRemoval } from '../storage/device-removal.js';
@@ -73,6 +74,12 @@ export interface DashboardDeps {
   maxDevices?: number;
   /** How alert notifications are sent (HTTP client, Telegram's API, retry delay, tick); default: for real. */
   alerts?: AlertsOptions;
+  /**
+   * Replicas (MQTT_SHARE_GROUP): every reading's live copy (LiveConnection), whichever replica stores it;
+   * readings are then announced from it (LiveReadings), not when stored. Absent (default): one dashboard,
+   * which announces what it stores.
+   */
+  liveReadings?: { onMessage(handler: (message: IncomingMessage) => void): () => void };
 }
 
 /** The dashboard's parts, wired together; `app` is the Fastify instance (use `app.inject()` in tests). */
@@ -128,7 +135,8 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     logger,
     forgotten: (id) => tombstones.has(id),
   });
-  const fleet = new Fleet({ store, removal, events, logger, clock, tombstones });
+  const replicas = deps.liveReadings !== undefined;
+  const fleet = new Fleet({ store, removal, events, logger, clock, tombstones, liveReadings: replicas });
   fleet.load();
   const registry = new RegistryWriter({ store, events, logger: logger.child({ component: 'storage' }) });
   registry.start();
@@ -171,7 +179,17 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const alerts = new Alerts({ database, events, fleet, clock, logger, ...deps.alerts });
   alerts.start();
 
+  const live = replicas
+    ? new LiveReadings({
+        fleet,
+        topics: deps.topics,
+        clock,
+        logger,
+        ...(deps.maxDevices ? { maxDevices: deps.maxDevices } : {}),
+      })
+    : null;
   const detachBroker = broker.onMessage((message) => ingest.handle(message));
+  const detachLive = live ? deps.liveReadings?.onMessage((message) => live.handle(message)) : undefined;
   commands.start();
   hub.start();
 
@@ -233,6 +251,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     if (disposed) return;
     disposed = true;
     detachBroker();
+    detachLive?.();
     ingest.flush();
     ingest.stop();
     registry.stop();

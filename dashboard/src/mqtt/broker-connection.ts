@@ -11,6 +11,9 @@ import {
 } from '@fleet/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { HeldPubacks, type IncomingPublish } from './held-pubacks.js';
+import { ingestSubscriptions, plainFilter, sharedFilter, topicMatches } from './subscriptions.js';
+
+export { dashboardSubscriptions, topicMatches } from './subscriptions.js';
 
 export interface IncomingMessage {
   topic: string;
@@ -59,19 +62,12 @@ export interface PublishOptions {
 export interface Route {
   filters: readonly string[];
   handler: MessageHandler;
-}
-
-/** True when `topic` matches the MQTT subscription filter (`+` one level, `#` the rest). */
-export function topicMatches(filter: string, topic: string): boolean {
-  const wanted = filter.split('/');
-  const levels = topic.split('/');
-  for (let index = 0; index < wanted.length; index += 1) {
-    const level = wanted[index];
-    if (level === '#') return true;
-    if (index >= levels.length) return false;
-    if (level !== '+' && level !== levels[index]) return false;
-  }
-  return wanted.length === levels.length;
+  /**
+   * With a share group (MQTT_SHARE_GROUP), subscribed as `$share/<group>/<filter>`, so that each message goes
+   * to one replica (Home Assistant's set requests: a set is sent on once); the plain filter an earlier run
+   * may have left in the session is unsubscribed.
+   */
+  shared?: boolean;
 }
 
 export interface MqttBrokerOptions {
@@ -91,11 +87,8 @@ export interface MqttBrokerOptions {
   random?: () => number;
   /** Messages waiting to be durable (PUBACKs held) at most before reading pauses (default 10 000). */
   maxHeld?: number;
-}
-
-/** The subscriptions of the dashboard: data, status, acks and availability of every device. */
-export function dashboardSubscriptions(topics: Topics): string[] {
-  return (['data', 'status', 'ack', 'availability'] as const).map((kind) => topics.allDevices(kind));
+  /** MQTT_SHARE_GROUP: the replicas' shared-subscription group; null (default): plain subscriptions. */
+  shareGroup?: string | null;
 }
 
 /**
@@ -132,7 +125,7 @@ export class MqttBrokerConnection implements BrokerConnection {
     this.failures = new ConnectFailureLog(this.log);
     const { host, port, protocol } = options.transport;
     this.broker = brokerLabel({ host, port, tls: protocol === 'mqtts' });
-    this.subscriptions = dashboardSubscriptions(options.topics);
+    this.subscriptions = ingestSubscriptions(options.topics, this.shareGroup);
   }
 
   get state(): BrokerState {
@@ -157,7 +150,7 @@ export class MqttBrokerConnection implements BrokerConnection {
   route(route: Route): () => void {
     this.routes.add(route);
     const client = this.client;
-    if (client && this.connected) void this.subscribe(client, [...route.filters]);
+    if (client && this.connected) void this.subscribe(client, this.routeSubscriptions(route));
     return () => this.routes.delete(route);
   }
 
@@ -170,9 +163,32 @@ export class MqttBrokerConnection implements BrokerConnection {
     for (const filter of filters) this.retired.add(filter);
   }
 
+  private get shareGroup(): string | null {
+    return this.options.shareGroup ?? null;
+  }
+
   /** Every filter subscribed to on connect: the ingest's, then the routes'. */
   private allSubscriptions(): string[] {
-    return [...this.subscriptions, ...[...this.routes].flatMap((route) => route.filters)];
+    return [...this.subscriptions, ...[...this.routes].flatMap((route) => this.routeSubscriptions(route))];
+  }
+
+  private routeSubscriptions(route: Route): string[] {
+    const group = route.shared ? this.shareGroup : null;
+    return route.filters.map((filter) => sharedFilter(group, filter));
+  }
+
+  /**
+   * What to unsubscribe from on connect: the retired filters (and their shared form), and the plain form of
+   * every shared filter wanted, which a run without a group left in the session (it would take every
+   * message); never what this run wants.
+   */
+  private retiredFilters(wanted: readonly string[]): string[] {
+    const group = this.shareGroup;
+    const retired = [...this.retired].flatMap((filter) =>
+      group === null ? [filter] : [filter, sharedFilter(group, filter)],
+    );
+    retired.push(...wanted.map(plainFilter));
+    return [...new Set(retired)].filter((filter) => !wanted.includes(filter));
   }
 
   start(): void {
@@ -266,7 +282,7 @@ export class MqttBrokerConnection implements BrokerConnection {
     this.backoff.connected();
     this.failures.clear();
     const subscriptions = this.allSubscriptions();
-    const retired = [...this.retired].filter((filter) => !subscriptions.includes(filter));
+    const retired = this.retiredFilters(subscriptions);
     if (sessionPresent && retired.length > 0) {
       try {
         await client.unsubscribeAsync(retired);

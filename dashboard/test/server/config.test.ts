@@ -18,6 +18,7 @@ describe('dashboard configuration', () => {
       mqttPassword: null,
       topicRoot: 'devices',
       mqttClientId: null,
+      mqttShareGroup: null,
       mqtt: {
         host: 'mosquitto',
         port: 1883,
@@ -103,6 +104,7 @@ describe('dashboard configuration', () => {
         MQTT_USERNAME: 'dash',
         MQTT_PASSWORD: 's3cret',
         MQTT_CLIENT_ID: 'dashboard-main',
+        MQTT_SHARE_GROUP: 'dashboards',
         DATA_DIR: '/data',
         HISTORY_DAYS: '3650',
         LOG_LEVEL: 'debug',
@@ -119,6 +121,7 @@ describe('dashboard configuration', () => {
       host: '127.0.0.1',
       mqtt: { host: 'broker.local', port: 8883, tls: true, username: 'dash', password: 's3cret' },
       mqttClientId: 'dashboard-main',
+      mqttShareGroup: 'dashboards',
       fleetRole: 'hub',
       envFile: '/broker/dashboard.env',
       databasePath: '/data/dashboard.sqlite',
@@ -133,6 +136,11 @@ describe('dashboard configuration', () => {
   it.each([
     ['PORT', 'http', 'Environment variable PORT received "http"; accepted: a port number from 1 to 65535.'],
     ['HA_DISCOVERY', 'yes', 'Environment variable HA_DISCOVERY received "yes"; accepted: on or off.'],
+    [
+      'MQTT_SHARE_GROUP',
+      'a/b',
+      'Environment variable MQTT_SHARE_GROUP received "a/b"; accepted: 1 to 64 letters, digits, "_", "." or "-".',
+    ],
     [
       'HA_DISCOVERY_PREFIX',
       'homeassistant/#',
