@@ -27,6 +27,18 @@ export class AlertsApi {
     return this.json<RulesResponse>('/api/alerts/rules', 'PUT', rules);
   }
 
+  /** Replaces `deviceId`'s own rules (only the fields that differ from the fleet's defaults). */
+  saveDeviceRules(deviceId: string, rules: Partial<RulesResponse['defaults']>): Promise<RulesResponse> {
+    return this.json<RulesResponse>(`/api/alerts/rules/${encodeURIComponent(deviceId)}`, 'PUT', rules);
+  }
+
+  /** Removes `deviceId`'s own rules: the fleet's defaults apply to it. */
+  async clearDeviceRules(deviceId: string): Promise<void> {
+    const path = `/api/alerts/rules/${encodeURIComponent(deviceId)}`;
+    const response = await this.http.send(path, { method: 'DELETE' });
+    if (!response.ok) throw new HttpError(response.status, await errorSentence(response, path));
+  }
+
   saveChannels(channels: ChannelsSettings): Promise<ChannelsResponse> {
     return this.json<ChannelsResponse>('/api/alerts/channels', 'PUT', channels);
   }

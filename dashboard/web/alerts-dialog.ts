@@ -1,25 +1,8 @@
+import { AlertRulesForm } from './alert-rules-form.js';
 import type { AlertsApi } from './alerts-api.js';
-import { RULE_LABELS } from './alerts-panel.js';
-import {
-  ALERT_RULE_NAMES,
-  type AlertRuleName,
-  CHANNEL_KINDS,
-  type ChannelKind,
-  type ChannelsSettings,
-  type RuleFields,
-  type RulesResponse,
-} from './alerts-types.js';
+import { CHANNEL_KINDS, type ChannelKind, type ChannelsSettings } from './alerts-types.js';
 import { byId, h, setText } from './dom.js';
-
-const FIELD_LABELS: Record<string, string> = {
-  above: 'Above (°C; empty: the device’s own threshold)',
-  below: 'Below',
-  min: 'Min (%)',
-  max: 'Max (%)',
-  hysteresis: 'Hysteresis',
-  minutes: 'Minutes',
-  count: 'Readings',
-};
+import type { UnitChoice } from './units.js';
 
 const CHANNEL_FIELDS: Record<ChannelKind, Array<{ name: string; label: string; optional?: boolean }>> = {
   webhook: [
@@ -45,37 +28,35 @@ const CHANNEL_LABELS: Record<ChannelKind, string> = {
 };
 
 /**
- * The admins' dialog for alerts: the fleet's default rules (each can be off), the notification channels
+ * The admins' dialog for alerts: the rules (AlertRulesForm: the fleet's defaults or one device's), the notification channels
  * (secrets shown masked as the server answers them; sent back unchanged they are kept) and "Send test", which
  * lists each channel's result.
  */
 export class AlertsDialog {
   private readonly dialog: HTMLDialogElement;
-  private readonly rulesBox: HTMLElement;
+  private readonly rules: AlertRulesForm;
   private readonly channelsBox: HTMLElement;
-  private readonly rulesStatus: HTMLElement;
   private readonly channelsStatus: HTMLElement;
   private readonly results: HTMLUListElement;
 
+  /** `units`: the user's units; `currentDevice`: the device the page shows, offered under "Rules for". */
   constructor(
     private readonly doc: Document,
     private readonly api: AlertsApi,
-    private readonly changed: () => void,
+    changed: () => void,
+    units: () => UnitChoice,
+    currentDevice: () => string | null,
   ) {
     this.dialog = byId(doc, 'alerts-dialog');
-    this.rulesBox = byId(doc, 'alert-rules');
+    this.rules = new AlertRulesForm(doc, api, units, currentDevice, changed);
     this.channelsBox = byId(doc, 'alert-channels');
-    this.rulesStatus = byId(doc, 'alert-rules-status');
     this.channelsStatus = byId(doc, 'alert-channels-status');
     this.results = byId(doc, 'alert-test-results');
   }
 
   start(): void {
     byId(this.doc, 'alerts-dialog-close').addEventListener('click', () => this.close());
-    byId(this.doc, 'alert-rules-form').addEventListener('submit', (event) => {
-      event.preventDefault();
-      void this.saveRules();
-    });
+    this.rules.start();
     byId(this.doc, 'alert-channels-form').addEventListener('submit', (event) => {
       event.preventDefault();
       void this.saveChannels();
@@ -85,7 +66,7 @@ export class AlertsDialog {
 
   open(): void {
     if (!this.dialog.open) this.dialog.showModal();
-    setText(this.rulesStatus, '');
+    this.rules.setStatus('');
     setText(this.channelsStatus, '');
     this.results.replaceChildren();
     void this.load();
@@ -100,56 +81,11 @@ export class AlertsDialog {
   private async load(): Promise<void> {
     try {
       const [rules, channels] = await Promise.all([this.api.rules(), this.api.channels()]);
-      this.showRules(rules.defaults);
+      this.rules.show(rules, null);
       this.showChannels(channels.channels);
     } catch (error) {
-      setText(this.rulesStatus, `The alert settings could not be read: ${(error as Error).message}.`);
+      this.rules.setStatus(`The alert settings could not be read: ${(error as Error).message}.`);
     }
-  }
-
-  private showRules(rules: RulesResponse['defaults']): void {
-    this.rulesBox.replaceChildren(
-      ...ALERT_RULE_NAMES.map((rule) => {
-        const fields = rules[rule];
-        const inputs = Object.entries(fields)
-          .filter(([name]) => name !== 'enabled')
-          .map(([name, value]) =>
-            h(
-              this.doc,
-              'label',
-              { class: 'alert-field' },
-              h(this.doc, 'span', { class: 'small muted' }, FIELD_LABELS[name] ?? name),
-              h(this.doc, 'input', {
-                type: 'number',
-                step: 'any',
-                id: `alert-${rule}-${name}`,
-                'data-rule': rule,
-                'data-field': name,
-                value: value === null ? '' : String(value),
-              }),
-            ),
-          );
-        return h(
-          this.doc,
-          'fieldset',
-          { class: 'alert-rule' },
-          h(
-            this.doc,
-            'legend',
-            {},
-            h(this.doc, 'input', {
-              type: 'checkbox',
-              id: `alert-${rule}-enabled`,
-              'data-rule': rule,
-              'data-field': 'enabled',
-              checked: fields.enabled === true,
-            }),
-            h(this.doc, 'label', { for: `alert-${rule}-enabled` }, RULE_LABELS[rule]),
-          ),
-          ...inputs,
-        );
-      }),
-    );
   }
 
   private showChannels(channels: ChannelsSettings): void {
@@ -180,33 +116,6 @@ export class AlertsDialog {
         ),
       ),
     );
-  }
-
-  /** The form's rules: every field of every rule, as the server takes them. */
-  private readRules(): RulesResponse['defaults'] {
-    const out = {} as Record<AlertRuleName, RuleFields>;
-    for (const rule of ALERT_RULE_NAMES) out[rule] = {};
-    for (const input of this.rulesBox.querySelectorAll<HTMLInputElement>('input[data-rule]')) {
-      const rule = input.dataset.rule as AlertRuleName;
-      const field = input.dataset.field ?? '';
-      const fields = out[rule];
-      if (input.type === 'checkbox') fields[field] = input.checked;
-      else if (input.value.trim() === '') fields[field] = field === 'above' ? null : Number.NaN;
-      else fields[field] = Number(input.value);
-    }
-    return out;
-  }
-
-  private async saveRules(): Promise<void> {
-    setText(this.rulesStatus, 'Saving…');
-    try {
-      const saved = await this.api.saveRules(this.readRules());
-      this.showRules(saved.defaults);
-      setText(this.rulesStatus, 'Rules saved.');
-      this.changed();
-    } catch (error) {
-      setText(this.rulesStatus, (error as Error).message);
-    }
   }
 
   private readChannels(): ChannelsSettings {

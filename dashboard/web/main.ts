@@ -8,6 +8,7 @@ import { DashboardPage } from './dashboard-page.js';
 import { HttpClient } from './http.js';
 import { LoginView } from './login-view.js';
 import { PasswordView } from './password-view.js';
+import { HashSelection } from './selection.js';
 import { SessionGate } from './session-gate.js';
 import { TokensDialog } from './tokens-dialog.js';
 import { UnitPicker } from './unit-picker.js';
@@ -24,7 +25,13 @@ function main(doc: Document, win: Window): void {
   const page = new DashboardPage(doc, win, api, http, units, () => void access.probe());
   const tokens = new TokensDialog(doc, access, win.navigator.clipboard, now);
   const alertsApi = new AlertsApi(http);
-  const alertsDialog = new AlertsDialog(doc, alertsApi, () => void alertsPanel.reload());
+  const alertsDialog = new AlertsDialog(
+    doc,
+    alertsApi,
+    () => void alertsPanel.reload(),
+    () => units.choice,
+    () => new HashSelection(win.location, win.history).read(),
+  );
   const alertsPanel = new AlertsPanel(
     doc,
     win,

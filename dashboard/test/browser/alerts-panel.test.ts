@@ -128,4 +128,59 @@ describe.skipIf(!hasChromium)('alerts panel and dialog in Chromium', () => {
       .toBe('Field "offline.minutes" received 0; accepted: a whole number from 1 to 10080.');
     expect(problems.seen.filter((problem) => !/status of (400|503)/.test(problem))).toEqual([]);
   });
+
+  it("shows the rules in the user's unit and sets, marks and resets a device's own rules", async () => {
+    const rulesNow = async () =>
+      (await dashboard.app.inject({ method: 'GET', url: '/api/alerts/rules' })).json();
+    await page.getByRole('button', { name: 'Close alert rules and channels' }).click();
+    await page.locator('#unit-temperature').selectOption('°F');
+    await page.getByRole('button', { name: 'Rules and channels' }).click();
+    // The fleet's frost limit is 3 °C since the test before: 37.4 °F, its hysteresis 0.5 °C a difference of 0.9 °F.
+    await expect.poll(() => page.locator('#alert-frost-below').inputValue()).toBe('37.4');
+    expect(await page.locator('#alert-frost-hysteresis').inputValue()).toBe('0.9');
+    expect(await page.locator('label', { has: page.locator('#alert-frost-below') }).textContent()).toBe(
+      'Below (°F)',
+    );
+    expect(await page.locator('#alert-battery-below').inputValue()).toBe('15');
+
+    // The device shown is offered; what differs from the defaults is saved as its own, in °C.
+    await page.locator('#alert-rules-scope').selectOption('greenhouse-1');
+    await page.locator('#alert-frost-below').fill('41');
+    await page.locator('#alert-frost-hysteresis').fill('1.8');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await expect
+      .poll(() => page.locator('#alert-rules-status').textContent())
+      .toBe('Rules of greenhouse-1 saved; its own: Frost.');
+    const saved = await rulesNow();
+    expect(saved.devices).toEqual({ 'greenhouse-1': { frost: { below: 5, hysteresis: 1 } } });
+    expect(saved.defaults.frost).toEqual({ enabled: true, below: 3, hysteresis: 0.5 });
+    const own = page.locator('label[data-own="true"]');
+    expect(await own.allTextContents()).toEqual([
+      'Below (°F) · this device',
+      'Hysteresis (°F) · this device',
+    ]);
+    expect(await page.locator('#alert-frost-below').inputValue()).toBe('41');
+    expect(await page.locator('#alert-rules-scope option:checked').textContent()).toBe(
+      'greenhouse-1 (own rules)',
+    );
+    await page.locator('#alerts-dialog').screenshot({ path: join(SCREENSHOTS, 'alerts-device-rules.png') });
+
+    await page.getByRole('button', { name: 'Reset to fleet defaults' }).click();
+    await expect
+      .poll(() => page.locator('#alert-rules-status').textContent())
+      .toBe('greenhouse-1 follows the fleet defaults.');
+    expect((await rulesNow()).devices).toEqual({});
+    expect(await page.locator('#alert-frost-below').inputValue()).toBe('37.4');
+    expect(await own.count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Reset to fleet defaults' }).isHidden()).toBe(true);
+
+    // The fleet's defaults saved untouched in °F come back as they were (no rounding trip).
+    await page.locator('#alert-rules-scope').selectOption('');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await expect.poll(() => page.locator('#alert-rules-status').textContent()).toBe('Rules saved.');
+    expect((await rulesNow()).defaults.frost).toEqual({ enabled: true, below: 3, hysteresis: 0.5 });
+    await page.getByRole('button', { name: 'Close alert rules and channels' }).click();
+    await page.locator('#unit-temperature').selectOption('°C');
+    expect(problems.seen.filter((problem) => !/status of (400|503)/.test(problem))).toEqual([]);
+  });
 });
