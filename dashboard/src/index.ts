@@ -20,7 +20,7 @@ export {
   USERNAME_ACCEPTED,
 } from './access/roles.js';
 export { keptSecret, SESSION_SECRET } from './access/secrets.js';
-export { type SessionData, SqliteSessionStore } from './access/session-store.js';
+export { type SessionData, type SessionStore, SqliteSessionStore } from './access/session-store.js';
 export { type ApiToken, TokenStore } from './access/token-store.js';
 export {
   checkPassword,

@@ -9,12 +9,31 @@ export interface SessionData {
 type Callback = (error?: unknown) => void;
 
 /**
+ * Where login sessions are kept: what @fastify/session calls (`set`, `get`, `destroy`, by callback), the
+ * event stream's check that its login still holds (`isLive`, at each heartbeat), and the clean-up at start.
+ * Replicas behind a load balancer share logins when, and only when, they share this store: a request may
+ * land on any replica, which must find the session another replica made. SqliteSessionStore shares it
+ * between processes on one machine's file (the cookie's signing key is in the same database, `secrets`); a
+ * PostgreSQL store is what replicas on several machines need, and is not built yet. `isLive` and
+ * `removeExpired` may answer with a promise, as a store over the network does.
+ */
+export interface SessionStore {
+  set(sessionId: string, session: SessionData, callback: Callback): void;
+  get(sessionId: string, callback: (error: unknown, session?: SessionData | null) => void): void;
+  destroy(sessionId: string, callback: Callback): void;
+  /** True while the session exists and has not expired. */
+  isLive(sessionId: string): boolean | Promise<boolean>;
+  /** Removes every expired session; answers how many. */
+  removeExpired(): number | Promise<number>;
+}
+
+/**
  * The store of @fastify/session on the table `sessions`, so logins survive a restart and a user's sessions
  * can be ended from anywhere (UserStore.remove and setPassword delete their rows). A session lasts
  * `lifetimeMs` from its login, by the injected clock: saving it again does not extend it. Expired rows are
  * removed when a new session is stored, and never given back.
  */
-export class SqliteSessionStore {
+export class SqliteSessionStore implements SessionStore {
   private readonly statements;
 
   constructor(

@@ -126,13 +126,21 @@ export class SseHub {
   /** Ends the streams whose session or token is no longer valid. */
   endInvalid(): void {
     for (const client of [...this.clients]) {
-      let valid = false;
+      let valid: boolean | Promise<boolean> = false;
       try {
         valid = client.owner.stillValid();
       } catch (error) {
         this.options.logger.error({ err: error }, "Could not check an event stream's login");
       }
-      if (!valid) this.end(client, 'its login or API token is no longer valid');
+      if (typeof valid !== 'boolean') {
+        valid.then(
+          (still) => {
+            if (!still) this.end(client, 'its login or API token is no longer valid');
+          },
+          (error: unknown) =>
+            this.options.logger.error({ err: error }, "Could not check an event stream's login"),
+        );
+      } else if (!valid) this.end(client, 'its login or API token is no longer valid');
     }
   }
 

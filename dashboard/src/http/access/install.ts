@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { LoginThrottle } from '../../access/login-throttle.js';
 import { keptSecret, SESSION_SECRET } from '../../access/secrets.js';
-import { SqliteSessionStore } from '../../access/session-store.js';
+import { type SessionStore, SqliteSessionStore } from '../../access/session-store.js';
 import type { TokenStore } from '../../access/token-store.js';
 import type { UserStore } from '../../access/user-store.js';
 import { type LoginRateLimit, loginRoutes } from '../routes/login.js';
@@ -48,7 +48,7 @@ export interface AccessDeps {
 
 export interface Access {
   /** The login sessions (null with logins off). */
-  sessions: SqliteSessionStore | null;
+  sessions: SessionStore | null;
   throttle: LoginThrottle;
   hosts: HostAllowlist;
 }
@@ -70,11 +70,11 @@ export async function installAccess(app: FastifyInstance, deps: AccessDeps): Pro
   installHostCheck(app, hosts);
   await registerCors(app, options.corsOrigins);
   installCrossSiteCheck(app, options.corsOrigins);
-  let sessions: SqliteSessionStore | null = null;
+  let sessions: SessionStore | null = null;
   if (options.auth === 'on') {
     const lifetimeMs = options.sessionHours * 60 * 60 * 1000;
     sessions = new SqliteSessionStore(database, clock, lifetimeMs);
-    sessions.removeExpired();
+    await sessions.removeExpired();
     const secret = keptSecret(database, SESSION_SECRET);
     await registerSessions(app, { store: sessions, secret, lifetimeMs });
   }

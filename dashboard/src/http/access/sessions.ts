@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SqliteSessionStore } from '../../access/session-store.js';
+import type { SessionStore } from '../../access/session-store.js';
 
 export const SESSION_COOKIE = 'fleet_session';
 
@@ -25,7 +25,7 @@ function cookieOptions(lifetimeMs: number) {
  */
 export async function registerSessions(
   app: FastifyInstance,
-  options: { store: SqliteSessionStore; secret: string; lifetimeMs: number },
+  options: { store: SessionStore; secret: string; lifetimeMs: number },
 ): Promise<void> {
   await app.register(fastifyCookie);
   // Added before the session plugin's own onSend hook, so it runs first.

@@ -1,5 +1,5 @@
 import type { Principal } from '../../access/principal.js';
-import type { SqliteSessionStore } from '../../access/session-store.js';
+import type { SessionStore } from '../../access/session-store.js';
 import type { TokenStore } from '../../access/token-store.js';
 import type { UserStore } from '../../access/user-store.js';
 import type { StreamOwner } from '../sse-hub.js';
@@ -10,12 +10,19 @@ import type { StreamOwner } from '../sse-hub.js';
  */
 export function streamOwner(
   principal: Principal,
-  deps: { sessions: SqliteSessionStore | null; users: UserStore; tokens: TokenStore },
+  deps: { sessions: SessionStore | null; users: UserStore; tokens: TokenStore },
 ): StreamOwner {
   const { sessionId, tokenId, name } = principal;
   if (principal.kind === 'user' && sessionId !== null && deps.sessions) {
     const sessions = deps.sessions;
-    return { sessionId, stillValid: () => sessions.isLive(sessionId) && deps.users.get(name) !== null };
+    const userKept = () => deps.users.get(name) !== null;
+    return {
+      sessionId,
+      stillValid: () => {
+        const live = sessions.isLive(sessionId);
+        return typeof live === 'boolean' ? live && userKept() : live.then((still) => still && userKept());
+      },
+    };
   }
   if (principal.kind === 'token' && tokenId !== null) {
     return { sessionId: null, stillValid: () => deps.tokens.get(tokenId)?.revokedAt === null };

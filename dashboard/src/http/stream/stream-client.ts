@@ -5,8 +5,8 @@ import type { FleetMode } from '../../api-types.js';
 export interface StreamOwner {
   /** The login session behind the stream, if any. */
   sessionId: string | null;
-  /** False once the session or token behind the stream is no longer valid. */
-  stillValid(): boolean;
+  /** False once the session or token behind the stream is no longer valid (a promise from a remote store). */
+  stillValid(): boolean | Promise<boolean>;
 }
 
 export const ANYONE: StreamOwner = { sessionId: null, stillValid: () => true };
