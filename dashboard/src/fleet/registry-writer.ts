@@ -1,10 +1,10 @@
 import type { Logger } from '@fleet/shared';
 import type { DashboardEvents } from '../events.js';
-import type { TelemetryStore } from '../storage/telemetry-store.js';
 import type { DeviceRecord } from './device-record.js';
 
 export interface RegistryWriterDeps {
-  store: Pick<TelemetryStore, 'saveDevices'>;
+  /** SQLite answers at once; PostgreSQL (DATABASE_URL) with a promise. */
+  store: { saveDevices(records: readonly DeviceRecord[]): void | Promise<void> };
   /** A forgotten device's pending record is dropped, so that it is not written back. */
   events: Pick<DashboardEvents, 'on'>;
   logger: Logger;
@@ -28,6 +28,8 @@ export class RegistryWriter {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private failingSince: number | null = null;
+  /** An asynchronous write under way (PostgreSQL). */
+  private writing: Promise<void> | null = null;
 
   constructor(private readonly deps: RegistryWriterDeps) {}
 
@@ -46,28 +48,63 @@ export class RegistryWriter {
   /** Writes what is pending now; false when the database refused (it stays pending). */
   flush(): boolean {
     if (this.pending.size === 0) return true;
+    if (this.writing) return false;
     const records = [...this.pending.values()];
+    let result: void | Promise<void>;
     try {
-      this.deps.store.saveDevices(records);
+      result = this.deps.store.saveDevices(records);
     } catch (error) {
-      if (this.failingSince === null) {
-        this.failingSince = Date.now();
-        this.deps.logger.error(
-          { err: error, pending: records.length },
-          'The device registry cannot be written; its changes stay in memory and are tried again every second (readings are not affected: they are stored with their messages)',
-        );
+      this.refused(error, records.length);
+      return false;
+    }
+    if (result instanceof Promise) {
+      // Out of pending while written; back in when refused, unless a newer version came meanwhile.
+      for (const record of records) {
+        if (this.pending.get(record.device_id) === record) this.pending.delete(record.device_id);
       }
+      this.writing = result.then(
+        () => {
+          this.writing = null;
+          this.written(records.length);
+        },
+        (error: unknown) => {
+          this.writing = null;
+          for (const record of records) {
+            if (!this.pending.has(record.device_id)) this.pending.set(record.device_id, record);
+          }
+          this.refused(error, records.length);
+        },
+      );
       return false;
     }
     this.pending.clear();
+    this.written(records.length);
+    return true;
+  }
+
+  /** Resolves once no asynchronous write is under way. */
+  async settled(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private refused(error: unknown, pending: number): void {
+    if (this.failingSince === null) {
+      this.failingSince = Date.now();
+      this.deps.logger.error(
+        { err: error, pending },
+        'The device registry cannot be written; its changes stay in memory and are tried again every second (readings are not affected: they are stored with their messages)',
+      );
+    }
+  }
+
+  private written(count: number): void {
     if (this.failingSince !== null) {
       this.deps.logger.info(
-        { failed_ms: Date.now() - this.failingSince, written: records.length },
+        { failed_ms: Date.now() - this.failingSince, written: count },
         'The device registry can be written again',
       );
       this.failingSince = null;
     }
-    return true;
   }
 
   /** Stops the timer and writes what is pending. */

@@ -4,7 +4,8 @@ import type { CommandTrail } from '../commands/command-trail.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { FleetDraft } from '../fleet/fleet-draft.js';
 import type { RegistryWriter } from '../fleet/registry-writer.js';
-import type { ReadingToWrite } from '../storage/reading-writer.js';
+import type { ReadingStore } from '../storage/reading-store.js';
+import type { ReadingToWrite, WriteOutcome } from '../storage/reading-writer.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
 
 /**
@@ -54,43 +55,74 @@ export interface WrittenGroup {
  */
 export function writeChanges(deps: ChangeWriterDeps, changes: readonly IngestChange[]): WrittenGroup {
   return deps.store.transaction(() => {
-    const readings: ReadingToWrite[] = [];
-    for (const change of changes) if (change.kind === 'data') readings.push(change);
+    const readings = readingsOf(changes);
     const outcomes = readings.length > 0 ? deps.store.writeReadings(readings) : [];
-    let next = 0;
-    const draft = deps.fleet.draft();
-    const readers = new Set<string>();
-    const answers: CommandLogEntry[] = [];
-    const conflicts: Conflict[] = [];
-    for (const change of changes) {
-      switch (change.kind) {
-        case 'data': {
-          const { reading } = change;
-          const outcome = outcomes[next++];
-          if (!outcome || outcome.kind === 'duplicate') break;
-          readers.add(reading.device_id);
-          if (outcome.kind === 'stored' || outcome.kind === 'restamped')
-            draft.telemetry(reading, change.receivedAt);
-          else conflicts.push({ reading, stored: outcome.stored, fields: outcome.fields });
-          break;
-        }
-        case 'status':
-          draft.status(change.status, change.receivedAt, change.retained);
-          break;
-        case 'availability':
-          draft.availability(change.deviceId, change.availability, change.receivedAt, change.retained);
-          break;
-        case 'ack': {
-          draft.ack(change.ack, change.receivedAt);
-          const answered = deps.trail.answer(change.ack, { announce: false });
-          if (answered) answers.push(answered);
-          break;
-        }
+    const { readers, ...group } = draftGroup(deps, changes, outcomes);
+    return { ...group, delivery: deps.store.deliveryOf([...readers]) };
+  });
+}
+
+/**
+ * The same with the readings in PostgreSQL (DATABASE_URL): the group's readings and their delivery counts in
+ * one PostgreSQL transaction, committed first; then the command trail's answers in the local SQLite file.
+ * Resolves once both are committed (the PUBACKs wait for it). Should the SQLite transaction fail, the group is
+ * tried again whole and its readings, already stored, count as duplicates: stored once, but not announced.
+ */
+export async function writeChangesTo(
+  readingStore: Pick<ReadingStore, 'writeReadings' | 'deliveryOf'>,
+  deps: ChangeWriterDeps,
+  changes: readonly IngestChange[],
+): Promise<WrittenGroup> {
+  const readings = readingsOf(changes);
+  const outcomes = readings.length > 0 ? await readingStore.writeReadings(readings) : [];
+  const { readers, ...group } = deps.store.transaction(() => draftGroup(deps, changes, outcomes));
+  return { ...group, delivery: await readingStore.deliveryOf([...readers]) };
+}
+
+function readingsOf(changes: readonly IngestChange[]): ReadingToWrite[] {
+  const readings: ReadingToWrite[] = [];
+  for (const change of changes) if (change.kind === 'data') readings.push(change);
+  return readings;
+}
+
+/** The fleet's draft and the trail's answers for a group whose readings had these outcomes. */
+function draftGroup(
+  deps: ChangeWriterDeps,
+  changes: readonly IngestChange[],
+  outcomes: readonly WriteOutcome[],
+): Omit<WrittenGroup, 'delivery'> & { readers: Set<string> } {
+  let next = 0;
+  const draft = deps.fleet.draft();
+  const readers = new Set<string>();
+  const answers: CommandLogEntry[] = [];
+  const conflicts: Conflict[] = [];
+  for (const change of changes) {
+    switch (change.kind) {
+      case 'data': {
+        const { reading } = change;
+        const outcome = outcomes[next++];
+        if (!outcome || outcome.kind === 'duplicate') break;
+        readers.add(reading.device_id);
+        if (outcome.kind === 'stored' || outcome.kind === 'restamped')
+          draft.telemetry(reading, change.receivedAt);
+        else conflicts.push({ reading, stored: outcome.stored, fields: outcome.fields });
+        break;
+      }
+      case 'status':
+        draft.status(change.status, change.receivedAt, change.retained);
+        break;
+      case 'availability':
+        draft.availability(change.deviceId, change.availability, change.receivedAt, change.retained);
+        break;
+      case 'ack': {
+        draft.ack(change.ack, change.receivedAt);
+        const answered = deps.trail.answer(change.ack, { announce: false });
+        if (answered) answers.push(answered);
+        break;
       }
     }
-    const delivery = deps.store.deliveryOf([...readers]);
-    return { draft, delivery, answers, conflicts };
-  });
+  }
+  return { draft, readers, answers, conflicts };
 }
 
 /**

@@ -12,7 +12,15 @@ import type { StoredReading } from '../api-types.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Tombstones } from '../fleet/tombstones.js';
 import type { IncomingMessage } from '../mqtt/broker-connection.js';
-import { applyWritten, type ChangeWriterDeps, type IngestChange, writeChanges } from './changes.js';
+import type { ReadingStore } from '../storage/reading-store.js';
+import {
+  applyWritten,
+  type ChangeWriterDeps,
+  type IngestChange,
+  type WrittenGroup,
+  writeChanges,
+  writeChangesTo,
+} from './changes.js';
 import { DeviceCap } from './device-cap.js';
 import { GroupCommit, type WriteFailure } from './group-commit.js';
 import { IgnoredFields } from './ignored-fields.js';
@@ -38,6 +46,8 @@ export interface IngestDeps extends ChangeWriterDeps {
   tombstones?: Pick<Tombstones, 'admits'>;
   /** Devices known at most (MAX_DEVICES, default 20 000): see DeviceCap. */
   maxDevices?: number;
+  /** DATABASE_URL: readings go to PostgreSQL (asynchronously), the command trail stays in `store`. */
+  readings?: Pick<ReadingStore, 'writeReadings' | 'deliveryOf'>;
 }
 
 /**
@@ -55,7 +65,7 @@ export class Ingest {
   /** The last receive time and its ISO string: the messages of one millisecond share it. */
   private lastReceivedAt = Number.NaN;
   private lastReceivedIso = '';
-  private readonly commits: GroupCommit<IngestChange, ReturnType<typeof writeChanges>>;
+  private readonly commits: GroupCommit<IngestChange, WrittenGroup>;
 
   constructor(private readonly deps: IngestDeps) {
     const logger = deps.logger.child({ component: 'ingest' });
@@ -68,7 +78,9 @@ export class Ingest {
       logger,
     });
     this.commits = new GroupCommit({
-      write: (changes) => writeChanges(deps, changes),
+      write: deps.readings
+        ? (changes) => writeChangesTo(deps.readings as NonNullable<IngestDeps['readings']>, deps, changes)
+        : (changes) => writeChanges(deps, changes),
       afterWrite: (changes, written) => {
         this.cap.committed(changes.map(deviceOf));
         applyWritten(deps, written);
@@ -97,6 +109,11 @@ export class Ingest {
   /** Commits what waits now (read-your-writes for the API); false when the database refuses. */
   flush(): boolean {
     return this.commits.flush();
+  }
+
+  /** Resolves once no asynchronous group write (PostgreSQL) is under way. */
+  settled(): Promise<void> {
+    return this.commits.settled();
   }
 
   /** Stops retrying; what was not committed is not acknowledged, so the broker sends it again. */

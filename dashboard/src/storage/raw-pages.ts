@@ -33,7 +33,7 @@ export interface RawReadingSource {
   /** The trusted_at of the device's oldest raw reading kept, null when it has none. */
   oldestRaw(deviceId: string): number | null | Promise<number | null>;
   /** The start of the raw readings kept (the last HISTORY_DAYS cutoff; 0 before the first): older ones are gone. */
-  rawFrom(): number;
+  rawFrom(): number | Promise<number>;
 }
 
 type PageRow = TelemetryRow & { row_id: number };

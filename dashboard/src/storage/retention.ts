@@ -1,11 +1,12 @@
 import type { Clock, Logger } from '@fleet/shared';
+import type { ReadingStore } from './reading-store.js';
 import type { TelemetryStore } from './telemetry-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
 
 export interface RetentionOptions {
-  store: Pick<TelemetryStore, 'deleteOlderThan' | 'deleteRollupsOlderThan'>;
+  store: Pick<TelemetryStore | ReadingStore, 'deleteOlderThan' | 'deleteRollupsOlderThan'>;
   clock: Clock;
   logger: Logger;
   /** Days raw readings (and their minute rollups) are kept: HISTORY_DAYS. */

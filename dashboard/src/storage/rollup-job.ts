@@ -1,5 +1,5 @@
 import type { Logger } from '@fleet/shared';
-import type { TelemetryStore } from './telemetry-store.js';
+import type { RollupStep } from './rollups.js';
 
 /** Readings per transaction: a step holds the thread a few milliseconds (see the history bench). */
 export const ROLLUP_BATCH = 5_000;
@@ -7,7 +7,7 @@ export const ROLLUP_BATCH = 5_000;
 const BACKLOG_LOGGED = 100_000;
 
 export interface RollupJobOptions {
-  store: Pick<TelemetryStore, 'rollUp'>;
+  store: { rollUp(maxRows: number): RollupStep | Promise<RollupStep> };
   logger: Logger;
   /** How often new readings are rolled up (default every second). */
   intervalMs?: number;
@@ -61,7 +61,7 @@ export class RollupJob {
     let announced = false;
     try {
       for (;;) {
-        const step = store.rollUp(batch);
+        const step = await store.rollUp(batch);
         merged += step.merged;
         if (!announced && step.pending >= BACKLOG_LOGGED) {
           announced = true;

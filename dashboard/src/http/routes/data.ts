@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DataResponse } from '../../api-types.js';
 import { NotFoundError } from '../../errors.js';
 import type { Fleet } from '../../fleet/fleet.js';
+import type { ReadingStore } from '../../storage/reading-store.js';
 import type { TelemetryStore } from '../../storage/telemetry-store.js';
 import { integerParam, paramObject } from '../query.js';
 import { dataResponseSchema, errors } from '../schema/responses.js';
@@ -34,7 +35,10 @@ export function unknownDevice(deviceId: string): NotFoundError {
 }
 
 /** `GET /api/data`: the original endpoint. Latest reading per device, recent history, device ids. */
-export function dataRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: TelemetryStore }): void {
+export function dataRoutes(
+  app: FastifyInstance,
+  deps: { fleet: Fleet; store: Pick<TelemetryStore | ReadingStore, 'recent'> },
+): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/data',
     {
@@ -50,7 +54,7 @@ export function dataRoutes(app: FastifyInstance, deps: { fleet: Fleet; store: Te
     async (request): Promise<DataResponse> => {
       const query = request.query;
       if (query.device !== undefined && !deps.fleet.has(query.device)) throw unknownDevice(query.device);
-      const history = deps.store.recent({
+      const history = await deps.store.recent({
         limit: query.limit,
         ...(query.device ? { deviceId: query.device } : {}),
       });

@@ -3,7 +3,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { HealthResponse } from '../../api-types.js';
 import type { Ingest } from '../../ingest/ingest.js';
 import type { BrokerConnection } from '../../mqtt/broker-connection.js';
-import type { TelemetryStore } from '../../storage/telemetry-store.js';
 import { healthResponseSchema } from '../schema/responses.js';
 
 const waiting = (n: number) => (n === 1 ? '1 received message waits' : `${n} received messages wait`);
@@ -16,7 +15,7 @@ export function healthRoutes(
   app: FastifyInstance,
   deps: {
     broker: Pick<BrokerConnection, 'connected' | 'state'>;
-    store: Pick<TelemetryStore, 'isHealthy'>;
+    store: { isHealthy(): boolean | Promise<boolean> };
     ingest: Pick<Ingest, 'failing' | 'pending'>;
   },
 ): void {
@@ -37,7 +36,7 @@ export function healthRoutes(
     async (_request, reply): Promise<HealthResponse> => {
       const mqtt = deps.broker.connected ? 'connected' : 'disconnected';
       const failing = deps.ingest.failing;
-      const answers = deps.store.isHealthy();
+      const answers = await deps.store.isHealthy();
       const database = answers && !failing ? 'ok' : 'error';
       if (mqtt === 'connected' && database === 'ok') return { status: 'ok', mqtt, database };
       const problems = [

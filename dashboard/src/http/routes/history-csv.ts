@@ -68,7 +68,7 @@ export function historyCsvRoutes(app: FastifyInstance, deps: HistoryCsvDeps): vo
       checkRangeOrder(query.from, query.to);
       if (!deps.fleet.has(id)) throw unknownDevice(id);
       const to = query.to ?? deps.clock.now().getTime();
-      const kept = deps.store.rawFrom();
+      const kept = await deps.store.rawFrom();
       const from = Math.min(to, Math.max(kept, query.from ?? (await deps.store.oldestRaw(id)) ?? to));
       const store = deps.store;
       const log = request.log;
