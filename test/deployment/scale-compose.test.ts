@@ -18,10 +18,10 @@ const REQUIRED = {
 };
 /**
  * Dashboard variables this file sets that the dashboard's configuration does not read yet: the PostgreSQL
- * storage (DATABASE_URL) and the replicas' shared subscription (MQTT_SHARE_GROUP) of issue 12, in progress.
- * Once dashboardEnvSpec has them, they are checked with its parsers like the others.
+ * storage's DATABASE_URL (issue 12, in progress). Once dashboardEnvSpec has it, it is checked with its parser
+ * like the others.
  */
-const PENDING_VARIABLES = ['DATABASE_URL', 'MQTT_SHARE_GROUP'];
+const PENDING_VARIABLES = ['DATABASE_URL'];
 const REPLICAS = ['dashboard-a', 'dashboard-b'];
 
 // biome-ignore lint/suspicious/noExplicitAny: a compose file is free-form YAML; the tests check its shape.
@@ -142,6 +142,7 @@ describe('cloud/docker-compose.scale.yml (PostgreSQL, two dashboard replicas, Ca
       expect(config.trustProxy).toBe(1);
       expect(config.allowedHosts).toEqual(['fleet.example.com', 'dash.example.org']);
       expect(config.mqttClientId).toBe(name);
+      expect(config.mqttShareGroup).toBe('dashboards');
     }
   });
 
