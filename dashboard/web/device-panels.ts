@@ -1,4 +1,5 @@
 import type { ApiClient } from './api.js';
+import { CalibrationPanel } from './calibration-panel.js';
 import { HistoryCharts } from './charts.js';
 import { CommandHistory } from './command-history.js';
 import { ControlPanel } from './controls.js';
@@ -23,6 +24,7 @@ export class DevicePanels {
   private readonly charts: HistoryCharts;
   private readonly history: HistoryPanel;
   private readonly controls: ControlPanel;
+  private readonly calibration: CalibrationPanel;
   private readonly ota: OtaPanel;
   private readonly commands: CommandHistory;
 
@@ -46,6 +48,7 @@ export class DevicePanels {
     );
     const applyAck = watched.applyAck.bind(watched);
     this.controls = new ControlPanel(doc, api, applyAck);
+    this.calibration = new CalibrationPanel(doc, api, applyAck);
     this.ota = new OtaPanel(doc, api, applyAck, now);
     this.commands = new CommandHistory(
       doc,
@@ -63,11 +66,13 @@ export class DevicePanels {
     this.charts.start();
     this.history.start();
     this.controls.start();
+    this.calibration.start();
     this.ota.start();
   }
 
   setPermission(permission: Permission): void {
     this.controls.setPermission(permission);
+    this.calibration.setPermission(permission);
     this.ota.setPermission(permission);
   }
 
@@ -76,6 +81,7 @@ export class DevicePanels {
     this.gauges.setUnits(units);
     this.charts.setUnits(units);
     this.controls.setUnits(units);
+    this.calibration.setUnits(units);
   }
 
   /** Shows `device`; null: none (its history and commands are no longer followed). */
@@ -88,6 +94,7 @@ export class DevicePanels {
     this.header.show(device);
     this.gauges.update(device);
     this.controls.show(device);
+    this.calibration.show(device);
     this.ota.show(device);
     this.charts.setThreshold(device.settings?.seuil_alerte ?? null);
     this.history.select(device.device_id);

@@ -205,7 +205,13 @@ export class GaugePanel {
     } else {
       humidity.show(latest.humidite, 'Relative humidity', 'normal');
     }
-    pressure.show(latest.pression, 'At the sensor', 'normal');
+    // A device given its altitude reports sea-level pressure (the weather services' figure).
+    const altitude = device.settings?.altitude ?? 0;
+    pressure.show(
+      latest.pression,
+      altitude === 0 ? 'At the sensor' : `At sea level (from ${altitude} m)`,
+      'normal',
+    );
     const low = latest.batterie < 20;
     battery.show(latest.batterie, low ? 'Low battery' : 'Charge', low ? 'low' : 'normal');
   }

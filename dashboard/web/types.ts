@@ -214,6 +214,11 @@ export interface CommandFields {
   actif?: boolean;
   update_firmware?: string;
   read_now?: true;
+  /** Calibration (a device of this release on): °C, %RH and hPa offsets, altitude in metres. */
+  correction_temperature?: number;
+  correction_humidite?: number;
+  correction_pression?: number;
+  altitude?: number;
 }
 
 /** A device id the server accepts (mirrors DEVICE_ID_PATTERN of shared/src/device-id.ts). */
