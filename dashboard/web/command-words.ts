@@ -11,6 +11,10 @@ const FIELDS: [string, Describe][] = [
   ['intervalle', (value) => `Interval → ${String(value)} s`],
   ['seuil_alerte', (value) => `Alert threshold → ${String(value)} °C`],
   ['actif', (value) => `Active → ${value ? 'on' : 'off'}`],
+  ['correction_temperature', (value) => `Temperature offset → ${String(value)} °C`],
+  ['correction_humidite', (value) => `Humidity offset → ${String(value)} %RH`],
+  ['correction_pression', (value) => `Pressure offset → ${String(value)} hPa`],
+  ['altitude', (value) => `Altitude → ${String(value)} m`],
 ];
 const KNOWN = new Set(FIELDS.map(([name]) => name));
 

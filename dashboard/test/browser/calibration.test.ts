@@ -69,6 +69,10 @@ describe.skipIf(!hasChromium)('calibration on the page (real broker, device and 
       altitude: 250,
     });
     expect(await page.getByLabel('Temperature offset').inputValue()).toBe('0.9');
+    // The command history names what was sent, as the wire carries it.
+    await expect
+      .poll(() => page.locator('#command-list li').first().textContent())
+      .toContain('Temperature offset → 0.5 °C, Pressure offset → 10.16 hPa, Altitude → 250 m');
     await expect
       .poll(() => text('.gauge[data-metric="pression"] .gauge-note'))
       .toBe('At sea level (from 250 m)');
