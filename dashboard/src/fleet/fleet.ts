@@ -179,6 +179,19 @@ export class Fleet {
     this.deps.events.emit('device', this.summary(id) as DeviceSummary);
   }
 
+  /**
+   * Replicas (MQTT_SHARE_GROUP): the delivery figures read again from the database, where the other replicas
+   * store readings too; each known device whose figures changed is announced (`device`).
+   */
+  refreshDelivery(): void {
+    for (const [id, figures] of this.deps.store.allDelivery()) {
+      const before = this.delivery.get(id);
+      if (!this.records.has(id) || (before && sameFigures(before, figures))) continue;
+      this.delivery.set(id, figures);
+      this.deps.events.emit('device', this.summary(id) as DeviceSummary);
+    }
+  }
+
   private logChange(before: DeviceRecord | undefined, after: DeviceRecord): void {
     const { logger } = this.deps;
     const device_id = after.device_id;
@@ -211,4 +224,8 @@ export class Fleet {
       );
     }
   }
+}
+
+function sameFigures(one: DeliveryFigures, other: DeliveryFigures): boolean {
+  return one.received === other.received && one.lost === other.lost && one.conflicts === other.conflicts;
 }

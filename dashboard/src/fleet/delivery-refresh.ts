@@ -1,0 +1,43 @@
+import type { Logger } from '@fleet/shared';
+import type { Fleet } from './fleet.js';
+
+/** How often a replica reads the delivery figures again (ms). */
+export const DELIVERY_REFRESH_MS = 5000;
+
+/**
+ * Replicas (MQTT_SHARE_GROUP): each stores only the readings the broker hands it, and its delivery figures
+ * (received, lost, conflicts) are read when it stores one. This reads every device's figures again from the
+ * shared database every few seconds, so that a replica does not show as lost what another replica stored
+ * meanwhile (one statement for the whole fleet).
+ */
+export class DeliveryRefresh {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deps: {
+      fleet: Pick<Fleet, 'refreshDelivery'>;
+      logger: Logger;
+      intervalMs?: number;
+    },
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      try {
+        this.deps.fleet.refreshDelivery();
+      } catch (error) {
+        this.deps.logger.warn(
+          { err: error },
+          'Could not read the delivery figures again; the next run tries',
+        );
+      }
+    }, this.deps.intervalMs ?? DELIVERY_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
