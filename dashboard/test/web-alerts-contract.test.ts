@@ -6,7 +6,7 @@ import { type Incident, RULE_WORDS } from '../src/alerts/formats.js';
 import type { ChannelResult } from '../src/alerts/notifier.js';
 import { RULE_NAMES, type RuleName } from '../src/alerts/rules.js';
 import type { AlertsPageResponse, ChannelsResponse, ChannelTestResponse } from '../src/http/routes/alerts.js';
-import { RULE_LABELS } from '../web/alerts-panel.js';
+import { RULE_LABELS } from '../web/alert-words.js';
 import * as Web from '../web/alerts-types.js';
 
 // The page mirrors the alerts' wire shapes in dashboard/web/alerts-types.ts (it is compiled on its own, and

@@ -1,5 +1,5 @@
+import { RULE_LABELS } from './alert-words.js';
 import type { AlertsApi } from './alerts-api.js';
-import { RULE_LABELS } from './alerts-panel.js';
 import { ALERT_RULE_NAMES, type AlertRuleName, type RuleFields, type RulesResponse } from './alerts-types.js';
 import { byId, h, setText } from './dom.js';
 import { toCelsius, type UnitChoice } from './units.js';

@@ -1,5 +1,6 @@
+import { RULE_LABELS } from './alert-words.js';
 import type { AlertsApi } from './alerts-api.js';
-import type { AlertRuleName, Incident } from './alerts-types.js';
+import type { Incident } from './alerts-types.js';
 import { byId, h, setText } from './dom.js';
 import { fullTime, relativeTime } from './format.js';
 import { convert, METRIC, type UnitChoice, unitOf } from './units.js';
@@ -7,15 +8,6 @@ import { convert, METRIC, type UnitChoice, unitOf } from './units.js';
 /** How often the list is read again while the dashboard is shown: one small request, whatever the fleet's size. */
 export const ALERTS_POLL_MS = 15_000;
 const SHOWN = 20;
-
-export const RULE_LABELS: Record<AlertRuleName, string> = {
-  high_temperature: 'Temperature high',
-  frost: 'Frost',
-  humidity: 'Humidity out of range',
-  offline: 'Offline',
-  battery: 'Battery low',
-  readings_lost: 'Readings lost',
-};
 
 /** A value of an incident, a temperature in the user's unit (the API's are °C). */
 function show(value: number | null, unit: string, choice: UnitChoice): string {
