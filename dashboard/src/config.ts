@@ -39,6 +39,17 @@ export type AuthSetting = (typeof AUTH_SETTINGS)[number];
 
 const HOST_PATTERN = /^[A-Za-z0-9.:_-]{1,253}$/;
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** DATABASE_URL: a postgres:// (or postgresql://) URL naming a host and a database. */
+function parseDatabaseUrl(raw: string): string | undefined {
+  try {
+    const url = new URL(raw);
+    const ok = (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+    return ok && url.pathname.length > 1 ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const SHARE_GROUP_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The dashboard's environment variables: the source of the README table and of the start-up check. */
@@ -72,6 +83,14 @@ export const dashboardEnvSpec = {
     default: null as string | null,
     accepted: '1 to 64 letters, digits, "_", "." or "-"',
     parse: envParsers.matching(SHARE_GROUP_PATTERN),
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    doc: 'PostgreSQL for the readings path: readings, history, rollups, delivery figures and the device registry go there (migrated at start). Users, tokens, sessions, the command trail and alerts stay in the SQLite file of DATA_DIR. Unset: everything in SQLite. The password is never logged.',
+    default: null as string | null,
+    accepted: 'a PostgreSQL URL such as postgres://user:password@host:5432/database (postgresql:// too)',
+    parse: parseDatabaseUrl,
+    sensitive: true,
   },
   dataDir: {
     env: 'DATA_DIR',

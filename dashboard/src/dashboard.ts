@@ -19,6 +19,7 @@ import { resolveClientId } from './mqtt/client-id.js';
 import { LiveConnection } from './mqtt/live-connection.js';
 import type { WebPaths } from './paths.js';
 import { HistoryWorker } from './storage/history-worker.js';
+import { PgReadingStore } from './storage/postgres/pg-store.js';
 import { RetentionJob } from './storage/retention.js';
 import { RollupJob } from './storage/rollup-job.js';
 import { TelemetryStore } from './storage/telemetry-store.js';
@@ -54,6 +55,10 @@ export async function startDashboard(
     logger: logger.child({ component: 'storage' }),
     clock,
   });
+  // DATABASE_URL: the readings path on PostgreSQL; users, sessions, the trail and alerts stay in SQLite.
+  const readings = config.databaseUrl
+    ? new PgReadingStore({ url: config.databaseUrl, logger: logger.child({ component: 'postgres' }) })
+    : null;
   const clientId = await resolveClientId(config.mqttClientId, config.dataDir);
   const transport = await mqttTransportOptions(config.mqtt);
   const broker = new MqttBrokerConnection({
@@ -66,13 +71,13 @@ export async function startDashboard(
   // Replicas: every reading for the live push, on a connection of its own (see LiveConnection).
   const live = config.mqttShareGroup ? new LiveConnection({ transport, clientId, topics, logger }) : null;
   const retention = new RetentionJob({
-    store,
+    store: readings ?? store,
     clock,
     logger,
     historyDays: config.historyDays,
     rollupDays: config.rollupDays,
   });
-  const rollups = new RollupJob({ store, logger: logger.child({ component: 'rollups' }) });
+  const rollups = new RollupJob({ store: readings ?? store, logger: logger.child({ component: 'rollups' }) });
   const history = new HistoryWorker({ store, logger: logger.child({ component: 'history' }) });
   let dashboard: Dashboard | null = null;
   let homeAssistant: HomeAssistant | null = null;
@@ -89,11 +94,14 @@ export async function startDashboard(
     await rollups.stop();
     await history.stop();
     dashboard?.dispose();
+    await dashboard?.ingest.settled();
     store.close();
+    await readings?.close();
   };
 
   try {
     store.open();
+    await readings?.open();
     // Rollups catch up in the background (a database filled elsewhere); retention removes what they reached.
     rollups.start();
     await retention.start();
@@ -118,6 +126,7 @@ export async function startDashboard(
     dashboard = await buildDashboard({
       store,
       history,
+      ...(readings ? { readings } : {}),
       broker,
       topics,
       logger,
@@ -186,6 +195,7 @@ export async function startDashboard(
         topic_root: topics.root,
         fleet_role: config.fleetRole,
         database: config.databasePath,
+        readings_database: readings ? readings.label : 'sqlite',
         history_days: config.historyDays,
         rollup_days: config.rollupDays,
         history_thread: history.threaded,
@@ -193,7 +203,7 @@ export async function startDashboard(
         devices: dashboard.fleet.ids().length,
         config: describeEnvConfig(dashboardEnvSpec, config),
       },
-      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…${config.mqttShareGroup ? ` (replica of share group ${config.mqttShareGroup}: readings stored through $share/${config.mqttShareGroup}/, pushed live from client ${live?.clientId} at QoS 0)` : ''}; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed); history kept ${config.historyDays} days (hourly rollups ${config.rollupDays} days); Home Assistant discovery ${homeAssistant ? `on under ${homeAssistant.ha.prefix}/ (commands from ${topics.allSets()})` : 'off'}`,
+      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…${config.mqttShareGroup ? ` (replica of share group ${config.mqttShareGroup}: readings stored through $share/${config.mqttShareGroup}/, pushed live from client ${live?.clientId} at QoS 0)` : ''}; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed)${readings ? `; readings, history and the registry in PostgreSQL ${readings.label} (${readings.flavour})` : ''}; history kept ${config.historyDays} days (hourly rollups ${config.rollupDays} days); Home Assistant discovery ${homeAssistant ? `on under ${homeAssistant.ha.prefix}/ (commands from ${topics.allSets()})` : 'off'}`,
     );
     let stopping: Promise<void> | null = null;
     return {

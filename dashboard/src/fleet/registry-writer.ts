@@ -30,6 +30,8 @@ export class RegistryWriter {
   private failingSince: number | null = null;
   /** An asynchronous write under way (PostgreSQL). */
   private writing: Promise<void> | null = null;
+  /** Stopped: what is still pending after a write under way is written next, without waiting for a tick. */
+  private stopped = false;
 
   constructor(private readonly deps: RegistryWriterDeps) {}
 
@@ -66,6 +68,7 @@ export class RegistryWriter {
         () => {
           this.writing = null;
           this.written(records.length);
+          if (this.stopped) this.flush();
         },
         (error: unknown) => {
           this.writing = null;
@@ -107,8 +110,9 @@ export class RegistryWriter {
     }
   }
 
-  /** Stops the timer and writes what is pending. */
+  /** Stops the timer and writes what is pending (an asynchronous store: after the write under way). */
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.unsubscribe?.();

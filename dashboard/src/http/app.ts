@@ -7,7 +7,6 @@ import { CommandService } from '../commands/command-service.js';
 import { CommandTrail } from '../commands/command-trail.js';
 import type { TrustProxy } from '../config-values.js';
 import { DashboardEvents } from '../events.js';
-import { DeliveryRefresh } from '../fleet/delivery-refresh.js';
 import { Fleet } from '../fleet/fleet.js';
 import { recoverRegistry } from '../fleet/registry-recovery.js';
 import { RegistryWriter } from '../fleet/registry-writer.js';
@@ -21,6 +20,8 @@ import { DeliveryTotals } from '../storage/delivery-totals.js';
 import { DeviceRemoval } from '../storage/device-removal.js';
 import type { HistoryStore } from '../storage/history-store.js';
 import { NewestReadings } from '../storage/newest-readings.js';
+import { readingsPathParts } from '../storage/postgres/pg-service-parts.js';
+import type { ReadingStore } from '../storage/reading-store.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
 import { type Access, type AccessOptions, installAccess } from './access/install.js';
 import { streamOwner } from './access/stream-owner.js';
@@ -47,6 +48,11 @@ export interface DashboardDeps {
   store: TelemetryStore;
   /** Where history queries go (default: the store, on the main thread); the service passes a HistoryWorker. */
   history?: HistoryStore;
+  /**
+   * DATABASE_URL: the readings path on PostgreSQL (open; the caller closes it): readings, history, delivery
+   * figures and the registry. `store` keeps users, tokens, sessions, the command trail and alerts.
+   */
+  readings?: ReadingStore;
   /** Started or not; the caller starts and stops it. */
   broker: BrokerConnection;
   /** The fleet's topics (MQTT_TOPIC_ROOT). */
@@ -137,9 +143,24 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     forgotten: (id) => tombstones.has(id),
   });
   const replicas = deps.liveReadings !== undefined;
-  const fleet = new Fleet({ store, removal, events, logger, clock, tombstones, liveReadings: replicas });
+  const readings = deps.readings ?? null;
+  const pgParts = readings ? await readingsPathParts(readings, store) : null;
+  const registryStore = pgParts?.registry ?? store;
+  const fleet = new Fleet({
+    store: registryStore,
+    removal,
+    events,
+    logger,
+    clock,
+    tombstones,
+    liveReadings: replicas,
+  });
   fleet.load();
-  const registry = new RegistryWriter({ store, events, logger: logger.child({ component: 'storage' }) });
+  const registry = new RegistryWriter({
+    store: registryStore,
+    events,
+    logger: logger.child({ component: 'storage' }),
+  });
   registry.start();
   const trail = new CommandTrail(database, clock, events);
   const ingest = new Ingest({
@@ -151,6 +172,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     logger,
     tombstones,
     registry,
+    ...(readings ? { readings } : {}),
     ...(deps.maxDevices ? { maxDevices: deps.maxDevices } : {}),
     ...(deps.maxGroup ? { maxGroup: deps.maxGroup } : {}),
     ...(deps.retryInitialMs ? { retryInitialMs: deps.retryInitialMs } : {}),
@@ -191,8 +213,6 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     : null;
   const detachBroker = broker.onMessage((message) => ingest.handle(message));
   const detachLive = live ? deps.liveReadings?.onMessage((message) => live.handle(message)) : undefined;
-  const deliveryRefresh = replicas ? new DeliveryRefresh({ fleet, logger }) : null;
-  deliveryRefresh?.start();
   commands.start();
   hub.start();
 
@@ -231,9 +251,9 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     logger,
   });
   await pageRoutes(app, deps.webPaths ?? defaultWebPaths());
-  dataRoutes(app, { fleet, store });
-  deviceRoutes(app, { fleet, store: deps.history ?? store });
-  historyCsvRoutes(app, { fleet, store, clock });
+  dataRoutes(app, { fleet, store: readings ?? store });
+  deviceRoutes(app, { fleet, store: readings ?? deps.history ?? store });
+  historyCsvRoutes(app, { fleet, store: readings ?? store, clock });
   trailRoutes(app, { fleet, trail });
   commandRoutes(app, { commands });
   forgetRoutes(app, { fleet });
@@ -242,8 +262,8 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     hub,
     ownerOf: (principal) => streamOwner(principal, { sessions: access.sessions, users, tokens }),
   });
-  healthRoutes(app, { broker, store, ingest });
-  const delivery = new DeliveryTotals(database);
+  healthRoutes(app, { broker, store: pgParts?.health ?? store, ingest });
+  const delivery = pgParts?.deliveryTotals ?? new DeliveryTotals(database);
   const metrics = new FleetMetrics({ store, delivery, fleet, ingest, hub, trail });
   alerts.registerMetrics(metrics.registry);
   metricsRoutes(app, { metrics });
@@ -255,7 +275,6 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     disposed = true;
     detachBroker();
     detachLive?.();
-    deliveryRefresh?.stop();
     ingest.flush();
     ingest.stop();
     registry.stop();

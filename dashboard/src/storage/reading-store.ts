@@ -37,6 +37,10 @@ export interface ReadingStore {
   history(query: HistoryQuery): Promise<HistoryAnswer>;
   /** One page of one device's raw readings, oldest first. */
   rawPage(query: RawPageQuery): Promise<RawPage>;
+  /** The trusted_at of the device's oldest raw reading kept, null when it has none. */
+  oldestRaw(deviceId: string): Promise<number | null>;
+  /** The start of the raw readings kept (the last retention cutoff; 0 before the first). */
+  rawFrom(): Promise<number>;
   /** One step of the rollups: at most `max` readings (SQLite) or marked minute buckets (PostgreSQL). */
   rollUp(max: number): Promise<RollupStep>;
   /** Removes the readings filed before `cutoff` (epoch ms); their hour rollups stay. */

@@ -58,6 +58,14 @@ export class SqliteReadingStore implements ReadingStore {
     return this.store.rawPage(query);
   }
 
+  async oldestRaw(deviceId: string): Promise<number | null> {
+    return this.store.oldestRaw(deviceId);
+  }
+
+  async rawFrom(): Promise<number> {
+    return this.store.rawFrom();
+  }
+
   async rollUp(max: number): Promise<RollupStep> {
     return this.store.rollUp(max);
   }

@@ -29,6 +29,7 @@ describe('dashboard configuration', () => {
         password: null,
       },
       dataDir: '/srv/app/.data/dashboard',
+      databaseUrl: null,
       databasePath: '/srv/app/.data/dashboard/dashboard.sqlite',
       historyDays: 30,
       rollupDays: 365,

@@ -50,6 +50,8 @@ export class PgReadingStore implements ReadingStore {
   private historyReader: PgHistory | null = null;
   /** Said at start: plain PostgreSQL, TimescaleDB installed but unused, … */
   flavour = 'not open';
+  /** Writes under way: close() waits for them (the registry's last write at a clean stop). */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: PgReadingStoreOptions) {}
 
@@ -86,6 +88,7 @@ export class PgReadingStore implements ReadingStore {
   }
 
   async close(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     const pool = this.pool;
     this.pool = null;
     this.rollups = null;
@@ -94,7 +97,16 @@ export class PgReadingStore implements ReadingStore {
   }
 
   writeReadings(items: readonly ReadingToWrite[]): Promise<WriteOutcome[]> {
-    return inTransaction(this.use().pool, (client) => writeReadingsPg(client, items));
+    return this.track(inTransaction(this.use().pool, (client) => writeReadingsPg(client, items)));
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inflight.add(work);
+    void work.then(
+      () => this.inflight.delete(work),
+      () => this.inflight.delete(work),
+    );
+    return work;
   }
 
   async deliveryOf(deviceIds: readonly string[]): Promise<Map<string, DeliveryFigures>> {
@@ -192,7 +204,11 @@ export class PgReadingStore implements ReadingStore {
     return rows.map(deviceFromRow);
   }
 
-  async saveDevices(records: readonly DeviceRecord[]): Promise<void> {
+  saveDevices(records: readonly DeviceRecord[]): Promise<void> {
+    return this.track(this.upsertDevices(records));
+  }
+
+  private async upsertDevices(records: readonly DeviceRecord[]): Promise<void> {
     if (records.length === 0) return;
     const rows = [...records].map(deviceParams).sort((a, b) => (a.device_id < b.device_id ? -1 : 1));
     const column = <K extends keyof DeviceRow>(key: K) => rows.map((row) => row[key]);

@@ -1,0 +1,56 @@
+import type { DeliveryFigures } from '../../api-types.js';
+import type { DeviceRecord } from '../../fleet/device-record.js';
+import type { ReadingStore } from '../reading-store.js';
+
+/**
+ * What the service's synchronous parts read of a ReadingStore, made ready once at start (DATABASE_URL): the
+ * registry and delivery figures the fleet loads, the registry writer's store, the fleet's delivery totals for
+ * /metrics (refreshed at each read, so they lag one scrape), and the health check over both databases.
+ */
+export interface ReadingsPathParts {
+  /** For Fleet (load) and RegistryWriter (save). */
+  registry: {
+    loadDevices(): DeviceRecord[];
+    allDelivery(): Map<string, DeliveryFigures>;
+    saveDevices(records: readonly DeviceRecord[]): Promise<void>;
+  };
+  /** For FleetMetrics: the last totals read, a new read started. */
+  deliveryTotals: { read(): DeliveryFigures };
+  /** For /healthz: the local SQLite file (users, trail) and PostgreSQL both answer. */
+  health: { isHealthy(): Promise<boolean> };
+}
+
+export async function readingsPathParts(
+  readings: ReadingStore,
+  local: { isHealthy(): boolean },
+): Promise<ReadingsPathParts> {
+  const devices = await readings.loadDevices();
+  const delivery = await readings.allDelivery();
+  let totals = await readings.deliveryTotals();
+  let refreshing = false;
+  return {
+    registry: {
+      loadDevices: () => devices,
+      allDelivery: () => delivery,
+      saveDevices: (records) => readings.saveDevices(records),
+    },
+    deliveryTotals: {
+      read() {
+        if (!refreshing) {
+          refreshing = true;
+          readings
+            .deliveryTotals()
+            .then((figures) => {
+              totals = figures;
+            })
+            .catch(() => undefined)
+            .finally(() => {
+              refreshing = false;
+            });
+        }
+        return totals;
+      },
+    },
+    health: { isHealthy: async () => local.isHealthy() && (await readings.isHealthy()) },
+  };
+}
