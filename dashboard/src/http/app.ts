@@ -7,6 +7,7 @@ import { CommandService } from '../commands/command-service.js';
 import { CommandTrail } from '../commands/command-trail.js';
 import type { TrustProxy } from '../config-values.js';
 import { DashboardEvents } from '../events.js';
+import { DeliveryRefresh } from '../fleet/delivery-refresh.js';
 import { Fleet } from '../fleet/fleet.js';
 import { recoverRegistry } from '../fleet/registry-recovery.js';
 import { RegistryWriter } from '../fleet/registry-writer.js';
@@ -213,6 +214,8 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     : null;
   const detachBroker = broker.onMessage((message) => ingest.handle(message));
   const detachLive = live ? deps.liveReadings?.onMessage((message) => live.handle(message)) : undefined;
+  const deliveryRefresh = replicas ? new DeliveryRefresh({ fleet, logger }) : null;
+  deliveryRefresh?.start();
   commands.start();
   hub.start();
 
@@ -275,6 +278,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     disposed = true;
     detachBroker();
     detachLive?.();
+    deliveryRefresh?.stop();
     ingest.flush();
     ingest.stop();
     registry.stop();
