@@ -148,10 +148,12 @@ describe.skipIf(!hasChromium)('the page behind a login (AUTH=on, real broker, de
     const { context, page } = await dashboardAs(VIEWER);
     expect(await text(page, '#account-role')).toBe('Viewer');
     await expect.poll(() => page.getByLabel('Interval', { exact: true }).isDisabled()).toBe(true);
-    for (const label of ['Mode', 'Alert threshold', 'Active']) {
+    for (const label of ['Mode', 'Alert threshold', 'Active', 'Temperature offset', 'Altitude']) {
       expect(await page.getByLabel(label, { exact: true }).isDisabled(), label).toBe(true);
     }
-    expect(await page.getByRole('button', { name: 'Apply changes' }).isDisabled()).toBe(true);
+    for (const name of ['Apply changes', 'Apply calibration']) {
+      expect(await page.getByRole('button', { name }).isDisabled(), name).toBe(true);
+    }
     expect(await page.getByRole('button', { name: 'Read now' }).isDisabled()).toBe(true);
     expect(await page.getByLabel('Firmware version', { exact: true }).isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Start update' }).isDisabled()).toBe(true);
