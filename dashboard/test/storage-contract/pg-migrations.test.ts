@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/storage/postgres/migrations.js';
 import { PgReadingStore } from '../../src/storage/postgres/pg-store.js';
 import { createPool, maskDatabaseUrl } from '../../src/storage/postgres/pool.js';
-import { capturingLogger } from '../server/fixtures.js';
+import { capturingLogger, eventually } from '../server/fixtures.js';
 import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
 
 const missing = postgresMissing();
@@ -79,6 +79,34 @@ describe('PostgreSQL storage: migrations and start-up', () => {
       /layout is version 99, written by a newer release of the dashboard; this release knows versions up to 1/,
     );
     expect((await newer.isHealthy().catch(() => 'not open')) === true).toBe(false);
+  });
+
+  it('an idle connection lost (the server ends it) is said without the connection parameters, and the next query works', async () => {
+    const url = await server.createDatabase();
+    const password = new URL(url).password;
+    const { logger, lines } = capturingLogger('info');
+    const store = new PgReadingStore({ url, logger, poolSize: 2 });
+    await store.open();
+    expect(await store.loadDevices()).toEqual([]); // a connection left idle in the pool
+    const admin = createPool(server.adminUrl, 1);
+    const ended = await admin.query(
+      "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'fleet-dashboard' AND datname = $1",
+      [new URL(url).pathname.slice(1)],
+    );
+    await admin.end();
+    expect(ended.rows.length).toBeGreaterThan(0);
+    const lost = await eventually(
+      () =>
+        lines.find(
+          (line) => line.msg === 'An idle PostgreSQL connection was lost; the next query opens another',
+        ),
+      5000,
+      () => 'the lost connection said',
+    );
+    expect(lost).toMatchObject({ level: 40, code: '57P01' });
+    expect(JSON.stringify(lines)).not.toContain(password);
+    expect(await store.isHealthy()).toBe(true);
+    await store.close();
   });
 
   it('masks the password of a URL', () => {

@@ -64,7 +64,14 @@ export class PgReadingStore implements ReadingStore {
     if (this.pool) return;
     const pool = createPool(this.options.url, this.options.poolSize);
     // An idle connection that breaks (a server restart) is not an unhandled error: the next query reconnects.
-    pool.on('error', (error) => this.options.logger.warn({ err: error }, 'A PostgreSQL connection was lost'));
+    // pg-pool hangs the client (its connection parameters, password included) on the error: only the code
+    // and the message are logged.
+    pool.on('error', (error) =>
+      this.options.logger.warn(
+        { code: (error as { code?: string }).code, reason: error.message },
+        'An idle PostgreSQL connection was lost; the next query opens another',
+      ),
+    );
     try {
       await migrate(pool, this.options.logger);
       const timescale = await timescaleAvailable(pool);
