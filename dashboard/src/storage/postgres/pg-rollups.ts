@@ -8,9 +8,13 @@ import { inTransaction } from './pool.js';
 export const ROLLUP_LOCK = 0x726f6c6c7570;
 const DELETE_CHUNK = 5000;
 
+/**
+ * Takes marked buckets in the order the ingest marks them (device id by code unit, then time: see
+ * writeReadingsPg), so that the two never wait for each other's rows crosswise (a deadlock).
+ */
 const TAKE_SQL = `
 DELETE FROM rollup_pending WHERE (device_id, bucket) IN (
-  SELECT device_id, bucket FROM rollup_pending ORDER BY bucket LIMIT $1 FOR UPDATE)
+  SELECT device_id, bucket FROM rollup_pending ORDER BY device_id COLLATE "C", bucket LIMIT $1 FOR UPDATE)
 RETURNING device_id, bucket`;
 
 const TAKEN = 'SELECT * FROM unnest($1::text[], $2::bigint[]) AS taken (d, b)';
