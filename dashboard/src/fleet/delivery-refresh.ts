@@ -1,4 +1,5 @@
 import type { Logger } from '@fleet/shared';
+import type { DeliveryFigures } from '../api-types.js';
 import type { Fleet } from './fleet.js';
 
 /** How often a replica reads the delivery figures again (ms). */
@@ -12,10 +13,13 @@ export const DELIVERY_REFRESH_MS = 5000;
  */
 export class DeliveryRefresh {
   private timer: NodeJS.Timeout | null = null;
+  private reading = false;
 
   constructor(
     private readonly deps: {
       fleet: Pick<Fleet, 'refreshDelivery'>;
+      /** Every device's figures, from the database the replicas share (SQLite's or PostgreSQL's). */
+      read: () => ReadonlyMap<string, DeliveryFigures> | Promise<ReadonlyMap<string, DeliveryFigures>>;
       logger: Logger;
       intervalMs?: number;
     },
@@ -23,17 +27,22 @@ export class DeliveryRefresh {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      try {
-        this.deps.fleet.refreshDelivery();
-      } catch (error) {
-        this.deps.logger.warn(
-          { err: error },
-          'Could not read the delivery figures again; the next run tries',
-        );
-      }
-    }, this.deps.intervalMs ?? DELIVERY_REFRESH_MS);
+    this.timer = setInterval(() => void this.refresh(), this.deps.intervalMs ?? DELIVERY_REFRESH_MS);
     this.timer.unref();
+  }
+
+  /** One read, its changes announced (none while the previous read is under way, or once stopped). */
+  async refresh(): Promise<void> {
+    if (this.reading) return;
+    this.reading = true;
+    try {
+      const figures = await this.deps.read();
+      if (this.timer) this.deps.fleet.refreshDelivery(figures);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'Could not read the delivery figures again; the next run tries');
+    } finally {
+      this.reading = false;
+    }
   }
 
   stop(): void {

@@ -181,10 +181,10 @@ export class Fleet {
 
   /**
    * Replicas (MQTT_SHARE_GROUP): the delivery figures read again from the database, where the other replicas
-   * store readings too; each known device whose figures changed is announced (`device`).
+   * store readings too (default: the store's); each known device whose figures changed is announced (`device`).
    */
-  refreshDelivery(): void {
-    for (const [id, figures] of this.deps.store.allDelivery()) {
+  refreshDelivery(all: ReadonlyMap<string, DeliveryFigures> = this.deps.store.allDelivery()): void {
+    for (const [id, figures] of all) {
       const before = this.delivery.get(id);
       if (!this.records.has(id) || (before && sameFigures(before, figures))) continue;
       this.delivery.set(id, figures);

@@ -214,7 +214,13 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     : null;
   const detachBroker = broker.onMessage((message) => ingest.handle(message));
   const detachLive = live ? deps.liveReadings?.onMessage((message) => live.handle(message)) : undefined;
-  const deliveryRefresh = replicas ? new DeliveryRefresh({ fleet, logger }) : null;
+  const deliveryRefresh = replicas
+    ? new DeliveryRefresh({
+        fleet,
+        read: readings ? () => readings.allDelivery() : () => store.allDelivery(),
+        logger,
+      })
+    : null;
   deliveryRefresh?.start();
   commands.start();
   hub.start();

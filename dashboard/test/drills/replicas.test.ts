@@ -3,10 +3,12 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BrokerHandle, startTestBroker } from '@fleet/cloud';
 import mqtt, { type MqttClient } from 'mqtt';
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventStream, type SseEvent } from '../integration/sse-client.js';
 import { eventually, tempDir } from '../server/fixtures.js';
+import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
 import {
   DashboardProcess,
   deviceClient,
@@ -48,13 +50,13 @@ async function answeringDevice(broker: BrokerHandle, deviceId: string): Promise<
 }
 
 /** Waits until `read()` has not changed for `quietMs`; answers its last value. */
-async function settled(read: () => number, quietMs: number, timeoutMs: number): Promise<number> {
+async function settled(read: () => Promise<number>, quietMs: number, timeoutMs: number): Promise<number> {
   const end = Date.now() + timeoutMs;
-  let last = read();
+  let last = await read();
   let since = Date.now();
   while (Date.now() < end) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    const now = read();
+    const now = await read();
     if (now !== last) {
       last = now;
       since = Date.now();
@@ -63,14 +65,109 @@ async function settled(read: () => number, quietMs: number, timeoutMs: number): 
   throw new Error(`Still changing after ${timeoutMs} ms (last ${last}).`);
 }
 
+/** Where the replicas store readings, and how the drill reads what is committed there. */
+interface Engine {
+  /** Each replica's variables besides the broker's. */
+  env(tmp: string): Promise<{
+    a: { dataDir: string; env: Record<string, string> };
+    b: { dataDir: string; env: Record<string, string> };
+  }>;
+  stored(): Promise<number>;
+  perDevice(): Promise<Array<{ device_id: string; rows: number; seqs: number; first: number; last: number }>>;
+  delivery(): Promise<Array<{ device_id: string; received: number; conflicts: number }>>;
+  stop(): Promise<void>;
+}
+
 /**
- * Two dashboard replicas (MQTT_SHARE_GROUP) on one Mosquitto, sharing one SQLite file in WAL mode: a test
- * arrangement that SQLite supports on one host (the writer waits up to busy_timeout, 5 s, for the other's
- * transaction), not a supported placement; replicas on several machines need PostgreSQL.
+ * SQLite: both replicas on one file in WAL mode, a test arrangement that SQLite supports on one host (a writer
+ * waits up to busy_timeout, 5 s, for the other's transaction), not a supported placement.
  */
-describe.skipIf(skip)(
-  'drill: two dashboard replicas share the readings through a shared subscription',
-  () => {
+function sqliteEngine(): Engine {
+  let path = '';
+  return {
+    async env(tmp) {
+      const dataDir = join(tmp, 'shared-data');
+      path = join(dataDir, 'dashboard.sqlite');
+      return { a: { dataDir, env: {} }, b: { dataDir, env: {} } };
+    },
+    stored: async () => storedCount(path),
+    perDevice: async () => perDevice(path),
+    delivery: async () =>
+      inDatabase(path, (db) =>
+        db.prepare('SELECT device_id, received, conflicts FROM delivery ORDER BY device_id').all(),
+      ) as Array<{ device_id: string; received: number; conflicts: number }>,
+    stop: async () => undefined,
+  };
+}
+
+/** PostgreSQL (DATABASE_URL): one database for both replicas, each with its own data folder (users, trail). */
+function postgresEngine(): Engine {
+  let server: TestPostgres | null = null;
+  let pool: pg.Pool | null = null;
+  const rows = async <T>(query: string): Promise<T[]> => ((await pool?.query(query))?.rows ?? []) as T[];
+  return {
+    async env(tmp) {
+      server = await startTestPostgres();
+      const url = await server.createDatabase();
+      pool = new pg.Pool({ connectionString: url, max: 2 });
+      return {
+        a: { dataDir: join(tmp, 'a'), env: { DATABASE_URL: url } },
+        b: { dataDir: join(tmp, 'b'), env: { DATABASE_URL: url } },
+      };
+    },
+    async stored() {
+      try {
+        return Number(
+          (await rows<{ n: string }>('SELECT COALESCE(SUM(received), 0) AS n FROM delivery'))[0]?.n ?? 0,
+        );
+      } catch {
+        return 0; // the tables are not made yet
+      }
+    },
+    perDevice: async () =>
+      (
+        await rows<{ device_id: string; rows: string; seqs: string; first: string; last: string }>(
+          `SELECT device_id, COUNT(*) AS rows, COUNT(DISTINCT seq) AS seqs, MIN(seq) AS first, MAX(seq) AS last
+           FROM telemetry GROUP BY device_id ORDER BY device_id`,
+        )
+      ).map((row) => ({
+        device_id: row.device_id,
+        rows: Number(row.rows),
+        seqs: Number(row.seqs),
+        first: Number(row.first),
+        last: Number(row.last),
+      })),
+    delivery: async () =>
+      (
+        await rows<{ device_id: string; received: string; conflicts: string }>(
+          'SELECT device_id, received, conflicts FROM delivery ORDER BY device_id',
+        )
+      ).map((row) => ({
+        device_id: row.device_id,
+        received: Number(row.received),
+        conflicts: Number(row.conflicts),
+      })),
+    async stop() {
+      await pool?.end();
+      await server?.stop();
+    },
+  };
+}
+
+const pgMissing = postgresMissing();
+if (pgMissing && !skip) console.warn(`Skipping the replicas drill on PostgreSQL: ${pgMissing}.`);
+
+describe.each([
+  { name: 'one SQLite file (a test arrangement)', engine: sqliteEngine, missing: null },
+  { name: 'PostgreSQL (DATABASE_URL)', engine: postgresEngine, missing: pgMissing },
+])(
+  'drill: two dashboard replicas share the readings through a shared subscription, on $name',
+  ({ name, engine: makeEngine, missing }) => {
+    if (skip || missing) {
+      it.skip(`skipped: ${missing ?? 'see the warning above'}`, () => {});
+      return;
+    }
+    const engine = makeEngine();
     let broker: BrokerHandle;
     let dir: Awaited<ReturnType<typeof tempDir>>;
     let a: DashboardProcess;
@@ -80,15 +177,16 @@ describe.skipIf(skip)(
     beforeAll(async () => {
       broker = await startTestBroker({ logger: pino({ level: 'silent' }) });
       dir = await tempDir();
-      const dataDir = join(dir.path, 'shared-data');
-      a = new DashboardProcess(broker, dataDir, { MQTT_SHARE_GROUP: GROUP });
-      b = new DashboardProcess(broker, dataDir, { MQTT_SHARE_GROUP: GROUP });
-    });
+      const places = await engine.env(dir.path);
+      a = new DashboardProcess(broker, places.a.dataDir, { MQTT_SHARE_GROUP: GROUP, ...places.a.env });
+      b = new DashboardProcess(broker, places.b.dataDir, { MQTT_SHARE_GROUP: GROUP, ...places.b.env });
+    }, 60_000);
     afterAll(async () => {
       await Promise.all(clients.map((client) => client.endAsync(true)));
       await a?.kill();
       await b?.kill();
       await broker?.stop();
+      await engine.stop();
       await dir?.remove();
     });
 
@@ -112,30 +210,25 @@ describe.skipIf(skip)(
         ),
       );
       await eventually(
-        () => storedCount(a.databasePath) >= KILL_AT,
+        async () => (await engine.stored()) >= KILL_AT,
         60_000,
-        () => `${KILL_AT} readings committed (now ${storedCount(a.databasePath)})`,
+        `${KILL_AT} readings committed`,
       );
       await b.kill();
-      const atKill = storedCount(a.databasePath);
+      const atKill = await engine.stored();
       await publishing;
       // The broker has every reading. A stores its share and stops: Mosquitto 2.0.11 keeps B's (in flight when
       // it died, and those it went on handing to B's session while B was away) for B.
-      const withoutB = await settled(() => storedCount(a.databasePath), 3000, 60_000);
+      const withoutB = await settled(() => engine.stored(), 3000, 60_000);
       expect(atKill).toBeLessThan(TOTAL);
       expect(withoutB).toBeLessThan(TOTAL);
       expect(withoutB).toBeGreaterThan(atKill);
       const report = process.env.DRILL_REPORT;
-      if (report)
-        appendFileSync(report, `${JSON.stringify({ atKill, withoutB, heldForB: TOTAL - withoutB })}\n`);
+      if (report) appendFileSync(report, `${JSON.stringify({ engine: name, atKill, withoutB })}\n`);
 
       await b.start();
-      await eventually(
-        () => storedCount(a.databasePath) === TOTAL,
-        60_000,
-        () => `all ${TOTAL} readings (now ${storedCount(a.databasePath)})`,
-      );
-      expect(perDevice(a.databasePath)).toEqual(
+      await eventually(async () => (await engine.stored()) === TOTAL, 60_000, `all ${TOTAL} readings`);
+      expect(await engine.perDevice()).toEqual(
         ids.map((id) => ({
           device_id: id,
           rows: PER_DEVICE,
@@ -144,10 +237,9 @@ describe.skipIf(skip)(
           last: PER_DEVICE - 1,
         })),
       );
-      const delivery = inDatabase(a.databasePath, (db) =>
-        db.prepare('SELECT device_id, received, conflicts FROM delivery ORDER BY device_id').all(),
+      expect(await engine.delivery()).toEqual(
+        ids.map((id) => ({ device_id: id, received: PER_DEVICE, conflicts: 0 })),
       );
-      expect(delivery).toEqual(ids.map((id) => ({ device_id: id, received: PER_DEVICE, conflicts: 0 })));
 
       // Both replicas show the figures of the shared database, whichever replica stored what (DeliveryRefresh).
       for (const replica of [a, b]) {
