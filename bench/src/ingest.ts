@@ -4,6 +4,7 @@ import { Topics } from '@fleet/shared';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { type BenchContext, sleep, startDashboard, stopDashboard } from './context.js';
+import { measurePostgresIngest } from './ingest-postgres.js';
 import { Publishers } from './publishers.js';
 import { format, type ResultLine } from './report.js';
 import { perSecond, ratio } from './stats.js';
@@ -84,7 +85,7 @@ export async function measureIngest(context: BenchContext): Promise<ResultLine[]
     }
   }
   const common = { backlog, devices, publishers, queue_ms: Math.round(queueMs) };
-  return [
+  const lines: ResultLine[] = [
     {
       measurement: 'ingest',
       what: `bare MQTT.js subscriber drains ${format.count(backlog)} queued QoS 1 readings`,
@@ -122,6 +123,7 @@ export async function measureIngest(context: BenchContext): Promise<ResultLine[]
       figures: { ratio: shareOf },
     },
   ];
+  return [...lines, ...(await measurePostgresIngest(context, dashboardRate))];
 }
 
 /** The bare subscriber comes back to its session and counts what the broker delivers (MQTT.js PUBACKs each). */

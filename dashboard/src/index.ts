@@ -149,6 +149,13 @@ export {
 } from './storage/history-store.js';
 export { HistoryWorker, type HistoryWorkerOptions } from './storage/history-worker.js';
 export { NewestReadings } from './storage/newest-readings.js';
+export { PgReadingStore, type PgReadingStoreOptions } from './storage/postgres/pg-store.js';
+export {
+  postgresMissing,
+  startTestPostgres,
+  type TestPostgres,
+} from './storage/postgres/test-server.js';
+export type { ReadingStore, StorageEngine } from './storage/reading-store.js';
 export { type ReadingToWrite, ReadingWriter, type WriteOutcome } from './storage/reading-writer.js';
 export { RetentionJob, type RetentionOptions } from './storage/retention.js';
 export { ROLLUP_BATCH, RollupJob, type RollupJobOptions } from './storage/rollup-job.js';
