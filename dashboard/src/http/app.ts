@@ -145,7 +145,9 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   });
   const replicas = deps.liveReadings !== undefined;
   const readings = deps.readings ?? null;
-  const pgParts = readings ? await readingsPathParts(readings, store) : null;
+  const pgParts = readings
+    ? await readingsPathParts(readings, store, { logger, forgotten: (id) => tombstones.has(id) })
+    : null;
   const registryStore = pgParts?.registry ?? store;
   const fleet = new Fleet({
     store: registryStore,

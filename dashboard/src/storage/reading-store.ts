@@ -47,6 +47,8 @@ export interface ReadingStore {
   deleteOlderThan(cutoff: number): Promise<number>;
   /** Removes minute rollups wholly before `rawCutoff` and hour rollups wholly before `rollupCutoff`. */
   deleteRollupsOlderThan(rawCutoff: number, rollupCutoff: number): Promise<number>;
+  /** Each device's newest stored reading (by trusted_at): what the registry is repaired from at start. */
+  newestReadings(): Promise<Map<string, StoredReading>>;
   loadDevices(): Promise<DeviceRecord[]>;
   saveDevices(records: readonly DeviceRecord[]): Promise<void>;
   isHealthy(): Promise<boolean>;

@@ -2,6 +2,7 @@ import type { DeliveryFigures, StoredReading } from '../api-types.js';
 import type { DeviceRecord } from '../fleet/device-record.js';
 import { DeliveryTotals } from './delivery-totals.js';
 import type { HistoryAnswer, HistoryQuery } from './history-store.js';
+import { NewestReadings } from './newest-readings.js';
 import type { RawPage, RawPageQuery } from './raw-pages.js';
 import type { ReadingStore } from './reading-store.js';
 import type { ReadingToWrite, WriteOutcome } from './reading-writer.js';
@@ -76,6 +77,16 @@ export class SqliteReadingStore implements ReadingStore {
 
   deleteRollupsOlderThan(rawCutoff: number, rollupCutoff: number): Promise<number> {
     return this.store.deleteRollupsOlderThan(rawCutoff, rollupCutoff);
+  }
+
+  async newestReadings(): Promise<Map<string, StoredReading>> {
+    const newest = new NewestReadings(this.store.database);
+    const found = new Map<string, StoredReading>();
+    for (const id of newest.deviceIds()) {
+      const reading = newest.newest(id);
+      if (reading) found.set(id, reading);
+    }
+    return found;
   }
 
   async loadDevices(): Promise<DeviceRecord[]> {

@@ -1,7 +1,8 @@
 import type { StoredReading } from '@fleet/dashboard';
 import { expect, it } from 'vitest';
 import type { DeviceRecord } from '../../src/fleet/device-record.js';
-import { stored, telemetry } from '../server/fixtures.js';
+import { readingsPathParts } from '../../src/storage/postgres/pg-service-parts.js';
+import { capturingLogger, stored, telemetry } from '../server/fixtures.js';
 import { describeOnEngines } from './engines.js';
 
 const item = (reading: StoredReading) => ({
@@ -110,5 +111,56 @@ describeOnEngines('Storage contract: identity, dedupe, conflicts, delivery', (op
       record('pi-b', { last_seen: 1_740_830_999_000, firmware: 'v1.1.0' }),
     );
     expect(await store.isHealthy()).toBe(true);
+  });
+
+  it('gives each device its newest reading, and a registry behind the readings is repaired from them at start', async () => {
+    const store = await open();
+    const at = (seq: number, device_id = 'pi-1') =>
+      c2({
+        device_id,
+        seq,
+        timestamp: new Date(Date.parse('2025-03-01T12:00:00.000Z') + seq * 1000).toISOString(),
+      });
+    await store.writeReadings(
+      [at(0), at(1), at(2), at(0, 'pi-2'), at(5, 'pi-2'), at(0, 'pi-gone')].map(item),
+    );
+    const newest = await store.newestReadings();
+    expect([...newest].map(([id, r]) => [id, r.seq]).sort()).toEqual([
+      ['pi-1', 2],
+      ['pi-2', 5],
+      ['pi-gone', 0],
+    ]);
+    // The registry knows pi-1 up to seq 0 only, pi-2 not at all (the last second before a crash).
+    const behind: DeviceRecord = {
+      device_id: 'pi-1',
+      first_seen: Date.parse('2025-03-01T12:00:00.000Z'),
+      last_seen: Date.parse('2025-03-01T12:00:00.000Z'),
+      status: null,
+      online_status: null,
+      latest: at(0),
+      settings: null,
+      firmware: 'v1.0.0',
+      alerte: false,
+      availability: null,
+    };
+    await store.saveDevices([behind]);
+    const { logger, lines } = capturingLogger('info');
+    const parts = await readingsPathParts(
+      store,
+      { isHealthy: () => true },
+      { logger, forgotten: (id) => id === 'pi-gone' },
+    );
+    const loaded = parts.registry.loadDevices();
+    expect(loaded.map((r) => [r.device_id, r.latest?.seq])).toEqual([
+      ['pi-1', 2],
+      ['pi-2', 5],
+    ]);
+    expect((await store.loadDevices()).map((r) => [r.device_id, r.latest?.seq])).toEqual([
+      ['pi-1', 2],
+      ['pi-2', 5],
+    ]);
+    expect(lines.find((line) => String(line.msg).startsWith('The device registry lagged'))?.devices).toBe(2);
+    expect(parts.registry.allDelivery().get('pi-2')).toEqual({ received: 2, lost: 4, conflicts: 0 });
+    expect(await parts.health.isHealthy()).toBe(true);
   });
 });

@@ -1,5 +1,7 @@
+import type { Logger } from '@fleet/shared';
 import type { DeliveryFigures } from '../../api-types.js';
 import type { DeviceRecord } from '../../fleet/device-record.js';
+import { recoverRegistry } from '../../fleet/registry-recovery.js';
 import type { ReadingStore } from '../reading-store.js';
 
 /**
@@ -20,11 +22,39 @@ export interface ReadingsPathParts {
   health: { isHealthy(): Promise<boolean> };
 }
 
+export interface ReadingsPathOptions {
+  logger: Logger;
+  /** Devices forgotten (Tombstones): their registry rows are not repaired. */
+  forgotten?: (deviceId: string) => boolean;
+}
+
+/**
+ * Reads the registry, repairing it first from the newest stored readings (the registry is written at most
+ * once a second, the readings with their messages: after a crash it may lag; see recoverRegistry).
+ */
 export async function readingsPathParts(
   readings: ReadingStore,
   local: { isHealthy(): boolean },
+  options: ReadingsPathOptions,
 ): Promise<ReadingsPathParts> {
-  const devices = await readings.loadDevices();
+  let devices = await readings.loadDevices();
+  const newest = await readings.newestReadings();
+  let repaired: DeviceRecord[] = [];
+  recoverRegistry({
+    store: {
+      loadDevices: () => devices,
+      saveDevices: (records) => {
+        repaired = [...records];
+      },
+    },
+    readings: { deviceIds: () => [...newest.keys()], newest: (id) => newest.get(id) ?? null },
+    logger: options.logger,
+    ...(options.forgotten ? { forgotten: options.forgotten } : {}),
+  });
+  if (repaired.length > 0) {
+    await readings.saveDevices(repaired);
+    devices = await readings.loadDevices();
+  }
   const delivery = await readings.allDelivery();
   let totals = await readings.deliveryTotals();
   let refreshing = false;

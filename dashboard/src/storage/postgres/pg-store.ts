@@ -182,6 +182,22 @@ export class PgReadingStore implements ReadingStore {
     };
   }
 
+  /**
+   * Each device's newest stored reading (by trusted_at), for the registry's repair at start: one seek per
+   * device that has delivery figures (every device that had a reading stored), in one statement.
+   */
+  async newestReadings(): Promise<Map<string, StoredReading>> {
+    const columns = TELEMETRY_COLUMNS.split(', ')
+      .map((column) => `t.${column}`)
+      .join(', ');
+    const { rows } = await this.use().pool.query<TelemetryRow>(
+      `SELECT ${columns} FROM (SELECT DISTINCT device_id FROM delivery) d
+       CROSS JOIN LATERAL (SELECT * FROM telemetry x WHERE x.device_id = d.device_id
+                           ORDER BY x.trusted_at DESC, x.row_id DESC LIMIT 1) t`,
+    );
+    return new Map(rows.map((row) => [row.device_id, telemetryFromRow(row)]));
+  }
+
   async oldestRaw(deviceId: string): Promise<number | null> {
     const { rows } = await this.use().pool.query<{ lo: number | null }>(
       'SELECT MIN(trusted_at) AS lo FROM telemetry WHERE device_id = $1',
