@@ -10,65 +10,26 @@ import {
   type Topics,
 } from '@fleet/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type {
+  BrokerConnection,
+  BrokerState,
+  IncomingMessage,
+  MessageHandler,
+  PublishOptions,
+  Route,
+} from './broker-types.js';
 import { HeldPubacks, type IncomingPublish } from './held-pubacks.js';
-import { ingestSubscriptions, plainFilter, sharedFilter, topicMatches } from './subscriptions.js';
+import { SubscriptionPlan } from './subscriptions.js';
 
+export type {
+  BrokerConnection,
+  BrokerState,
+  IncomingMessage,
+  MessageHandler,
+  PublishOptions,
+  Route,
+} from './broker-types.js';
 export { dashboardSubscriptions, topicMatches } from './subscriptions.js';
-
-export interface IncomingMessage {
-  topic: string;
-  payload: Buffer;
-  /** The broker replayed a stored (retained) message rather than forwarding a new one. */
-  retain: boolean;
-  /** The broker sends it again (MQTT DUP flag): an earlier delivery was not acknowledged. */
-  dup?: boolean;
-  /** The packet id of a QoS 1 message on this connection (reused after its PUBACK). */
-  messageId?: number;
-}
-
-/**
- * Handles one message. A promise holds the message's PUBACK until it resolves (the ingest resolves once the
- * message is committed to the database); returning nothing lets the PUBACK go at once.
- */
-export type MessageHandler = (message: IncomingMessage) => Promise<void> | undefined | void;
-
-export type BrokerState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'stopped';
-
-/** The dashboard's view of the MQTT broker: what the HTTP API and the ingest need, nothing more. */
-export interface BrokerConnection {
-  readonly state: BrokerState;
-  readonly connected: boolean;
-  /** Starts connecting in the background and keeps trying until `stop()`. */
-  start(): void;
-  stop(): Promise<void>;
-  /**
-   * QoS 1 (retained when asked); resolves once the broker has acknowledged (PUBACK). Rejects at once when
-   * not connected.
-   */
-  publish(topic: string, payload: string, options?: PublishOptions): Promise<void>;
-  /** Returns the function that removes the handler. */
-  onMessage(handler: MessageHandler): () => void;
-}
-
-export interface PublishOptions {
-  /** The broker keeps it for every later subscriber (an empty payload removes what it kept). */
-  retain?: boolean;
-}
-
-/**
- * A subscription of its own: messages on `filters` go to `handler` only (not to the `onMessage` handlers,
- * the ingest's). Subscribed on every connect, and at once when connected already.
- */
-export interface Route {
-  filters: readonly string[];
-  handler: MessageHandler;
-  /**
-   * With a share group (MQTT_SHARE_GROUP), subscribed as `$share/<group>/<filter>`, so that each message goes
-   * to one replica (Home Assistant's set requests: a set is sent on once); the plain filter an earlier run
-   * may have left in the session is unsubscribed.
-   */
-  shared?: boolean;
-}
 
 export interface MqttBrokerOptions {
   /** Host, port, TLS and login, from mqttTransportOptions(config.mqtt). */
@@ -101,11 +62,9 @@ export class MqttBrokerConnection implements BrokerConnection {
   private client: MqttClient | null = null;
   private current: BrokerState = 'idle';
   private readonly handlers = new Set<MessageHandler>();
-  private readonly routes = new Set<Route>();
-  /** Filters an earlier run may have left in the persistent session, dropped on every connect. */
-  private readonly retired = new Set<string>();
+  /** What is subscribed to on connect, what is unsubscribed, and which route a message goes to. */
+  private readonly plan: SubscriptionPlan;
   private readonly pubacks: HeldPubacks;
-  private readonly subscriptions: string[];
   private readonly log: Logger;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
@@ -125,7 +84,7 @@ export class MqttBrokerConnection implements BrokerConnection {
     this.failures = new ConnectFailureLog(this.log);
     const { host, port, protocol } = options.transport;
     this.broker = brokerLabel({ host, port, tls: protocol === 'mqtts' });
-    this.subscriptions = ingestSubscriptions(options.topics, this.shareGroup);
+    this.plan = new SubscriptionPlan(options.topics, options.shareGroup ?? null);
   }
 
   get state(): BrokerState {
@@ -148,10 +107,10 @@ export class MqttBrokerConnection implements BrokerConnection {
 
   /** Adds a route (see Route); returns the function that removes it (its subscriptions stay until the next connect). */
   route(route: Route): () => void {
-    this.routes.add(route);
+    const remove = this.plan.add(route);
     const client = this.client;
-    if (client && this.connected) void this.subscribe(client, this.routeSubscriptions(route));
-    return () => this.routes.delete(route);
+    if (client && this.connected) void this.subscribe(client, this.plan.filtersOf(route));
+    return remove;
   }
 
   /**
@@ -160,35 +119,7 @@ export class MqttBrokerConnection implements BrokerConnection {
    * unsubscribed on every connect, so their messages do not reach the ingest as invalid ones.
    */
   retire(filters: readonly string[]): void {
-    for (const filter of filters) this.retired.add(filter);
-  }
-
-  private get shareGroup(): string | null {
-    return this.options.shareGroup ?? null;
-  }
-
-  /** Every filter subscribed to on connect: the ingest's, then the routes'. */
-  private allSubscriptions(): string[] {
-    return [...this.subscriptions, ...[...this.routes].flatMap((route) => this.routeSubscriptions(route))];
-  }
-
-  private routeSubscriptions(route: Route): string[] {
-    const group = route.shared ? this.shareGroup : null;
-    return route.filters.map((filter) => sharedFilter(group, filter));
-  }
-
-  /**
-   * What to unsubscribe from on connect: the retired filters (and their shared form), and the plain form of
-   * every shared filter wanted, which a run without a group left in the session (it would take every
-   * message); never what this run wants.
-   */
-  private retiredFilters(wanted: readonly string[]): string[] {
-    const group = this.shareGroup;
-    const retired = [...this.retired].flatMap((filter) =>
-      group === null ? [filter] : [filter, sharedFilter(group, filter)],
-    );
-    retired.push(...wanted.map(plainFilter));
-    return [...new Set(retired)].filter((filter) => !wanted.includes(filter));
+    this.plan.retire(filters);
   }
 
   start(): void {
@@ -281,8 +212,8 @@ export class MqttBrokerConnection implements BrokerConnection {
     (client.stream as { setNoDelay?: (noDelay: boolean) => unknown }).setNoDelay?.(true);
     this.backoff.connected();
     this.failures.clear();
-    const subscriptions = this.allSubscriptions();
-    const retired = this.retiredFilters(subscriptions);
+    const subscriptions = this.plan.all();
+    const retired = this.plan.toUnsubscribe(subscriptions);
     if (sessionPresent && retired.length > 0) {
       try {
         await client.unsubscribeAsync(retired);
@@ -357,9 +288,7 @@ export class MqttBrokerConnection implements BrokerConnection {
       ...(packet.messageId === undefined ? {} : { messageId: packet.messageId }),
     };
     const waits: Array<Promise<void>> = [];
-    const routed = [...this.routes].find((route) =>
-      route.filters.some((filter) => topicMatches(filter, message.topic)),
-    );
+    const routed = this.plan.routeOf(message.topic);
     for (const handler of routed ? [routed.handler] : this.handlers) {
       try {
         const settled = handler(message);

@@ -1,4 +1,5 @@
 import type { Topics } from '@fleet/shared';
+import type { Route } from './broker-types.js';
 
 const SHARE_PREFIX = '$share/';
 
@@ -47,4 +48,63 @@ export function dashboardSubscriptions(topics: Topics): string[] {
 export function ingestSubscriptions(topics: Topics, shareGroup: string | null): string[] {
   const [data = '', ...others] = dashboardSubscriptions(topics);
   return [sharedFilter(shareGroup, data), ...others];
+}
+
+/**
+ * The subscriptions of one MQTT session: the ingest's, the routes' (a shared route's through the share
+ * group), and what to unsubscribe from on connect, since a persistent session keeps what an earlier run
+ * subscribed to.
+ */
+export class SubscriptionPlan {
+  private readonly ingest: string[];
+  private readonly routes = new Set<Route>();
+  /** Filters an earlier run may have left in the persistent session, dropped on every connect. */
+  private readonly retired = new Set<string>();
+
+  constructor(
+    topics: Topics,
+    private readonly shareGroup: string | null,
+  ) {
+    this.ingest = ingestSubscriptions(topics, shareGroup);
+  }
+
+  /** Returns the function that removes the route. */
+  add(route: Route): () => void {
+    this.routes.add(route);
+    return () => this.routes.delete(route);
+  }
+
+  retire(filters: readonly string[]): void {
+    for (const filter of filters) this.retired.add(filter);
+  }
+
+  /** What a route subscribes to. */
+  filtersOf(route: Route): string[] {
+    const group = route.shared ? this.shareGroup : null;
+    return route.filters.map((filter) => sharedFilter(group, filter));
+  }
+
+  /** Every filter subscribed to on connect: the ingest's, then the routes'. */
+  all(): string[] {
+    return [...this.ingest, ...[...this.routes].flatMap((route) => this.filtersOf(route))];
+  }
+
+  /**
+   * What to unsubscribe from on connect: the retired filters (and their shared form), and the plain form of
+   * every shared filter wanted, which a run without a group left in the session (it would take every
+   * message); never what this run wants.
+   */
+  toUnsubscribe(wanted: readonly string[]): string[] {
+    const group = this.shareGroup;
+    const retired = [...this.retired].flatMap((filter) =>
+      group === null ? [filter] : [filter, sharedFilter(group, filter)],
+    );
+    retired.push(...wanted.map(plainFilter));
+    return [...new Set(retired)].filter((filter) => !wanted.includes(filter));
+  }
+
+  /** The route whose filters match the topic; undefined: the ingest's. */
+  routeOf(topic: string): Route | undefined {
+    return [...this.routes].find((route) => route.filters.some((filter) => topicMatches(filter, topic)));
+  }
 }
