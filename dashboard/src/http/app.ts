@@ -146,12 +146,12 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const replicas = deps.liveReadings !== undefined;
   const readings = deps.readings ?? null;
   const pgParts = readings
-    ? await readingsPathParts(readings, store, { logger, forgotten: (id) => tombstones.has(id) })
+    ? await readingsPathParts(readings, store, { logger, removal, forgotten: (id) => tombstones.has(id) })
     : null;
   const registryStore = pgParts?.registry ?? store;
   const fleet = new Fleet({
     store: registryStore,
-    removal,
+    removal: pgParts?.removal ?? removal,
     events,
     logger,
     clock,

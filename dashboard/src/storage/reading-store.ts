@@ -50,6 +50,12 @@ export interface ReadingStore {
   /** Each device's newest stored reading (by trusted_at): what the registry is repaired from at start. */
   newestReadings(): Promise<Map<string, StoredReading>>;
   loadDevices(): Promise<DeviceRecord[]>;
+  /**
+   * Forgets a device in the readings path: its registry row, delivery figures and rollups, and its readings
+   * received up to `upTo` (epoch ms; readings it sent after, coming back meanwhile, stay). Resolves to the
+   * readings removed. SQLite also lists it as forgotten (DeviceRemoval, which the service calls itself).
+   */
+  forgetDevice(deviceId: string, upTo: number): Promise<number>;
   saveDevices(records: readonly DeviceRecord[]): Promise<void>;
   isHealthy(): Promise<boolean>;
 }

@@ -1,6 +1,7 @@
 import type { DeliveryFigures, StoredReading } from '../api-types.js';
 import type { DeviceRecord } from '../fleet/device-record.js';
 import { DeliveryTotals } from './delivery-totals.js';
+import { DeviceRemoval } from './device-removal.js';
 import type { HistoryAnswer, HistoryQuery } from './history-store.js';
 import { NewestReadings } from './newest-readings.js';
 import type { RawPage, RawPageQuery } from './raw-pages.js';
@@ -91,6 +92,12 @@ export class SqliteReadingStore implements ReadingStore {
 
   async loadDevices(): Promise<DeviceRecord[]> {
     return this.store.loadDevices();
+  }
+
+  forgetDevice(deviceId: string, upTo: number): Promise<number> {
+    const removal = new DeviceRemoval(() => this.store.database);
+    removal.forgetDevice(deviceId, upTo);
+    return removal.deleteReadings(deviceId, upTo);
   }
 
   async saveDevices(records: readonly DeviceRecord[]): Promise<void> {

@@ -144,6 +144,15 @@ describe('the dashboard with DATABASE_URL (PostgreSQL)', () => {
     const csv = await (await fetch(`${base}/api/devices/pg-4/history.csv`)).text();
     expect(csv.trim().split('\n')).toHaveLength(PER_DEVICE + 1);
     expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ status: 'ok', database: 'ok' });
+    // Forgetting a device removes its data from PostgreSQL too.
+    expect((await fetch(`${base}/api/devices/pg-4`, { method: 'DELETE' })).status).toBe(204);
+    await eventually(
+      async () => (await count("SELECT COUNT(*) AS n FROM telemetry WHERE device_id = 'pg-4'")) === 0,
+      10_000,
+      () => 'the forgotten device without readings in PostgreSQL',
+    );
+    expect(await count("SELECT COUNT(*) AS n FROM delivery WHERE device_id = 'pg-4'")).toBe(0);
+    expect(await count('SELECT COUNT(*) AS n FROM telemetry')).toBe(total - PER_DEVICE);
   });
 
   it('stores the simulator’s readings there too, and the registry comes back from PostgreSQL after a restart', async () => {
@@ -168,12 +177,13 @@ describe('the dashboard with DATABASE_URL (PostgreSQL)', () => {
       .get() as { n: number };
     local.close();
     expect(localRows.n).toBe(0);
-    expect(await count('SELECT COUNT(*) AS n FROM devices')).toBe(14);
+    expect(await count('SELECT COUNT(*) AS n FROM devices')).toBe(13);
 
     const port = await freePort();
     running = await startDashboard(config(port), { logger: pino({ level: 'silent' }) });
     const devices = (await (await fetch(`http://127.0.0.1:${port}/api/devices`)).json()) as DevicesResponse;
-    expect(devices.devices.map((d) => d.device_id).sort()).toEqual([...DEVICES, ...ids].sort());
+    // pg-4 was forgotten: not back.
+    expect(devices.devices.map((d) => d.device_id).sort()).toEqual([...DEVICES.slice(0, 3), ...ids].sort());
     expect(devices.devices.find((d) => d.device_id === 'pg-1')?.delivery).toEqual({
       received: PER_DEVICE,
       lost: 0,

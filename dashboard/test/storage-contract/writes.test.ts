@@ -145,10 +145,15 @@ describeOnEngines('Storage contract: identity, dedupe, conflicts, delivery', (op
     };
     await store.saveDevices([behind]);
     const { logger, lines } = capturingLogger('info');
+    const removal = { forgetDevice: () => {}, deleteReadings: async () => 0 };
     const parts = await readingsPathParts(
       store,
       { isHealthy: () => true },
-      { logger, forgotten: (id) => id === 'pi-gone' },
+      {
+        logger,
+        removal,
+        forgotten: (id) => id === 'pi-gone',
+      },
     );
     const loaded = parts.registry.loadDevices();
     expect(loaded.map((r) => [r.device_id, r.latest?.seq])).toEqual([
@@ -162,5 +167,42 @@ describeOnEngines('Storage contract: identity, dedupe, conflicts, delivery', (op
     expect(lines.find((line) => String(line.msg).startsWith('The device registry lagged'))?.devices).toBe(2);
     expect(parts.registry.allDelivery().get('pi-2')).toEqual({ received: 2, lost: 4, conflicts: 0 });
     expect(await parts.health.isHealthy()).toBe(true);
+  });
+
+  it('forgets a device: its registry row, figures and readings received up to then; its later readings and the others stay', async () => {
+    const store = await open();
+    const at = (seq: number, device_id: string, received: string) =>
+      stored(
+        telemetry({ v: 2, epoch: 'e1', clock_synced: true, device_id, seq, timestamp: received }),
+        received,
+      );
+    const early = '2025-03-01T12:00:00.000Z';
+    const late = '2025-03-01T13:00:00.000Z';
+    await store.writeReadings(
+      [at(0, 'pi-1', early), at(1, 'pi-1', early), at(2, 'pi-1', late), at(0, 'pi-2', early)].map(item),
+    );
+    await store.history({ deviceId: 'pi-1', limit: 1, form: 'buckets' }); // rolled up
+    const record = (await store.newestReadings()).get('pi-1');
+    await store.saveDevices([
+      {
+        device_id: 'pi-1',
+        first_seen: Date.parse(early),
+        last_seen: Date.parse(late),
+        status: null,
+        online_status: null,
+        latest: record ?? null,
+        settings: null,
+        firmware: null,
+        alerte: false,
+        availability: null,
+      },
+    ]);
+    expect(await store.forgetDevice('pi-1', Date.parse(early) + 1000)).toBe(2);
+    expect(await store.loadDevices()).toEqual([]);
+    expect([...(await store.allDelivery()).keys()]).toEqual(['pi-2']);
+    expect((await store.recent({ limit: 10 })).map((r) => `${r.device_id}/${r.seq}`)).toEqual([
+      'pi-2/0',
+      'pi-1/2',
+    ]);
   });
 });

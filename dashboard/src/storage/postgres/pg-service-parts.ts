@@ -2,6 +2,7 @@ import type { Logger } from '@fleet/shared';
 import type { DeliveryFigures } from '../../api-types.js';
 import type { DeviceRecord } from '../../fleet/device-record.js';
 import { recoverRegistry } from '../../fleet/registry-recovery.js';
+import type { DeviceRemoval } from '../device-removal.js';
 import type { ReadingStore } from '../reading-store.js';
 
 /**
@@ -20,12 +21,16 @@ export interface ReadingsPathParts {
   deliveryTotals: { read(): DeliveryFigures };
   /** For /healthz: the local SQLite file (users, trail) and PostgreSQL both answer. */
   health: { isHealthy(): Promise<boolean> };
+  /** For Fleet.forget: the local list of forgotten devices, then the device's data in PostgreSQL. */
+  removal: Pick<DeviceRemoval, 'forgetDevice' | 'deleteReadings'>;
 }
 
 export interface ReadingsPathOptions {
   logger: Logger;
   /** Devices forgotten (Tombstones): their registry rows are not repaired. */
   forgotten?: (deviceId: string) => boolean;
+  /** The local SQLite side of forgetting a device (its tombstone). */
+  removal: Pick<DeviceRemoval, 'forgetDevice' | 'deleteReadings'>;
 }
 
 /**
@@ -82,5 +87,12 @@ export async function readingsPathParts(
       },
     },
     health: { isHealthy: async () => local.isHealthy() && (await readings.isHealthy()) },
+    removal: {
+      forgetDevice: (deviceId, at) => options.removal.forgetDevice(deviceId, at),
+      deleteReadings: async (deviceId, upTo) => {
+        await options.removal.deleteReadings(deviceId, upTo);
+        return readings.forgetDevice(deviceId, upTo);
+      },
+    },
   };
 }

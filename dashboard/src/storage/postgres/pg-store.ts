@@ -6,6 +6,7 @@ import type { HistoryAnswer, HistoryQuery } from '../history-store.js';
 import type { RawPage, RawPageQuery } from '../raw-pages.js';
 import type { ReadingStore } from '../reading-store.js';
 import type { ReadingToWrite, WriteOutcome } from '../reading-writer.js';
+import { ROLLUP_TABLES } from '../rollup-schema.js';
 import type { RollupStep } from '../rollups.js';
 import { type DeviceRow, deviceFromRow, deviceParams, type TelemetryRow, telemetryFromRow } from '../rows.js';
 import { TELEMETRY_COLUMNS } from '../schema.js';
@@ -26,6 +27,8 @@ export interface PgReadingStoreOptions {
 
 /** Marked minute buckets rolled up before a history query at most (read your writes). */
 const CATCH_UP_BUCKETS = 2000;
+/** Readings of a forgotten device removed per statement. */
+const FORGET_CHUNK = 5000;
 const ZERO: DeliveryFigures = { received: 0, lost: 0, conflicts: 0 };
 const ORDER_DESC = 'ORDER BY trusted_at DESC, received_at DESC, seq DESC';
 
@@ -225,6 +228,25 @@ export class PgReadingStore implements ReadingStore {
   async loadDevices(): Promise<DeviceRecord[]> {
     const { rows } = await this.use().pool.query<DeviceRow>('SELECT * FROM devices ORDER BY device_id');
     return rows.map(deviceFromRow);
+  }
+
+  async forgetDevice(deviceId: string, upTo: number): Promise<number> {
+    const { pool } = this.use();
+    await inTransaction(pool, async (client) => {
+      for (const table of ['devices', 'delivery', ...ROLLUP_TABLES, 'rollup_pending']) {
+        await client.query(`DELETE FROM ${table} WHERE device_id = $1`, [deviceId]);
+      }
+    });
+    let removed = 0;
+    for (;;) {
+      const result = await pool.query(
+        `DELETE FROM telemetry WHERE ctid IN (
+           SELECT ctid FROM telemetry WHERE device_id = $1 AND received_at <= $2 LIMIT $3)`,
+        [deviceId, upTo, FORGET_CHUNK],
+      );
+      removed += result.rowCount ?? 0;
+      if ((result.rowCount ?? 0) < FORGET_CHUNK) return removed;
+    }
   }
 
   saveDevices(records: readonly DeviceRecord[]): Promise<void> {
