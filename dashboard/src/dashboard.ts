@@ -106,7 +106,8 @@ export async function startDashboard(
     rollups.start();
     await retention.start();
     // History queries on their own thread and connection: a long one does not hold the ingest.
-    history.start();
+    // (With DATABASE_URL, history is read from PostgreSQL on the pool: no thread on the local file.)
+    if (!readings) history.start();
     const users = new UserStore(store.database, clock);
     const auth = await resolveAuth({
       setting: config.auth,
