@@ -51,6 +51,10 @@ export interface TestPostgres {
   port: number;
   /** Creates an empty database and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Stops the server (fast shutdown: its connections are ended), keeping its data, on the same port. */
+  halt(): Promise<void>;
+  /** Starts it again after `halt`. */
+  resume(): Promise<void>;
   /** Stops the server and removes its folder. */
   stop(): Promise<void>;
 }
@@ -96,17 +100,11 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   ]);
   const port = await freeLoopbackPort();
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${folder} -c max_connections=50`;
+  const start = () =>
+    as(join(bin, 'pg_ctl'), ['-D', data, '-l', join(folder, 'server.log'), '-w', '-o', options, 'start']);
+  const halt = () => as(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
   try {
-    await as(join(bin, 'pg_ctl'), [
-      '-D',
-      data,
-      '-l',
-      join(folder, 'server.log'),
-      '-w',
-      '-o',
-      options,
-      'start',
-    ]);
+    await start();
   } catch (error) {
     rmSync(folder, { recursive: true, force: true });
     throw error;
@@ -126,9 +124,17 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       }
       return `${base}/${name}`;
     },
+    async halt() {
+      await halt();
+    },
+    async resume() {
+      await start();
+    },
     async stop() {
       try {
-        await as(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+        await halt();
+      } catch {
+        // Already halted.
       } finally {
         rmSync(folder, { recursive: true, force: true });
       }
