@@ -33,7 +33,7 @@ const row: FleetRow = {
 
 describe("the page's watched device", () => {
   it("shows a provisional summary from the fleet row until the server's summary comes", () => {
-    const watched = new WatchedDevice();
+    const watched = new WatchedDevice(() => 0);
     let heard = 0;
     watched.subscribe(() => heard++);
     watched.watch('pi-2', row);
@@ -54,7 +54,7 @@ describe("the page's watched device", () => {
   });
 
   it("ignores another device's summary (a late event of the stream it watched before)", () => {
-    const watched = new WatchedDevice();
+    const watched = new WatchedDevice(() => 0);
     watched.watch('pi-1', undefined);
     watched.set(summary('pi-1', 3));
     watched.watch('pi-2', row);
@@ -65,7 +65,7 @@ describe("the page's watched device", () => {
   });
 
   it("applies a command's ack to the watched device only, and forgets everything on clear", () => {
-    const watched = new WatchedDevice();
+    const watched = new WatchedDevice(() => 0);
     watched.watch('pi-1', undefined);
     watched.set(summary('pi-1', 3));
     const ack: Ack = {
@@ -84,5 +84,35 @@ describe("the page's watched device", () => {
     watched.clear();
     expect(watched.summary).toBeNull();
     expect(watched.waiting).toBe(false);
+  });
+
+  it("keeps an applied ack's settings over an older summary read after it, until one agrees or the hold ends", () => {
+    let now = 1_000;
+    const watched = new WatchedDevice(() => now);
+    watched.watch('pi-1', undefined);
+    watched.set(summary('pi-1', 3));
+    const ack: Ack = {
+      device_id: 'pi-1',
+      command_id: 'c2',
+      status: 'applied',
+      error: null,
+      settings: { mode: 'auto', intervalle: 9, seuil_alerte: 30, actif: true },
+      firmware: 'v1.0.0',
+      timestamp: '2026-12-01T10:00:06.000Z',
+    };
+    watched.applyAck(ack);
+    // A summary the server sent before the ack, read after the command's answer: its settings are older.
+    watched.set(summary('pi-1', 4));
+    expect(watched.summary?.settings?.intervalle).toBe(9);
+    expect(watched.summary?.delivery.received).toBe(4);
+    // The summary that carries the ack ends the hold: what the server says next is shown as it is.
+    watched.set({ ...summary('pi-1', 5), settings: ack.settings });
+    watched.set(summary('pi-1', 6));
+    expect(watched.summary?.settings?.intervalle).toBe(5);
+    // Without an agreeing summary, the hold ends after ACK_HOLD_MS (another user's change shows then).
+    watched.applyAck(ack);
+    now += 5_001;
+    watched.set(summary('pi-1', 7));
+    expect(watched.summary?.settings?.intervalle).toBe(5);
   });
 });

@@ -27,7 +27,7 @@ const OVERVIEW_TITLE = 'Fleet overview · Sensor Fleet';
  */
 export class DashboardPage {
   private readonly now = () => Date.now();
-  private readonly watched = new WatchedDevice();
+  private readonly watched = new WatchedDevice(this.now);
   private readonly selection: HashSelection;
   private readonly fleet: FleetPanel;
   private readonly views: PageViews;

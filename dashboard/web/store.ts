@@ -3,6 +3,13 @@ import type { Ack, DeviceSummary, FleetRow } from './types.js';
 export type WatchedListener = () => void;
 
 /**
+ * How long the settings of an ack a command's answer carried win over the stream's summaries that disagree.
+ * The answer and the stream come over two connections: a summary the server sent before the ack may still be
+ * read after the answer, and would show the old settings for a moment.
+ */
+export const ACK_HOLD_MS = 5_000;
+
+/**
  * The device the page shows in full: its summary as the server sends it (the `device` event of the stream
  * that watches it, which follows each of its telemetry, status and ack events). The page receives this
  * state; it does not recompute it. Until the summary comes, a provisional one is made from the device's
@@ -12,6 +19,10 @@ export class WatchedDevice {
   private current: DeviceSummary | null = null;
   private provisional = false;
   private readonly listeners = new Set<WatchedListener>();
+  /** The ack applied last, kept until a summary agrees with it or ACK_HOLD_MS have passed. */
+  private held: { ack: Ack; until: number } | null = null;
+
+  constructor(private readonly now: () => number) {}
 
   get summary(): DeviceSummary | null {
     return this.current;
@@ -36,13 +47,14 @@ export class WatchedDevice {
     if (deviceId === this.deviceId && !this.provisional) return;
     this.current = deviceId === null ? null : provisionalSummary(deviceId, row);
     this.provisional = deviceId !== null;
+    this.held = null;
     this.emit();
   }
 
   /** The server's summary: taken when it is the watched device's. */
   set(summary: DeviceSummary): void {
     if (summary.device_id !== this.deviceId) return;
-    this.current = summary;
+    this.current = this.withHeldAck(summary);
     this.provisional = false;
     this.emit();
   }
@@ -52,7 +64,18 @@ export class WatchedDevice {
     const current = this.current;
     if (!current || ack.device_id !== current.device_id) return;
     this.current = { ...current, settings: ack.settings, firmware: ack.firmware };
+    this.held = { ack, until: this.now() + ACK_HOLD_MS };
     this.emit();
+  }
+
+  /** The summary, with the held ack's settings while it disagrees with them (an event older than the ack). */
+  private withHeldAck(summary: DeviceSummary): DeviceSummary {
+    const held = this.held;
+    if (!held || this.now() > held.until || sameSettings(summary, held.ack)) {
+      this.held = null;
+      return summary;
+    }
+    return { ...summary, settings: held.ack.settings, firmware: held.ack.firmware };
   }
 
   clear(): void {
@@ -62,6 +85,14 @@ export class WatchedDevice {
   private emit(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+function sameSettings(summary: DeviceSummary, ack: Ack): boolean {
+  const settings = summary.settings;
+  if (!settings || summary.firmware !== ack.firmware) return false;
+  return Object.entries(ack.settings).every(
+    ([key, value]) => settings[key as keyof typeof settings] === value,
+  );
 }
 
 function provisionalSummary(deviceId: string, row: FleetRow | undefined): DeviceSummary {
