@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { formatEnvFile, type Logger } from '@fleet/shared';
 import type { AuthSetting } from '../config.js';
 import { generatePassword } from './passwords.js';
-import type { UserStore } from './user-store.js';
+import type { Users } from './user-store.js';
 
 export const INITIAL_ADMIN_FILE = 'initial-admin.env';
 
@@ -17,7 +17,7 @@ export interface ResolveAuthOptions {
   setting: AuthSetting;
   /** HOST, the address the server listens on. */
   host: string;
-  users: UserStore;
+  users: Users;
   adminUser: string;
   /** DASHBOARD_ADMIN_PASSWORD; null: generate one. */
   adminPassword: string | null;
@@ -44,7 +44,7 @@ export async function resolveAuth(options: ResolveAuthOptions): Promise<AuthDeci
     );
     return { mode: 'off', reason: 'AUTH=off' };
   }
-  if (users.count > 0) return { mode: 'on', reason: `AUTH=${setting}, users exist` };
+  if ((await users.total()) > 0) return { mode: 'on', reason: `AUTH=${setting}, users exist` };
   if (setting === 'auto' && isLoopbackHost(host)) {
     logger.warn(
       { auth: 'off', host },

@@ -15,7 +15,7 @@ export interface ApiToken {
   revokedAt: Date | null;
 }
 
-interface TokenRow {
+export interface TokenRow {
   id: string;
   name: string;
   role: string;
@@ -27,15 +27,28 @@ interface TokenRow {
 }
 
 /** `fleet_<id>_<secret>`: the id (12 hex digits) names the token in lists and logs; the secret is 32 random bytes. */
-const TOKEN_PATTERN = /^fleet_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+export const TOKEN_PATTERN = /^fleet_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.@-]{0,63}$/;
 export const TOKEN_NAME_ACCEPTED =
   '1 to 64 characters: letters, digits, spaces, "_", ".", "@" or "-", starting with a letter or digit';
 /** last_used_at is written at most this often per token, not at every request. */
-const LAST_USED_RESOLUTION_MS = 60_000;
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
-function sha256(text: string): Buffer {
+export function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
+}
+
+type MaybeAsync<T> = T | Promise<T>;
+
+/** The API tokens: TokenStore on the SQLite file, PgTokenStore on PostgreSQL (DATABASE_URL). Callers await. */
+export interface Tokens {
+  /** A new token; `token` is the whole secret, returned this once. */
+  create(name: string, role: Role, createdBy: string): MaybeAsync<{ token: string; info: ApiToken }>;
+  list(): MaybeAsync<ApiToken[]>;
+  get(id: string): MaybeAsync<ApiToken | null>;
+  revoke(id: string): MaybeAsync<void>;
+  /** The token a bearer string is, when it exists and is not revoked; else null. */
+  verify(bearer: string): MaybeAsync<ApiToken | null>;
 }
 
 /**
@@ -43,7 +56,7 @@ function sha256(text: string): Buffer {
  * `api_tokens`. Only a SHA-256 of the secret is stored: a token is 256 random bits, so a fast hash is enough
  * (a slow one is for passwords people choose). Revoked tokens stay listed, marked revoked.
  */
-export class TokenStore {
+export class TokenStore implements Tokens {
   constructor(
     private readonly db: Database.Database,
     private readonly clock: Clock,
@@ -107,7 +120,7 @@ export class TokenStore {
   }
 }
 
-function toToken(row: TokenRow): ApiToken {
+export function toToken(row: TokenRow): ApiToken {
   return {
     id: row.id,
     name: row.name,

@@ -22,7 +22,7 @@ export interface User {
   updatedAt: Date;
 }
 
-interface UserRow {
+export interface UserRow {
   username: string;
   role: string;
   password_hash: string;
@@ -60,18 +60,46 @@ export function checkPassword(password: unknown): string {
   return password;
 }
 
+type MaybeAsync<T> = T | Promise<T>;
+
+/**
+ * Who may use the dashboard: UserStore on the SQLite file, PgUserStore on PostgreSQL (DATABASE_URL), for
+ * replicas on several machines. Callers await every answer.
+ */
+export interface Users {
+  /** How many users there are. */
+  total(): MaybeAsync<number>;
+  list(): MaybeAsync<User[]>;
+  get(username: string): MaybeAsync<User | null>;
+  add(username: string, role: Role, password: string, mustChangePassword?: boolean): Promise<User>;
+  /** Removes the user and every session of theirs. */
+  remove(username: string): MaybeAsync<void>;
+  setPassword(
+    username: string,
+    password: string,
+    options?: { mustChange?: boolean; keepSession?: string | null },
+  ): Promise<void>;
+  setRole(username: string, role: Role): MaybeAsync<void>;
+  /** The user when `password` is theirs, else null. The same work is done for an unknown user. */
+  verify(username: string, password: string): Promise<User | null>;
+}
+
 /**
  * The dashboard's users, in its SQLite database (table `users`), with scrypt password hashes. The CLI
  * (`npm run fleet -- user …`) and the server use the same store on the same file, so a user added while the
  * dashboard runs can log in at once, and a removed one is out at the next request.
  */
-export class UserStore {
+export class UserStore implements Users {
   constructor(
     private readonly db: Database.Database,
     private readonly clock: Clock,
   ) {}
 
   get count(): number {
+    return this.total();
+  }
+
+  total(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
   }
 
@@ -153,9 +181,10 @@ export class UserStore {
 }
 
 /** Checked for an unknown user name, so that its answer takes as long as a wrong password's. */
-const DECOY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+export const DECOY_HASH =
+  'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return {
     username: row.username,
     role: checkRole(row.role),

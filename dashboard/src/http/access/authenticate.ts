@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ANONYMOUS, type Principal } from '../../access/principal.js';
 import { ROLES, type Role, roleAtLeast } from '../../access/roles.js';
-import type { TokenStore } from '../../access/token-store.js';
-import type { UserStore } from '../../access/user-store.js';
+import type { Tokens } from '../../access/token-store.js';
+import type { Users } from '../../access/user-store.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors.js';
 
 declare module 'fastify' {
@@ -45,8 +45,8 @@ const PAGE_ROUTES = new Set([
 
 export interface AuthenticationDeps {
   auth: 'on' | 'off';
-  users: UserStore;
-  tokens: TokenStore;
+  users: Users;
+  tokens: Tokens;
 }
 
 /**
@@ -71,7 +71,7 @@ export function installAuthentication(app: FastifyInstance, deps: Authentication
       route === undefined
         ? !request.url.startsWith('/api')
         : config.public === true || PAGE_ROUTES.has(route);
-    request.principal = principalOf(request, deps, open);
+    request.principal = await principalOf(request, deps, open);
     if (open) return;
     const principal = request.principal;
     if (!principal) throw new UnauthorizedError(LOGIN_NEEDED);
@@ -85,10 +85,14 @@ export function installAuthentication(app: FastifyInstance, deps: Authentication
 }
 
 /** The token or the session's user; a bad token throws 401 unless the route is open. */
-function principalOf(request: FastifyRequest, deps: AuthenticationDeps, open: boolean): Principal | null {
+async function principalOf(
+  request: FastifyRequest,
+  deps: AuthenticationDeps,
+  open: boolean,
+): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (header !== undefined && /^Bearer\s/i.test(header)) {
-    const token = deps.tokens.verify(header.replace(/^Bearer\s+/i, '').trim());
+    const token = await deps.tokens.verify(header.replace(/^Bearer\s+/i, '').trim());
     if (token) {
       return {
         name: token.name,
@@ -105,7 +109,7 @@ function principalOf(request: FastifyRequest, deps: AuthenticationDeps, open: bo
   const username = request.session?.username;
   if (typeof username !== 'string') return null;
   // A user removed (or whose password changed elsewhere) has no session row left; this is the last word.
-  const user = deps.users.get(username);
+  const user = await deps.users.get(username);
   if (!user) return null;
   return {
     name: user.username,

@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { LoginThrottle } from '../../access/login-throttle.js';
 import { keptSecret, SESSION_SECRET } from '../../access/secrets.js';
 import { type SessionStore, SqliteSessionStore } from '../../access/session-store.js';
-import type { TokenStore } from '../../access/token-store.js';
-import type { UserStore } from '../../access/user-store.js';
+import type { Tokens } from '../../access/token-store.js';
+import type { Users } from '../../access/user-store.js';
 import { type LoginRateLimit, loginRoutes } from '../routes/login.js';
 import { meRoutes } from '../routes/me.js';
 import { tokenRoutes } from '../routes/tokens.js';
@@ -39,8 +39,8 @@ export interface AccessDeps {
   options: AccessOptions;
   /** The dashboard's open database: sessions and the kept cookie secret live there. */
   database: Database.Database;
-  users: UserStore;
-  tokens: TokenStore;
+  users: Users;
+  tokens: Tokens;
   hub: SseHub;
   clock: Clock;
   logger: Logger;

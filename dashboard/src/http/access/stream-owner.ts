@@ -1,7 +1,7 @@
 import type { Principal } from '../../access/principal.js';
 import type { SessionStore } from '../../access/session-store.js';
-import type { TokenStore } from '../../access/token-store.js';
-import type { UserStore } from '../../access/user-store.js';
+import type { Tokens } from '../../access/token-store.js';
+import type { Users } from '../../access/user-store.js';
 import type { StreamOwner } from '../sse-hub.js';
 
 /**
@@ -10,22 +10,18 @@ import type { StreamOwner } from '../sse-hub.js';
  */
 export function streamOwner(
   principal: Principal,
-  deps: { sessions: SessionStore | null; users: UserStore; tokens: TokenStore },
+  deps: { sessions: SessionStore | null; users: Users; tokens: Tokens },
 ): StreamOwner {
   const { sessionId, tokenId, name } = principal;
   if (principal.kind === 'user' && sessionId !== null && deps.sessions) {
     const sessions = deps.sessions;
-    const userKept = () => deps.users.get(name) !== null;
     return {
       sessionId,
-      stillValid: () => {
-        const live = sessions.isLive(sessionId);
-        return typeof live === 'boolean' ? live && userKept() : live.then((still) => still && userKept());
-      },
+      stillValid: async () => (await sessions.isLive(sessionId)) && (await deps.users.get(name)) !== null,
     };
   }
   if (principal.kind === 'token' && tokenId !== null) {
-    return { sessionId: null, stillValid: () => deps.tokens.get(tokenId)?.revokedAt === null };
+    return { sessionId: null, stillValid: async () => (await deps.tokens.get(tokenId))?.revokedAt === null };
   }
   return { sessionId: null, stillValid: () => true };
 }

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { LoginThrottle } from '../../access/login-throttle.js';
 import { PASSWORD_MAX, USERNAME_ACCEPTED, USERNAME_PATTERN } from '../../access/roles.js';
-import type { UserStore } from '../../access/user-store.js';
+import type { Users } from '../../access/user-store.js';
 import { ConflictError, TooManyRequestsError, UnauthorizedError } from '../../errors.js';
 import { clearSessionCookie } from '../access/sessions.js';
 import { bodyObject } from '../body.js';
@@ -25,7 +25,7 @@ export const LOGIN_RATE_LIMIT: LoginRateLimit = { max: 20, windowMs: 5 * 60_000 
 
 export interface LoginRouteDeps {
   auth: 'on' | 'off';
-  users: UserStore;
+  users: Users;
   throttle: LoginThrottle;
   hub: SseHub;
   logger: Logger;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { LoginThrottle } from '../../access/login-throttle.js';
 import type { Principal } from '../../access/principal.js';
 import { PASSWORD_ACCEPTED, PASSWORD_MAX, PASSWORD_MIN } from '../../access/roles.js';
-import type { UserStore } from '../../access/user-store.js';
+import type { Users } from '../../access/user-store.js';
 import type { MeResponse } from '../../api-types.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import { bodyObject } from '../body.js';
@@ -15,7 +15,7 @@ import { LOGINS_OFF, refuseLocked } from './login.js';
 
 export interface MeRouteDeps {
   auth: 'on' | 'off';
-  users: UserStore;
+  users: Users;
   throttle: LoginThrottle;
   hub: SseHub;
   logger: Logger;

@@ -8,7 +8,7 @@ import {
   type ApiToken,
   TOKEN_NAME_ACCEPTED,
   TOKEN_NAME_PATTERN,
-  type TokenStore,
+  type Tokens,
 } from '../../access/token-store.js';
 import type { TokenCreatedResponse, TokenSummary, TokensResponse } from '../../api-types.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
@@ -47,7 +47,7 @@ const admin = { role: 'admin' as const, action: 'managing API tokens' };
 /** `GET /api/tokens`, `POST /api/tokens` and `DELETE /api/tokens/:id`: API tokens, for admins. */
 export function tokenRoutes(
   app: FastifyInstance,
-  deps: { tokens: TokenStore; hub: SseHub; logger: Logger },
+  deps: { tokens: Tokens; hub: SseHub; logger: Logger },
 ): void {
   const { tokens, logger } = deps;
 
@@ -62,7 +62,7 @@ export function tokenRoutes(
       },
       config: admin,
     },
-    async (): Promise<TokensResponse> => ({ tokens: tokens.list().map(toTokenSummary) }),
+    async (): Promise<TokensResponse> => ({ tokens: (await tokens.list()).map(toTokenSummary) }),
   );
 
   api.post(
@@ -78,7 +78,7 @@ export function tokenRoutes(
     async (request, reply): Promise<TokenCreatedResponse> => {
       const { name, role } = request.body;
       const by = (request.principal as Principal).name;
-      const { token, info } = tokens.create(name, role, by);
+      const { token, info } = await tokens.create(name, role, by);
       logger.info(
         { token_id: info.id, token_name: name, role, by, address: request.ip },
         'API token created',
@@ -103,14 +103,14 @@ export function tokenRoutes(
     },
     async (request, reply) => {
       const { id } = request.params;
-      const token = tokens.get(id);
+      const token = await tokens.get(id);
       if (!token) {
         throw new NotFoundError(
           `API token ${JSON.stringify(id)} does not exist; accepted: the id of a token listed by GET /api/tokens.`,
         );
       }
       if (token.revokedAt) throw new ConflictError(`API token ${id} is revoked already.`);
-      tokens.revoke(id);
+      await tokens.revoke(id);
       // Its event streams end now rather than at the next heartbeat.
       deps.hub.endInvalid();
       const by = (request.principal as Principal).name;
