@@ -17,3 +17,25 @@ CREATE TABLE secrets (
   value text NOT NULL
 );
 `;
+
+/** Version 3: the users and API tokens, as in SQLite's `users` and `api_tokens` (times in epoch ms). */
+export const ACCESS_SCHEMA_V3 = `
+CREATE TABLE users (
+  username             text     PRIMARY KEY,
+  role                 text     NOT NULL,
+  password_hash        text     NOT NULL,
+  must_change_password smallint NOT NULL DEFAULT 0,
+  created_at           bigint   NOT NULL,
+  updated_at           bigint   NOT NULL
+);
+CREATE TABLE api_tokens (
+  id           text   PRIMARY KEY,
+  name         text   NOT NULL,
+  role         text   NOT NULL,
+  secret_hash  text   NOT NULL,
+  created_by   text   NOT NULL,
+  created_at   bigint NOT NULL,
+  last_used_at bigint,
+  revoked_at   bigint
+);
+`;

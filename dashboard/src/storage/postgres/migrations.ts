@@ -1,6 +1,6 @@
 import type { Logger } from '@fleet/shared';
 import type pg from 'pg';
-import { ACCESS_SCHEMA_V2 } from './access-schema.js';
+import { ACCESS_SCHEMA_V2, ACCESS_SCHEMA_V3 } from './access-schema.js';
 import { inTransaction } from './pool.js';
 import { READINGS_SCHEMA_V1 } from './schema.js';
 
@@ -14,6 +14,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'readings, delivery figures, device registry, rollups', sql: READINGS_SCHEMA_V1 },
   { version: 2, name: 'login sessions, kept secrets', sql: ACCESS_SCHEMA_V2 },
+  { version: 3, name: 'users, API tokens', sql: ACCESS_SCHEMA_V3 },
 ];
 
 /** The key of the advisory lock under which migrations run ("fleet" in ASCII): one replica at a time. */
