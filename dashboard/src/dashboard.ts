@@ -8,8 +8,8 @@ import {
   systemClock,
   Topics,
 } from '@fleet/shared';
+import { pgAccessStores, sqliteAccessStores } from './access/access-stores.js';
 import { removeInitialAdminFile, resolveAuth } from './access/auth-mode.js';
-import { UserStore } from './access/user-store.js';
 import { type DashboardConfig, dashboardEnvSpec } from './config.js';
 import { describeTrustProxy } from './config-values.js';
 import { HomeAssistant, homeAssistantSubscriptions } from './homeassistant/home-assistant.js';
@@ -55,7 +55,7 @@ export async function startDashboard(
     logger: logger.child({ component: 'storage' }),
     clock,
   });
-  // DATABASE_URL: the readings path on PostgreSQL; users, sessions, the trail and alerts stay in SQLite.
+  // DATABASE_URL: the readings path, users, tokens and sessions on PostgreSQL; the trail and alerts stay in SQLite.
   const readings = config.databaseUrl
     ? new PgReadingStore({ url: config.databaseUrl, logger: logger.child({ component: 'postgres' }) })
     : null;
@@ -108,7 +108,10 @@ export async function startDashboard(
     // History queries on their own thread and connection: a long one does not hold the ingest.
     // (With DATABASE_URL, history is read from PostgreSQL on the pool: no thread on the local file.)
     if (!readings) history.start();
-    const users = new UserStore(store.database, clock);
+    const accessStores = readings
+      ? pgAccessStores(readings.sharedPool(), clock)
+      : sqliteAccessStores(store.database, clock);
+    const users = accessStores.users;
     const auth = await resolveAuth({
       setting: config.auth,
       host: config.host,
@@ -132,6 +135,7 @@ export async function startDashboard(
       topics,
       logger,
       clock,
+      accessStores,
       access: {
         auth: auth.mode,
         sessionHours: config.sessionHours,
@@ -174,7 +178,7 @@ export async function startDashboard(
     }
     broker.start();
     live?.start();
-    const userCount = users.count;
+    const userCount = await users.total();
     const authText =
       auth.mode === 'on'
         ? `logins on (${auth.reason}; ${userCount} user${userCount === 1 ? '' : 's'})`
@@ -197,6 +201,7 @@ export async function startDashboard(
         fleet_role: config.fleetRole,
         database: config.databasePath,
         readings_database: readings ? readings.label : 'sqlite',
+        access_database: accessStores.engine,
         history_days: config.historyDays,
         rollup_days: config.rollupDays,
         history_thread: history.threaded,
@@ -204,7 +209,7 @@ export async function startDashboard(
         devices: dashboard.fleet.ids().length,
         config: describeEnvConfig(dashboardEnvSpec, config),
       },
-      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…${config.mqttShareGroup ? ` (replica of share group ${config.mqttShareGroup}: readings stored through $share/${config.mqttShareGroup}/, pushed live from client ${live?.clientId} at QoS 0)` : ''}; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed)${readings ? `; readings, history and the registry in PostgreSQL ${readings.label} (${readings.flavour})` : ''}; history kept ${config.historyDays} days (hourly rollups ${config.rollupDays} days); Home Assistant discovery ${homeAssistant ? `on under ${homeAssistant.ha.prefix}/ (commands from ${topics.allSets()})` : 'off'}`,
+      `Dashboard listening on ${address} (port ${config.port}); ${authText}; ${httpsText}; trust proxy: ${describeTrustProxy(config.trustProxy)}; MQTT broker ${brokerLabel(config.mqtt)}${config.mqtt.username ? ` as ${config.mqtt.username}` : ' (anonymous)'}, client id ${clientId}, topics ${topics.root}/{id}/…${config.mqttShareGroup ? ` (replica of share group ${config.mqttShareGroup}: readings stored through $share/${config.mqttShareGroup}/, pushed live from client ${live?.clientId} at QoS 0)` : ''}; database ${config.databasePath} (WAL, synchronous=FULL; a message is acknowledged once committed)${readings ? `; readings, history, the registry, users, tokens and sessions in PostgreSQL ${readings.label} (${readings.flavour})` : ''}; history kept ${config.historyDays} days (hourly rollups ${config.rollupDays} days); Home Assistant discovery ${homeAssistant ? `on under ${homeAssistant.ha.prefix}/ (commands from ${topics.allSets()})` : 'off'}`,
     );
     let stopping: Promise<void> | null = null;
     return {

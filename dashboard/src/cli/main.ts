@@ -20,5 +20,7 @@ const code = isBackupCommand(argv)
       argv,
       { stdout: process.stdout, stderr: process.stderr, stdin, clock: systemClock },
       DEFAULT_DATA_DIR,
+      // The dashboard's DATABASE_URL: users and tokens are then in PostgreSQL (empty: unset, as for the dashboard).
+      process.env.DATABASE_URL || undefined,
     );
 process.stdout.write('', () => process.exit(code));

@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Clock, createLogger, formatEnvFile } from '@fleet/shared';
+import { type AccessStores, pgAccessStores, sqliteAccessStores } from '../access/access-stores.js';
 import { generatePassword } from '../access/passwords.js';
-import { TokenStore } from '../access/token-store.js';
-import { checkRole, UserError, UserStore } from '../access/user-store.js';
+import type { Tokens } from '../access/token-store.js';
+import { checkRole, UserError, type Users } from '../access/user-store.js';
 import { DATABASE_FILE } from '../config.js';
+import { migrate } from '../storage/postgres/migrations.js';
+import { createPool, maskDatabaseUrl } from '../storage/postgres/pool.js';
 import { TelemetryStore } from '../storage/telemetry-store.js';
 import { ACCESS_USAGE, type AccessCommand, parseAccessArgs } from './args.js';
 
@@ -19,11 +22,16 @@ export interface AccessIo {
 
 type Run = Extract<AccessCommand, { kind: 'run' }>;
 
-/** `fleet user …` / `fleet token …`: resolves with the exit code; every failure is one sentence on stderr. */
+/**
+ * `fleet user …` / `fleet token …`: resolves with the exit code; every failure is one sentence on stderr.
+ * With `databaseUrl` (DATABASE_URL, as the dashboard has it) the users and tokens are PostgreSQL's, else the
+ * SQLite file's in the data folder.
+ */
 export async function runAccess(
   argv: readonly string[],
   io: AccessIo,
   defaultDataDir: string,
+  databaseUrl?: string,
 ): Promise<number> {
   const parsed = parseAccessArgs(argv, defaultDataDir);
   if (parsed.kind === 'help') {
@@ -34,6 +42,7 @@ export async function runAccess(
     io.stderr.write(`${parsed.error}\n`);
     return 1;
   }
+  if (databaseUrl) return runOnPostgres(parsed, io, databaseUrl);
   const path = join(parsed.dataDir, DATABASE_FILE);
   if (!existsSync(path)) {
     io.stderr.write(
@@ -44,16 +53,42 @@ export async function runAccess(
   const store = new TelemetryStore({ path, logger: createLogger('fleet', 'silent') });
   try {
     store.open();
-    const users = new UserStore(store.database, io.clock);
-    const tokens = new TokenStore(store.database, io.clock);
-    await (parsed.noun === 'user' ? userCommand(parsed, users, io) : tokenCommand(parsed, tokens, io));
+    return await runCommand(parsed, sqliteAccessStores(store.database, io.clock), io);
+  } finally {
+    store.close();
+  }
+}
+
+/** The command on PostgreSQL's users and tokens (the layout brought up to date first, as a replica does). */
+async function runOnPostgres(parsed: Run, io: AccessIo, url: string): Promise<number> {
+  const pool = createPool(url, 1);
+  // An idle connection's error (the server going away) is the failed query's to say, not a crash.
+  pool.on('error', () => undefined);
+  try {
+    try {
+      await migrate(pool, createLogger('fleet', 'silent'));
+    } catch (error) {
+      io.stderr.write(
+        `Could not open the PostgreSQL database ${maskDatabaseUrl(url)} (DATABASE_URL): ${(error as Error).message}\n`,
+      );
+      return 1;
+    }
+    return await runCommand(parsed, pgAccessStores(pool, io.clock), io);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+async function runCommand(parsed: Run, stores: AccessStores, io: AccessIo): Promise<number> {
+  try {
+    await (parsed.noun === 'user'
+      ? userCommand(parsed, stores.users, io)
+      : tokenCommand(parsed, stores.tokens, io));
     return 0;
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     io.stderr.write(`${error.message}\n`);
     return 1;
-  } finally {
-    store.close();
   }
 }
 
@@ -74,7 +109,7 @@ function printGenerated(io: AccessIo, username: string, password: string): void 
   io.stderr.write('The password is shown this once; it must be changed at the first login.\n');
 }
 
-async function userCommand(parsed: Run, users: UserStore, io: AccessIo): Promise<void> {
+async function userCommand(parsed: Run, users: Users, io: AccessIo): Promise<void> {
   const name = parsed.target ?? '';
   switch (parsed.action) {
     case 'add': {
@@ -86,7 +121,7 @@ async function userCommand(parsed: Run, users: UserStore, io: AccessIo): Promise
       return;
     }
     case 'passwd': {
-      if (!users.get(name)) throw new UserError(`User ${JSON.stringify(name)} does not exist.`);
+      if (!(await users.get(name))) throw new UserError(`User ${JSON.stringify(name)} does not exist.`);
       const { password, generated } = await passwordFor(io);
       await users.setPassword(name, password, { mustChange: generated, keepSession: null });
       io.stderr.write(`Changed the password of ${name}; their sessions are ended.\n`);
@@ -94,11 +129,11 @@ async function userCommand(parsed: Run, users: UserStore, io: AccessIo): Promise
       return;
     }
     case 'remove':
-      users.remove(name);
+      await users.remove(name);
       io.stderr.write(`Removed user ${name}; their sessions are ended.\n`);
       return;
     default: {
-      const list = users.list();
+      const list = await users.list();
       if (list.length === 0) io.stderr.write('No users yet.\n');
       for (const user of list) {
         const note = user.mustChangePassword ? '  (must change the password)' : '';
@@ -108,11 +143,11 @@ async function userCommand(parsed: Run, users: UserStore, io: AccessIo): Promise
   }
 }
 
-async function tokenCommand(parsed: Run, tokens: TokenStore, io: AccessIo): Promise<void> {
+async function tokenCommand(parsed: Run, tokens: Tokens, io: AccessIo): Promise<void> {
   switch (parsed.action) {
     case 'add': {
       const role = checkRole(parsed.role);
-      const { token, info } = tokens.create(parsed.target ?? '', role, 'fleet CLI');
+      const { token, info } = await tokens.create(parsed.target ?? '', role, 'fleet CLI');
       io.stdout.write(`${token}\n`);
       io.stderr.write(
         `Added API token ${info.id} "${info.name}" (${role}); send it as "Authorization: Bearer <token>". It is shown this once.\n`,
@@ -120,11 +155,11 @@ async function tokenCommand(parsed: Run, tokens: TokenStore, io: AccessIo): Prom
       return;
     }
     case 'revoke':
-      tokens.revoke(parsed.target ?? '');
+      await tokens.revoke(parsed.target ?? '');
       io.stderr.write(`Revoked API token ${parsed.target}.\n`);
       return;
     default: {
-      const list = tokens.list();
+      const list = await tokens.list();
       if (list.length === 0) io.stderr.write('No API tokens yet.\n');
       for (const token of list) {
         const state = token.revokedAt ? `revoked ${token.revokedAt.toISOString()}` : 'active';

@@ -1,7 +1,8 @@
 import { type Clock, type Logger, systemClock, type Topics } from '@fleet/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { TokenStore } from '../access/token-store.js';
-import { UserStore } from '../access/user-store.js';
+import { type AccessStores, sqliteAccessStores } from '../access/access-stores.js';
+import type { Tokens } from '../access/token-store.js';
+import type { Users } from '../access/user-store.js';
 import { Alerts, type AlertsOptions } from '../alerts/alerts.js';
 import { CommandService } from '../commands/command-service.js';
 import { CommandTrail } from '../commands/command-trail.js';
@@ -51,7 +52,7 @@ export interface DashboardDeps {
   history?: HistoryStore;
   /**
    * DATABASE_URL: the readings path on PostgreSQL (open; the caller closes it): readings, history, delivery
-   * figures and the registry. `store` keeps users, tokens, sessions, the command trail and alerts.
+   * figures and the registry. `store` keeps the command trail and alerts, and users, tokens and sessions unless `accessStores` says otherwise.
    */
   readings?: ReadingStore;
   /** Started or not; the caller starts and stops it. */
@@ -61,6 +62,8 @@ export interface DashboardDeps {
   logger: Logger;
   /** Logins (resolved from AUTH), session lifetime, allowed hosts and origins. */
   access: AccessOptions;
+  /** Users, tokens, sessions and the cookie key: on `store`'s SQLite file unless given (PostgreSQL). */
+  accessStores?: AccessStores;
   /** HTTPS (HTTPS_CERT/HTTPS_KEY) and TRUST_PROXY: how the server itself is made. */
   server?: { https?: { cert: string; key: string } | null; trustProxy?: TrustProxy };
   clock?: Clock;
@@ -99,8 +102,8 @@ export interface Dashboard {
   commands: CommandService;
   trail: CommandTrail;
   hub: SseHub;
-  users: UserStore;
-  tokens: TokenStore;
+  users: Users;
+  tokens: Tokens;
   access: Access;
   alerts: Alerts;
   /** Stops listening to the broker, then commits what waits (if the database takes it). */
@@ -180,8 +183,8 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     ...(deps.maxGroup ? { maxGroup: deps.maxGroup } : {}),
     ...(deps.retryInitialMs ? { retryInitialMs: deps.retryInitialMs } : {}),
   });
-  const users = new UserStore(database, clock);
-  const tokens = new TokenStore(database, clock);
+  const accessStores = deps.accessStores ?? sqliteAccessStores(database, clock);
+  const { users, tokens } = accessStores;
   const commands = new CommandService({
     broker,
     topics: deps.topics,
@@ -254,7 +257,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   await registerApiDocs(app);
   const access = await installAccess(app, {
     options: deps.access,
-    database,
+    stores: accessStores,
     users,
     tokens,
     hub,

@@ -72,8 +72,8 @@ describe('npm run fleet -- device forget, against a running dashboard and Mosqui
     await retained('lab-2');
     await start('dashboard-forget-1');
     const dashboard = (running as RunningDashboard).dashboard;
-    const operator = dashboard.tokens.create('cli', 'operator', 'admin').token;
-    const viewer = dashboard.tokens.create('grafana', 'viewer', 'admin').token;
+    const operator = (await dashboard.tokens.create('cli', 'operator', 'admin')).token;
+    const viewer = (await dashboard.tokens.create('grafana', 'viewer', 'admin')).token;
     await eventually(async () => (await listed(operator)).length === 2, 10_000, 'both devices listed');
     const env = { DASHBOARD_URL: base };
 

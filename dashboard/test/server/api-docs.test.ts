@@ -150,7 +150,7 @@ describe('the API document (logins on)', () => {
     for (const url of ['/api/docs', '/api/docs/json', '/api/docs/static/swagger-initializer.js']) {
       expect((await h.dashboard.app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
     }
-    const { token } = h.dashboard.tokens.create('docs reader', 'viewer', 'vera');
+    const { token } = await h.dashboard.tokens.create('docs reader', 'viewer', 'vera');
     const response = await h.dashboard.app.inject({
       method: 'GET',
       url: '/api/docs/json',

@@ -186,7 +186,7 @@ describe('logins on: sessions, roles and tokens', () => {
 
   it('ends the session of a user who is removed, and of one whose session expired', async () => {
     const cookie = await loggedIn(h, 'alice', 'viewer');
-    h.dashboard.users.remove('alice');
+    await h.dashboard.users.remove('alice');
     expect((await call(app(), 'GET', '/api/data', { cookie })).statusCode).toBe(401);
     const bob = await loggedIn(h, 'bob', 'viewer');
     h.clock.advance(12 * 3_600_000 - 1000);

@@ -75,7 +75,7 @@ describe('GET /api/events behind the login', () => {
       )
     ).headers['set-cookie'];
     const cookie = String(here).split(';')[0] as string;
-    const { token, info } = h.dashboard.tokens.create('grafana', 'viewer', 'ada');
+    const { token, info } = await h.dashboard.tokens.create('grafana', 'viewer', 'ada');
     const other = open({ cookie: elsewhere });
     const mine = open({ cookie });
     const byToken = open({ authorization: `Bearer ${token}` });
@@ -117,7 +117,7 @@ describe('GET /api/events: a login ended elsewhere', () => {
     const reset = openStream(port, { cookie: await loggedIn(h, 'bob', 'viewer') });
     const expired = openStream(port, { cookie: await loggedIn(h, 'carol', 'viewer') });
     await eventually(() => h.dashboard.hub.size === 3, 5000, 'three streams');
-    h.dashboard.users.remove('alice');
+    await h.dashboard.users.remove('alice');
     await eventually(() => removed.state.ended, 2000, "the removed user's stream to end");
     await h.dashboard.users.setPassword('bob', 'set by the admin', { mustChange: true });
     await eventually(() => reset.state.ended, 2000, 'the stream of the user whose password was set to end');

@@ -60,7 +60,7 @@ describe('cross-site and host guards, CORS and security headers', () => {
       expect((await command({ origin: 'http://localhost:80' }, cookie)).statusCode).toBe(404);
       expect((await command({ 'sec-fetch-site': 'none' }, cookie)).statusCode).toBe(404);
       expect((await command({}, cookie)).statusCode).toBe(404);
-      const { token } = h.dashboard.tokens.create('script', 'operator', 'olivia');
+      const { token } = await h.dashboard.tokens.create('script', 'operator', 'olivia');
       const bearer = await command({
         origin: 'https://evil.example',
         'sec-fetch-site': 'cross-site',
@@ -144,7 +144,7 @@ describe('cross-site and host guards, CORS and security headers', () => {
 
     it('stays closed by default: no Access-Control-* header, no preflight', async () => {
       const app = await start();
-      const { token } = h.dashboard.tokens.create('grafana', 'viewer', 'ada');
+      const { token } = await h.dashboard.tokens.create('grafana', 'viewer', 'ada');
       const response = await app.inject({
         method: 'GET',
         url: '/api/devices',
@@ -163,7 +163,7 @@ describe('cross-site and host guards, CORS and security headers', () => {
       expect(pre.headers['access-control-allow-origin']).toBe('https://grafana.example.com');
       expect(pre.headers['access-control-allow-headers']).toBe('content-type, authorization');
       expect(pre.headers['access-control-allow-credentials']).toBeUndefined();
-      const { token } = h.dashboard.tokens.create('grafana', 'viewer', 'ada');
+      const { token } = await h.dashboard.tokens.create('grafana', 'viewer', 'ada');
       const read = await app.inject({
         method: 'GET',
         url: '/api/devices',

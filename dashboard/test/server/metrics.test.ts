@@ -64,7 +64,7 @@ describe('GET /metrics (Prometheus)', () => {
     expect(none.body).not.toContain('fleet_');
     const bad = await call(h.dashboard.app, 'GET', '/metrics', { token: 'not-a-token' });
     expect(bad.statusCode).toBe(401);
-    const { token } = h.dashboard.tokens.create('prometheus', 'viewer', 'ada');
+    const { token } = await h.dashboard.tokens.create('prometheus', 'viewer', 'ada');
     expect((await scrape({ token })).get('fleet_devices')).toBe(0);
     const cookie = await loggedIn(h, 'vera', 'viewer');
     expect((await scrape({ cookie })).get('fleet_devices')).toBe(0);

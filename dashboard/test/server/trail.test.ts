@@ -85,7 +85,7 @@ describe('the command trail', () => {
 
   it("keeps a rejection's reason, names a token as the sender, and lists newest first with a limit", async () => {
     const cookie = await loggedIn(h, 'olivia', 'operator');
-    const { token } = h.dashboard.tokens.create('nightly script', 'operator', 'ada');
+    const { token } = await h.dashboard.tokens.create('nightly script', 'operator', 'ada');
     pi.state.answer = 'rejected';
     const rejected = await call(
       h.dashboard.app,

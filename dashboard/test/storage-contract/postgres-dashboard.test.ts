@@ -82,7 +82,7 @@ describe('the dashboard with DATABASE_URL (PostgreSQL)', () => {
     expect(said).toBeDefined();
     const started = log.lines.find((line) => String(line.msg).startsWith('Dashboard listening'));
     expect(started?.msg).toContain(
-      `readings, history and the registry in PostgreSQL ${url.replace(/:[^:@/]+@/, ':***@')}`,
+      `readings, history, the registry, users, tokens and sessions in PostgreSQL ${url.replace(/:[^:@/]+@/, ':***@')}`,
     );
     expect(JSON.stringify(log.lines)).not.toContain(new URL(url).password);
 

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import type { Clock, Logger } from '@fleet/shared';
-import type Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import type { AccessStores } from '../../access/access-stores.js';
 import { LoginThrottle } from '../../access/login-throttle.js';
-import { keptSecret, SESSION_SECRET } from '../../access/secrets.js';
-import { type SessionStore, SqliteSessionStore } from '../../access/session-store.js';
+import { SESSION_SECRET } from '../../access/secrets.js';
+import type { SessionStore } from '../../access/session-store.js';
 import type { Tokens } from '../../access/token-store.js';
 import type { Users } from '../../access/user-store.js';
 import { type LoginRateLimit, loginRoutes } from '../routes/login.js';
@@ -37,8 +37,8 @@ export interface AccessOptions {
 
 export interface AccessDeps {
   options: AccessOptions;
-  /** The dashboard's open database: sessions and the kept cookie secret live there. */
-  database: Database.Database;
+  /** Where sessions and the kept cookie secret live (the SQLite file, or PostgreSQL with DATABASE_URL). */
+  stores: Pick<AccessStores, 'sessions' | 'keptSecret'>;
   users: Users;
   tokens: Tokens;
   hub: SseHub;
@@ -59,7 +59,7 @@ export interface Access {
  * access itself (login, logout, me, password, tokens).
  */
 export async function installAccess(app: FastifyInstance, deps: AccessDeps): Promise<Access> {
-  const { options, database, users, tokens, hub, clock } = deps;
+  const { options, stores, users, tokens, hub, clock } = deps;
   const logger = deps.logger.child({ component: 'access' });
   const hosts = new HostAllowlist({
     allowedHosts: options.allowedHosts,
@@ -73,9 +73,9 @@ export async function installAccess(app: FastifyInstance, deps: AccessDeps): Pro
   let sessions: SessionStore | null = null;
   if (options.auth === 'on') {
     const lifetimeMs = options.sessionHours * 60 * 60 * 1000;
-    sessions = new SqliteSessionStore(database, clock, lifetimeMs);
+    sessions = stores.sessions(lifetimeMs);
     await sessions.removeExpired();
-    const secret = keptSecret(database, SESSION_SECRET);
+    const secret = await stores.keptSecret(SESSION_SECRET);
     await registerSessions(app, { store: sessions, secret, lifetimeMs });
   }
   installAuthentication(app, { auth: options.auth, users, tokens });

@@ -280,6 +280,11 @@ export class PgReadingStore implements ReadingStore {
     }
   }
 
+  /** The open pool, shared with the access stores (pgAccessStores): users, tokens, sessions. */
+  sharedPool(): pg.Pool {
+    return this.use().pool;
+  }
+
   private use() {
     if (!this.pool || !this.rollups || !this.historyReader) {
       throw new Error(`The PostgreSQL database ${this.label} is not open.`);
