@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { formatEnvFile, type Logger } from '@fleet/shared';
 import type { AuthSetting } from '../config.js';
 import { generatePassword } from './passwords.js';
-import type { Users } from './user-store.js';
+import type { Role } from './roles.js';
+import { UserError, type Users } from './user-store.js';
 
 export const INITIAL_ADMIN_FILE = 'initial-admin.env';
 
@@ -70,7 +71,7 @@ export async function resolveAuth(options: ResolveAuthOptions): Promise<AuthDeci
 export async function seedAdmin(options: ResolveAuthOptions): Promise<void> {
   const { users, adminUser, adminPassword, dataDir, logger } = options;
   if (adminPassword !== null) {
-    await users.add(adminUser, 'admin', adminPassword, false);
+    if (!(await addFirstAdmin(users, adminUser, adminPassword, false, logger))) return;
     logger.info(
       { username: adminUser },
       `First admin made: user "${adminUser}" with the password of DASHBOARD_ADMIN_PASSWORD.`,
@@ -78,7 +79,7 @@ export async function seedAdmin(options: ResolveAuthOptions): Promise<void> {
     return;
   }
   const password = generatePassword();
-  await users.add(adminUser, 'admin', password, true);
+  if (!(await addFirstAdmin(users, adminUser, password, true, logger))) return;
   const file = join(dataDir, INITIAL_ADMIN_FILE);
   let kept = `kept in ${file}`;
   try {
@@ -99,6 +100,31 @@ export async function seedAdmin(options: ResolveAuthOptions): Promise<void> {
     { username: adminUser, file },
     `First admin made: user "${adminUser}", password ${password} (generated; shown this once; ${kept}). Log in and change it: the dashboard asks for a new one first.`,
   );
+}
+
+/**
+ * Adds the first admin; false when another replica on the same database (DATABASE_URL) made that user
+ * meanwhile (two starting at once): theirs is kept, and this one starts with it.
+ */
+async function addFirstAdmin(
+  users: Users,
+  adminUser: string,
+  password: string,
+  mustChange: boolean,
+  logger: Logger,
+): Promise<boolean> {
+  const role: Role = 'admin';
+  try {
+    await users.add(adminUser, role, password, mustChange);
+    return true;
+  } catch (error) {
+    if (!(error instanceof UserError) || (await users.get(adminUser)) === null) throw error;
+    logger.info(
+      { username: adminUser },
+      `First admin "${adminUser}" made by another replica meanwhile; not made again`,
+    );
+    return false;
+  }
 }
 
 /** After the first admin changed the generated password, its file has nothing true left to say. */

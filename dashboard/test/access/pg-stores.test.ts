@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { resolveAuth } from '../../src/access/auth-mode.js';
 import { PgTokenStore } from '../../src/access/pg-token-store.js';
 import { PgUserStore } from '../../src/access/pg-user-store.js';
 import { UserError } from '../../src/access/user-store.js';
 import { migrate } from '../../src/storage/postgres/migrations.js';
 import { createPool } from '../../src/storage/postgres/pool.js';
-import { capturingLogger, ManualClock } from '../server/fixtures.js';
+import { capturingLogger, ManualClock, tempDir } from '../server/fixtures.js';
 import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
 
 const missing = postgresMissing();
@@ -145,4 +148,46 @@ describe('PgUserStore and PgTokenStore on PostgreSQL', () => {
     await tokens.verify(token);
     expect((await tokens.get(info.id))?.lastUsedAt).toEqual(clock.now());
   });
+
+  it.each([
+    ['DASHBOARD_ADMIN_PASSWORD', 'the admin password' as string | null],
+    ['a generated password', null],
+  ])(
+    'two replicas starting at once on an empty database make one first admin between them (%s)',
+    async (_, adminPassword) => {
+      const dir = await tempDir();
+      try {
+        const logs = [capturingLogger('info'), capturingLogger('info')];
+        const decisions = await Promise.all(
+          logs.map(({ logger }, i) =>
+            resolveAuth({
+              setting: 'on',
+              host: '0.0.0.0',
+              users: new PgUserStore(pool, clock),
+              adminUser: 'admin',
+              adminPassword,
+              dataDir: join(dir.path),
+              logger,
+            }).then((decision) => ({ decision, i })),
+          ),
+        );
+        expect(decisions.map(({ decision }) => decision.mode)).toEqual(['on', 'on']);
+        const made = logs.map(
+          ({ lines }) => lines.filter((l) => String(l.msg).startsWith('First admin made:')).length,
+        );
+        const waived = logs.map(
+          ({ lines }) =>
+            lines.filter((l) => String(l.msg).includes('made by another replica meanwhile')).length,
+        );
+        expect([made.sort(), waived.sort()]).toEqual([
+          [0, 1],
+          [0, 1],
+        ]);
+        expect(await users.list()).toEqual([expect.objectContaining({ username: 'admin', role: 'admin' })]);
+        expect(existsSync(join(dir.path, 'initial-admin.env'))).toBe(adminPassword === null);
+      } finally {
+        await dir.remove();
+      }
+    },
+  );
 });
