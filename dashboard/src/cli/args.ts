@@ -11,7 +11,8 @@ export const ACCESS_USAGE = `Usage: npm run fleet -- [--data-dir DIR] user add N
        npm run fleet -- [--data-dir DIR] token revoke ID
        (in the dashboard's container: fleet user add NAME --role admin, …)
 
-Manages who may use the dashboard, in its database (DIR/dashboard.sqlite), also while it runs.
+Manages who may use the dashboard, in its database (DIR/dashboard.sqlite), also while it runs; with
+DATABASE_URL set (as the dashboard has it), in that PostgreSQL database instead, shared by every replica.
 
   user add, user passwd   the password is read from standard input when that is not a terminal
                           (echo "$PASSWORD" | npm run fleet -- user add alice --role operator); at a terminal

@@ -142,4 +142,22 @@ describe('replicas on PostgreSQL share users, tokens and sessions', () => {
     expect(await status(a, '/api/me', { cookie })).toBe(401);
     expect(await status(b, '/api/me', { cookie })).toBe(401);
   });
+
+  it('`fleet user list` with a DATABASE_URL it cannot reach says so in one sentence, password masked, and exits 1', async () => {
+    const out = sink();
+    const err = sink();
+    const io = {
+      stdout: out.stream,
+      stderr: err.stream,
+      stdin: { isTTY: true, readAll: async () => '' },
+      clock: systemClock,
+    };
+    const bad = 'postgres://fleet:s3cret-word@127.0.0.1:1/fleet';
+    expect(await runAccess(['user', 'list'], io, '.data/dashboard', bad)).toBe(1);
+    expect(err.text()).toMatch(
+      /^Could not open the PostgreSQL database postgres:\/\/fleet:\*\*\*@127\.0\.0\.1:1\/fleet \(DATABASE_URL\): .+\n$/,
+    );
+    expect(err.text()).not.toContain('s3cret-word');
+    expect(out.text()).toBe('');
+  });
 });
