@@ -13,8 +13,8 @@ type Callback = (error?: unknown) => void;
  * event stream's check that its login still holds (`isLive`, at each heartbeat), and the clean-up at start.
  * Replicas behind a load balancer share logins when, and only when, they share this store: a request may
  * land on any replica, which must find the session another replica made. SqliteSessionStore shares it
- * between processes on one machine's file (the cookie's signing key is in the same database, `secrets`); a
- * PostgreSQL store is what replicas on several machines need, and is not built yet. `isLive` and
+ * between processes on one machine's file (the cookie's signing key is in the same database, `secrets`);
+ * PgSessionStore (DATABASE_URL) between replicas on several machines. `isLive` and
  * `removeExpired` may answer with a promise, as a store over the network does.
  */
 export interface SessionStore {
