@@ -9,6 +9,7 @@ import {
 import { byId, setText } from './dom.js';
 import { clockTime, describeFailure, showOutcome } from './outcome.js';
 import type { Permission } from './permission.js';
+import { withAck } from './store.js';
 import type { Ack, CommandFields, DeviceSettings, DeviceSummary } from './types.js';
 import { convert, METRIC, type UnitChoice, unitOf } from './units.js';
 
@@ -231,7 +232,11 @@ export class CalibrationPanel {
     this.busy = false;
     if (this.device?.device_id === device.device_id) {
       if (outcome.kind === 'applied') {
-        if (outcome.ack) this.onApplied(outcome.ack);
+        if (outcome.ack) {
+          this.onApplied(outcome.ack);
+          // The page renders the watched device at the next frame: the fields are filled from the ack now.
+          if (this.device) this.device = withAck(this.device, outcome.ack);
+        }
         this.dirty.clear();
         this.fill();
         const when = outcome.ack ? ` at ${clockTime(new Date(outcome.ack.timestamp))}` : '';

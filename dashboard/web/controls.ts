@@ -3,6 +3,7 @@ import { byId, setText } from './dom.js';
 import { modeLabel } from './format.js';
 import { clockTime, describeFailure, showOutcome } from './outcome.js';
 import { type Permission, showReadOnly } from './permission.js';
+import { withAck } from './store.js';
 import type { Ack, CommandFields, DeviceSummary, Mode } from './types.js';
 import { INTERVAL_MAX_S, INTERVAL_MIN_S, MODES, THRESHOLD_MAX_C, THRESHOLD_MIN_C } from './types.js';
 import { convert, METRIC, toCelsius, type UnitChoice } from './units.js';
@@ -279,7 +280,11 @@ export class ControlPanel {
     this.busy = false;
     if (this.device?.device_id === device.device_id) {
       if (outcome.kind === 'applied') {
-        if (outcome.ack) this.onApplied(outcome.ack);
+        if (outcome.ack) {
+          this.onApplied(outcome.ack);
+          // The page renders the watched device at the next frame: the fields are filled from the ack now.
+          if (this.device) this.device = withAck(this.device, outcome.ack);
+        }
         for (const field of Object.keys(command)) this.dirty.delete(field as FieldName);
         this.fill(false);
         const when = outcome.ack ? ` at ${clockTime(new Date(outcome.ack.timestamp))}` : '';

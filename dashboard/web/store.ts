@@ -63,7 +63,7 @@ export class WatchedDevice {
   applyAck(ack: Ack): void {
     const current = this.current;
     if (!current || ack.device_id !== current.device_id) return;
-    this.current = { ...current, settings: ack.settings, firmware: ack.firmware };
+    this.current = withAck(current, ack);
     this.held = { ack, until: this.now() + ACK_HOLD_MS };
     this.emit();
   }
@@ -75,7 +75,7 @@ export class WatchedDevice {
       this.held = null;
       return summary;
     }
-    return { ...summary, settings: held.ack.settings, firmware: held.ack.firmware };
+    return withAck(summary, held.ack);
   }
 
   clear(): void {
@@ -85,6 +85,11 @@ export class WatchedDevice {
   private emit(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** A device's summary with the settings and firmware an ack reports. */
+export function withAck(summary: DeviceSummary, ack: Ack): DeviceSummary {
+  return { ...summary, settings: ack.settings, firmware: ack.firmware };
 }
 
 function sameSettings(summary: DeviceSummary, ack: Ack): boolean {
