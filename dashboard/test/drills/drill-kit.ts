@@ -215,8 +215,11 @@ export async function publishReadings(
   client: MqttClient,
   list: readonly Telemetry[],
   window = 50,
+  /** A pause after each window, so that publishing takes at least (windows × pauseMs): a pace the drill sets. */
+  pauseMs = 0,
 ): Promise<void> {
   for (let i = 0; i < list.length; i += window) {
+    if (i > 0 && pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     await Promise.all(
       list
         .slice(i, i + window)

@@ -27,13 +27,16 @@ describe.skipIf(skip)('drill: the dashboard killed (SIGKILL) during ingest', () 
     const devices = await Promise.all(
       Array.from({ length: DEVICES }, (_, i) => deviceClient(broker, `cut-${i}`)),
     );
-    // Each device publishes its 5000 readings at QoS 1 and waits for the broker's PUBACKs.
+    // Each device publishes its 5000 readings at QoS 1 and waits for the broker's PUBACKs, paced (20 every
+    // 30 ms at most, so at least 7.5 s in all): the dashboard cannot commit what is not published yet, so each
+    // kill lands while readings are still to come, however fast the dashboard commits on a loaded machine.
     const publishing = Promise.all(
       devices.map((client, i) =>
         publishReadings(
           client,
           Array.from({ length: PER_DEVICE }, (_, seq) => reading(`cut-${i}`, seq)),
           20,
+          30,
         ),
       ),
     );
