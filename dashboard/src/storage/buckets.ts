@@ -1,3 +1,4 @@
+import type { BucketStats, HistoryBucket } from '../api-types.js';
 import { HOUR_MS, MINUTE_MS, TEN_MINUTES_MS } from './rollup-schema.js';
 
 const SECOND_MS = 1000;
@@ -35,3 +36,41 @@ export function bucketSource(width: number): 'hour' | 'ten' | 'minute' | 'raw' {
   if (width % MINUTE_MS === 0) return 'minute';
   return 'raw';
 }
+
+/** One bucket as both engines read it: count, then min, sum and max of each measure. */
+export interface BucketRow {
+  start: number;
+  n: number;
+  temperature_min: number;
+  temperature_sum: number;
+  temperature_max: number;
+  humidite_n: number;
+  humidite_min: number | null;
+  humidite_sum: number;
+  humidite_max: number | null;
+  pression_min: number;
+  pression_sum: number;
+  pression_max: number;
+  batterie_min: number;
+  batterie_sum: number;
+  batterie_max: number;
+}
+
+const stats = (min: number, sum: number, max: number, n: number): BucketStats => ({
+  min,
+  avg: sum / n,
+  max,
+});
+
+/** A bucket of the chart from its row (SQLite and PostgreSQL read the same columns). */
+export const toBucket = (row: BucketRow): HistoryBucket => ({
+  start: new Date(row.start).toISOString(),
+  n: row.n,
+  temperature: stats(row.temperature_min, row.temperature_sum, row.temperature_max, row.n),
+  humidite:
+    row.humidite_n === 0 || row.humidite_min === null || row.humidite_max === null
+      ? null
+      : stats(row.humidite_min, row.humidite_sum, row.humidite_max, row.humidite_n),
+  pression: stats(row.pression_min, row.pression_sum, row.pression_max, row.n),
+  batterie: stats(row.batterie_min, row.batterie_sum, row.batterie_max, row.n),
+});

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { BucketStats, HistoryBucket } from '../api-types.js';
-import { bucketSource, bucketWidth } from './buckets.js';
+import { type BucketRow, bucketSource, bucketWidth, toBucket } from './buckets.js';
 import type { HistoryAnswer, HistoryQuery, HistoryStore } from './history-store.js';
 import { HOUR_MS, MINUTE_MS, RAW_AGGREGATES, ROLLUP_AGGREGATES } from './rollup-schema.js';
 import { type TelemetryRow, telemetryFromRow } from './rows.js';
@@ -21,24 +20,6 @@ export const CATCH_UP_ROWS = 5_000;
 export function rawFromOf(db: Database.Database): { rawFrom(): number } {
   const statement = db.prepare("SELECT value FROM rollup_state WHERE name = 'raw_from'").pluck();
   return { rawFrom: () => (statement.get() as number | undefined) ?? 0 };
-}
-
-interface BucketRow {
-  start: number;
-  n: number;
-  temperature_min: number;
-  temperature_sum: number;
-  temperature_max: number;
-  humidite_n: number;
-  humidite_min: number | null;
-  humidite_sum: number;
-  humidite_max: number | null;
-  pression_min: number;
-  pression_sum: number;
-  pression_max: number;
-  batterie_min: number;
-  batterie_sum: number;
-  batterie_max: number;
 }
 
 /**
@@ -150,21 +131,3 @@ export class SqliteHistory implements HistoryStore {
     return raw ?? (hour === null ? null : hour + HOUR_MS - 1);
   }
 }
-
-const stats = (min: number, sum: number, max: number, n: number): BucketStats => ({
-  min,
-  avg: sum / n,
-  max,
-});
-
-const toBucket = (row: BucketRow): HistoryBucket => ({
-  start: new Date(row.start).toISOString(),
-  n: row.n,
-  temperature: stats(row.temperature_min, row.temperature_sum, row.temperature_max, row.n),
-  humidite:
-    row.humidite_n === 0 || row.humidite_min === null || row.humidite_max === null
-      ? null
-      : stats(row.humidite_min, row.humidite_sum, row.humidite_max, row.humidite_n),
-  pression: stats(row.pression_min, row.pression_sum, row.pression_max, row.n),
-  batterie: stats(row.batterie_min, row.batterie_sum, row.batterie_max, row.n),
-});

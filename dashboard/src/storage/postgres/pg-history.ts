@@ -1,30 +1,12 @@
 import type pg from 'pg';
-import type { BucketStats, HistoryBucket } from '../../api-types.js';
-import { bucketSource, bucketWidth } from '../buckets.js';
+
+import { type BucketRow, bucketSource, bucketWidth, toBucket } from '../buckets.js';
 import type { HistoryAnswer, HistoryQuery } from '../history-store.js';
 import { HOUR_MS, MINUTE_MS } from '../rollup-schema.js';
 import { type TelemetryRow, telemetryFromRow } from '../rows.js';
 import { TELEMETRY_COLUMNS } from '../schema.js';
 import { RAW_SCAN_MAX } from '../sqlite-history.js';
 import { PG_RAW_AGGREGATES, PG_ROLLUP_AGGREGATES } from './aggregates.js';
-
-interface BucketRow {
-  start: number;
-  n: number;
-  temperature_min: number;
-  temperature_sum: number;
-  temperature_max: number;
-  humidite_n: number;
-  humidite_min: number | null;
-  humidite_sum: number;
-  humidite_max: number | null;
-  pression_min: number;
-  pression_sum: number;
-  pression_max: number;
-  batterie_min: number;
-  batterie_sum: number;
-  batterie_max: number;
-}
 
 const RANGE = 'device_id = $1 AND trusted_at BETWEEN $2 AND $3';
 const SQL = {
@@ -104,17 +86,3 @@ export class PgHistory {
     return (await this.pool.query<T>(sql, params)).rows[0];
   }
 }
-
-const stats = (min: number, sum: number, max: number, n: number): BucketStats => ({ min, avg: sum / n, max });
-
-const toBucket = (row: BucketRow): HistoryBucket => ({
-  start: new Date(row.start).toISOString(),
-  n: row.n,
-  temperature: stats(row.temperature_min, row.temperature_sum, row.temperature_max, row.n),
-  humidite:
-    row.humidite_n === 0 || row.humidite_min === null || row.humidite_max === null
-      ? null
-      : stats(row.humidite_min, row.humidite_sum, row.humidite_max, row.humidite_n),
-  pression: stats(row.pression_min, row.pression_sum, row.pression_max, row.n),
-  batterie: stats(row.batterie_min, row.batterie_sum, row.batterie_max, row.n),
-});
