@@ -53,7 +53,7 @@ export class PgReadingStore implements ReadingStore {
   private historyReader: PgHistory | null = null;
   /** Said at start: plain PostgreSQL, TimescaleDB installed but unused, … */
   flavour = 'not open';
-  /** Writes under way: close() waits for them (the registry's last write at a clean stop). */
+  /** Writes under way: close() waits for them (the registry's last write at a clean stop), forgetDevice too. */
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: PgReadingStoreOptions) {}
@@ -232,6 +232,10 @@ export class PgReadingStore implements ReadingStore {
 
   async forgetDevice(deviceId: string, upTo: number): Promise<number> {
     const { pool } = this.use();
+    // A registry or readings write of this replica already under way (its own pool connection) would
+    // otherwise commit after the DELETE and write the device back. Those started from now on leave it
+    // out: the registry writer drops a forgotten device's pending record at the `forgotten` event.
+    await Promise.allSettled([...this.inflight]);
     await inTransaction(pool, async (client) => {
       for (const table of ['devices', 'delivery', ...ROLLUP_TABLES, 'rollup_pending']) {
         await client.query(`DELETE FROM ${table} WHERE device_id = $1`, [deviceId]);
