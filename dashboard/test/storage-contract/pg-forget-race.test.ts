@@ -44,9 +44,10 @@ describe('PostgreSQL storage: forgetting a device while its registry row is bein
       // Another transaction inserts the same row and does not commit yet: the store's upsert waits on it,
       // while a DELETE does not see the uncommitted row, as with two connections of one pool under load.
       await held.query('BEGIN');
-      await held.query('INSERT INTO devices (device_id, first_seen, last_seen, alerte) VALUES ($1, 1, 1, 0)', [
-        'pi-1',
-      ]);
+      await held.query(
+        'INSERT INTO devices (device_id, first_seen, last_seen, alerte) VALUES ($1, 1, 1, 0)',
+        ['pi-1'],
+      );
       const saving = store.saveDevices([record('pi-1')]);
       await eventually(async () => {
         const { rows } = await blocker.query<{ waiting: string }>(
