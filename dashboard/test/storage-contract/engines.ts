@@ -5,15 +5,21 @@ import { PgReadingStore } from '../../src/storage/postgres/pg-store.js';
 import type { ReadingStore, StorageEngine } from '../../src/storage/reading-store.js';
 import { SqliteReadingStore } from '../../src/storage/sqlite-reading-store.js';
 import { quietLogger, tempDir } from '../server/fixtures.js';
-import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
+import {
+  postgresMissing,
+  startTestPostgres,
+  type TestPostgres,
+  timescaleMissing,
+} from '../support/postgres-server.js';
 
 /** Opens a fresh, empty store of the engine (a new SQLite file, or a new PostgreSQL database). */
 export type OpenStore = () => Promise<ReadingStore>;
 
 /**
- * Runs `suite` once per engine, each test on a store of its own: SQLite in a temporary folder, PostgreSQL on a
- * throwaway server started for the file (test/support/postgres-server.ts). Where PostgreSQL is not installed,
- * its half is one skipped test whose name says why (and the reason is printed), never left out silently.
+ * Runs `suite` once per engine, each test on a store of its own: SQLite in a temporary folder; PostgreSQL (the
+ * plain layout) and PostgreSQL + TimescaleDB (hypertable and continuous aggregates) on a throwaway server
+ * started for the file (test/support/postgres-server.ts). Where PostgreSQL or TimescaleDB is not installed,
+ * that part is one skipped test whose name says why (and the reason is printed), never left out silently.
  */
 export function describeOnEngines(
   title: string,
@@ -38,10 +44,19 @@ export function describeOnEngines(
     }, 'sqlite');
   });
 
-  const missing = postgresMissing();
-  describe(`${title} (PostgreSQL)`, () => {
+  describeOnPostgres(`${title} (PostgreSQL)`, postgresMissing(), false, suite);
+  describeOnPostgres(`${title} (PostgreSQL + TimescaleDB)`, timescaleMissing(), true, suite);
+}
+
+function describeOnPostgres(
+  title: string,
+  missing: string | null,
+  timescale: boolean,
+  suite: (open: OpenStore, engine: StorageEngine) => void,
+): void {
+  describe(title, () => {
     if (missing) {
-      console.warn(`SKIPPED: ${title} (PostgreSQL): ${missing}`);
+      console.warn(`SKIPPED: ${title}: ${missing}`);
       it.skip(`skipped: ${missing}`, () => {});
       return;
     }
@@ -59,8 +74,12 @@ export function describeOnEngines(
         url: await server.createDatabase(),
         logger: quietLogger(),
         poolSize: 4,
+        timescale,
       });
       await store.open();
+      if (store.layout !== (timescale ? 'timescale' : 'plain')) {
+        throw new Error(`The store opened with the ${store.layout} layout, not the one this engine tests.`);
+      }
       opened.push(store);
       return store;
     }, 'postgresql');

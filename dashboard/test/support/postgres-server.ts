@@ -4,4 +4,6 @@ export {
   postgresMissing,
   startTestPostgres,
   type TestPostgres,
+  timescaleLibrary,
+  timescaleMissing,
 } from '../../src/storage/postgres/test-server.js';

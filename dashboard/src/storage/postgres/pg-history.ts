@@ -7,11 +7,13 @@ import { type TelemetryRow, telemetryFromRow } from '../rows.js';
 import { TELEMETRY_COLUMNS } from '../schema.js';
 import { RAW_SCAN_MAX } from '../sqlite-history.js';
 import { PG_RAW_AGGREGATES, PG_ROLLUP_AGGREGATES } from './aggregates.js';
+import type { HistoryTables } from './layout.js';
 
 const RANGE = 'device_id = $1 AND trusted_at BETWEEN $2 AND $3';
 const SQL = {
   rawBounds: 'SELECT MIN(trusted_at) AS lo, MAX(trusted_at) AS hi FROM telemetry WHERE device_id = $1',
-  hourBounds: 'SELECT MIN(bucket) AS lo, MAX(bucket) AS hi FROM rollup_hour WHERE device_id = $1',
+  hourBounds: (table: string) =>
+    `SELECT MIN(bucket) AS lo, MAX(bucket) AS hi FROM ${table} WHERE device_id = $1`,
   countRaw: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM telemetry WHERE ${RANGE} LIMIT $4) s`,
   raw: `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE ${RANGE} ORDER BY trusted_at, received_at, seq`,
   newestIn: `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = $1 AND trusted_at >= $2 AND trusted_at < $3
@@ -23,17 +25,18 @@ const SQL = {
   fromRollup: (table: string) => `SELECT (bucket / $4::bigint) * $4::bigint AS start, ${PG_ROLLUP_AGGREGATES}
     FROM ${table} WHERE device_id = $1 AND bucket BETWEEN $2 AND $3 GROUP BY start ORDER BY start`,
 };
-const TABLES = { hour: 'rollup_hour', ten: 'rollup_10min', minute: 'rollup_minute' } as const;
 
 /**
  * One device's history from PostgreSQL, by the same rules as SqliteHistory (a range of at most `limit`
  * readings whole, a longer one in at most `limit` buckets from the coarsest source whose unit divides the
- * width, a range before the raw readings kept from the hour rollups), so that both engines answer alike.
+ * width, a range before the raw readings kept from the hour rollups), so that both engines answer alike. The
+ * buckets come from the layout's `tables`: the rollup tables, or TimescaleDB's continuous aggregates.
  */
 export class PgHistory {
   constructor(
     private readonly pool: pg.Pool,
     private readonly rawFrom: () => Promise<number>,
+    private readonly tables: HistoryTables,
   ) {}
 
   async history(query: HistoryQuery): Promise<HistoryAnswer> {
@@ -61,7 +64,7 @@ export class PgHistory {
       const { rows } = await this.pool.query<TelemetryRow>(SQL.newestPerBucket, params);
       return { readings: rows.map(telemetryFromRow), bucketMs: width, buckets: [] };
     }
-    const sql = source === 'raw' ? SQL.fromRaw : SQL.fromRollup(TABLES[source]);
+    const sql = source === 'raw' ? SQL.fromRaw : SQL.fromRollup(this.tables[source]);
     const { rows } = await this.pool.query<BucketRow>(sql, params);
     if (query.form === 'buckets') return { readings: [], bucketMs: width, buckets: rows.map(toBucket) };
     const readings = [];
@@ -76,7 +79,10 @@ export class PgHistory {
   private async bounds(deviceId: string): Promise<{ lo: number | null; hi: number | null }> {
     type Bounds = { lo: number | null; hi: number | null };
     const raw = (await this.one<Bounds>(SQL.rawBounds, [deviceId])) ?? { lo: null, hi: null };
-    const hour = (await this.one<Bounds>(SQL.hourBounds, [deviceId])) ?? { lo: null, hi: null };
+    const hour = (await this.one<Bounds>(SQL.hourBounds(this.tables.hour), [deviceId])) ?? {
+      lo: null,
+      hi: null,
+    };
     const lo = raw.lo === null ? hour.lo : hour.lo === null ? raw.lo : Math.min(raw.lo, hour.lo);
     const hi = raw.hi ?? (hour.hi === null ? null : hour.hi + HOUR_MS - 1);
     return { lo, hi };

@@ -6,14 +6,14 @@ import type { HistoryAnswer, HistoryQuery } from '../history-store.js';
 import type { RawPage, RawPageQuery } from '../raw-pages.js';
 import type { ReadingStore } from '../reading-store.js';
 import type { ReadingToWrite, WriteOutcome } from '../reading-writer.js';
-import { ROLLUP_TABLES } from '../rollup-schema.js';
 import type { RollupStep } from '../rollups.js';
 import { type DeviceRow, deviceFromRow, deviceParams, type TelemetryRow, telemetryFromRow } from '../rows.js';
 import { TELEMETRY_COLUMNS } from '../schema.js';
 import type { RecentQuery } from '../telemetry-store.js';
-import { migrate, timescaleAvailable } from './migrations.js';
+import { chooseLayout } from './choose-layout.js';
+import type { PgLayout } from './layout.js';
+import { migrate } from './migrations.js';
 import { PgHistory } from './pg-history.js';
-import { PgRollups } from './pg-rollups.js';
 import { FIGURES_SQL, TOTALS_SQL, toFigures, writeReadingsPg } from './pg-writer.js';
 import { createPool, inTransaction, maskDatabaseUrl } from './pool.js';
 
@@ -23,10 +23,14 @@ export interface PgReadingStoreOptions {
   logger: Logger;
   /** Connections at most (default 10). */
   poolSize?: number;
+  /**
+   * Whether TimescaleDB is used where it can be created (default true). False keeps a plain database plain (the
+   * storage contract's "PostgreSQL" engine on a server that has TimescaleDB); a database already converted
+   * stays on TimescaleDB whatever this says.
+   */
+  timescale?: boolean;
 }
 
-/** Marked minute buckets rolled up before a history query at most (read your writes). */
-const CATCH_UP_BUCKETS = 2000;
 /** Readings of a forgotten device removed per statement. */
 const FORGET_CHUNK = 5000;
 const ZERO: DeliveryFigures = { received: 0, lost: 0, conflicts: 0 };
@@ -43,16 +47,19 @@ ON CONFLICT (device_id) DO UPDATE SET
 
 /**
  * The readings path on PostgreSQL (DATABASE_URL): readings, delivery figures, rollups and the device
- * registry, in plain tables with the rollups maintained by the dashboard (PgRollups). TimescaleDB is detected
- * and said at start, but not used yet (see README, "PostgreSQL").
+ * registry. Where TimescaleDB can be created, readings go into a hypertable with continuous aggregates for the
+ * chart buckets (TimescaleRollups); elsewhere plain tables with the rollups maintained by the dashboard
+ * (PlainLayout). Which one is said at start (see README, "PostgreSQL").
  */
 export class PgReadingStore implements ReadingStore {
   readonly engine = 'postgresql' as const;
   private pool: pg.Pool | null = null;
-  private rollups: PgRollups | null = null;
+  private rollups: PgLayout | null = null;
   private historyReader: PgHistory | null = null;
-  /** Said at start: plain PostgreSQL, TimescaleDB installed but unused, … */
+  /** Said at start: plain PostgreSQL, or TimescaleDB and its version. */
   flavour = 'not open';
+  /** The layout in use once open. */
+  layout: 'plain' | 'timescale' | null = null;
   /** Writes under way: close() waits for them (the registry's last write at a clean stop), forgetDevice too. */
   private readonly inflight = new Set<Promise<unknown>>();
 
@@ -75,16 +82,18 @@ export class PgReadingStore implements ReadingStore {
         'An idle PostgreSQL connection was lost; the next query opens another',
       ),
     );
+    let layout: PgLayout;
     try {
       await migrate(pool, this.options.logger);
-      const timescale = await timescaleAvailable(pool);
-      this.flavour = timescale
-        ? 'PostgreSQL with TimescaleDB available but not used yet: plain tables, rollups maintained by the dashboard'
-        : 'plain PostgreSQL (no TimescaleDB): rollups maintained by the dashboard';
-      this.options.logger.info(
-        { database: this.label, timescaledb: timescale },
-        `Readings stored in ${this.flavour}`,
-      );
+      const chosen = await chooseLayout(pool, {
+        logger: this.options.logger,
+        label: this.label,
+        timescale: this.options.timescale !== false,
+      });
+      layout = chosen.layout;
+      this.layout = chosen.name;
+      this.flavour = chosen.flavour;
+      await layout.open();
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw new Error(`Could not open the PostgreSQL database ${this.label}: ${(error as Error).message}`, {
@@ -92,9 +101,8 @@ export class PgReadingStore implements ReadingStore {
       });
     }
     this.pool = pool;
-    this.rollups = new PgRollups(pool);
-    const rollups = this.rollups;
-    this.historyReader = new PgHistory(pool, () => rollups.rawFrom());
+    this.rollups = layout;
+    this.historyReader = new PgHistory(pool, () => layout.rawFrom(), layout.tables);
   }
 
   async close(): Promise<void> {
@@ -107,7 +115,8 @@ export class PgReadingStore implements ReadingStore {
   }
 
   writeReadings(items: readonly ReadingToWrite[]): Promise<WriteOutcome[]> {
-    return this.track(inTransaction(this.use().pool, (client) => writeReadingsPg(client, items)));
+    const { pool, rollups } = this.use();
+    return this.track(inTransaction(pool, (client) => writeReadingsPg(client, items, rollups.statements)));
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -160,7 +169,7 @@ export class PgReadingStore implements ReadingStore {
 
   async history(query: HistoryQuery): Promise<HistoryAnswer> {
     const { rollups, history } = this.use();
-    await rollups.catchUp(CATCH_UP_BUCKETS, 1);
+    await rollups.catchUpFor(query.from, query.to);
     return history.history(query);
   }
 
@@ -236,20 +245,18 @@ export class PgReadingStore implements ReadingStore {
     // otherwise commit after the DELETE and write the device back. Those started from now on leave it
     // out: the registry writer drops a forgotten device's pending record at the `forgotten` event.
     await Promise.allSettled([...this.inflight]);
+    const { rollups } = this.use();
     await inTransaction(pool, async (client) => {
-      for (const table of ['devices', 'delivery', ...ROLLUP_TABLES, 'rollup_pending']) {
+      for (const table of ['devices', 'delivery']) {
         await client.query(`DELETE FROM ${table} WHERE device_id = $1`, [deviceId]);
       }
+      await rollups.forgetRollups(client, deviceId);
     });
     let removed = 0;
     for (;;) {
-      const result = await pool.query(
-        `DELETE FROM telemetry WHERE ctid IN (
-           SELECT ctid FROM telemetry WHERE device_id = $1 AND received_at <= $2 LIMIT $3)`,
-        [deviceId, upTo, FORGET_CHUNK],
-      );
-      removed += result.rowCount ?? 0;
-      if ((result.rowCount ?? 0) < FORGET_CHUNK) return removed;
+      const count = await rollups.deleteReadingsChunk(deviceId, upTo, FORGET_CHUNK);
+      removed += count;
+      if (count < FORGET_CHUNK) return removed;
     }
   }
 

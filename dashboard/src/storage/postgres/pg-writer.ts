@@ -59,6 +59,36 @@ const FIND_SQL = `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = $
 const RESTAMP_SQL = `UPDATE telemetry SET timestamp = $4, clock_synced = 1, trusted_at = $5
   WHERE device_id = $1 AND epoch = $2 AND seq = $3`;
 
+/**
+ * How the writer reaches the readings of a layout: the plain table (identity its primary key, the dashboard's
+ * rollup marks) or the TimescaleDB one (timescale-writes.ts: identity in a table of its own beside the
+ * hypertable, no marks: continuous aggregates track their changes themselves).
+ */
+export interface WriterStatements {
+  /** Inserts the new identities of the 17 column arrays, RETURNING device_id, epoch, seq of each inserted. */
+  insert: string;
+  /** The stored reading of identity $1, $2, $3 (device, epoch, seq). */
+  find: string;
+  /** Files the stored reading again: params device, epoch, seq, its trusted_at, the new timestamp and trusted_at. */
+  restamp(client: pg.ClientBase, params: [string, string, number, number, string, number]): Promise<void>;
+  /** Whether the minute buckets of new and moved readings are marked for the dashboard's rollup job. */
+  markRollups: boolean;
+}
+
+/** The plain layout (migration 1): telemetry's primary key is the identity. */
+export const PLAIN_STATEMENTS: WriterStatements = {
+  insert: INSERT_SQL,
+  find: FIND_SQL,
+  restamp: async (client, [deviceId, epoch, seq, , timestamp, trustedAt]) => {
+    await client.query(RESTAMP_SQL, [deviceId, epoch, seq, timestamp, trustedAt]);
+  },
+  markRollups: true,
+};
+
+/** The arrays of the batched insert's 17 parameters, in TELEMETRY_COLUMNS order. */
+export const unnestColumns = (): string =>
+  `unnest(${COLUMN_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`;
+
 interface Tally {
   deviceId: string;
   epoch: string;
@@ -81,6 +111,7 @@ const keyOf = (deviceId: string, epoch: string, seq: number | string) =>
 export async function writeReadingsPg(
   client: pg.ClientBase,
   items: readonly ReadingToWrite[],
+  statements: WriterStatements = PLAIN_STATEMENTS,
 ): Promise<WriteOutcome[]> {
   // The first copy of each identity is offered to the insert, sorted by identity (two replicas inserting
   // the same readings lock them in the same order); later copies are redeliveries within the group.
@@ -99,7 +130,7 @@ export async function writeReadingsPg(
   const inserted = new Set<string>();
   if (offered.length > 0) {
     const { rows } = await client.query<{ device_id: string; epoch: string; seq: number }>(
-      INSERT_SQL,
+      statements.insert,
       columns,
     );
     for (const row of rows) inserted.add(keyOf(row.device_id, row.epoch, row.seq));
@@ -116,7 +147,7 @@ export async function writeReadingsPg(
       outcome = STORED;
       pending.add(`${reading.device_id}\u0000${minuteOf(trustedAt)}`);
     } else {
-      outcome = await compareWithStored(client, item, pending);
+      outcome = await compareWithStored(client, item, pending, statements);
     }
     outcomes.push(outcome);
     if (outcome.kind !== 'stored' && outcome.kind !== 'conflict') continue;
@@ -141,7 +172,7 @@ export async function writeReadingsPg(
     tally.minSeq = Math.min(tally.minSeq, reading.seq);
     tally.maxSeq = Math.max(tally.maxSeq, reading.seq);
   }
-  await markPending(client, pending);
+  if (statements.markRollups) await markPending(client, pending);
   const counted = [...tallies.values()].filter((t) => t.received > 0).sort(byDeviceEpoch);
   if (counted.length > 0) {
     await client.query(COUNT_RECEIVED_SQL, [
@@ -164,9 +195,10 @@ async function compareWithStored(
   client: pg.ClientBase,
   { reading, trustedAt }: ReadingToWrite,
   pending: Set<string>,
+  statements: WriterStatements,
 ): Promise<WriteOutcome> {
   const epoch = reading.epoch ?? '';
-  const { rows } = await client.query<TelemetryRow>(FIND_SQL, [reading.device_id, epoch, reading.seq]);
+  const { rows } = await client.query<TelemetryRow>(statements.find, [reading.device_id, epoch, reading.seq]);
   const row = rows[0];
   if (!row)
     throw new Error(
@@ -176,7 +208,14 @@ async function compareWithStored(
   const fields = differingFields(stored, reading);
   if (fields.length === 0) return { kind: 'duplicate' };
   if (isRestamp(stored, reading, fields)) {
-    await client.query(RESTAMP_SQL, [reading.device_id, epoch, reading.seq, reading.timestamp, trustedAt]);
+    await statements.restamp(client, [
+      reading.device_id,
+      epoch,
+      reading.seq,
+      row.trusted_at,
+      reading.timestamp,
+      trustedAt,
+    ]);
     pending.add(`${reading.device_id}\u0000${minuteOf(row.trusted_at)}`);
     pending.add(`${reading.device_id}\u0000${minuteOf(trustedAt)}`);
     return { kind: 'restamped' };

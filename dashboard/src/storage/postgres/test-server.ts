@@ -37,6 +37,27 @@ export function postgresBin(): string | null {
   return versions[0] ? join(POSTGRES_ROOT, versions[0], 'bin') : null;
 }
 
+/**
+ * The TimescaleDB library of the newest installed PostgreSQL (its lib folder, Debian's layout), or null when it
+ * is not installed. Debian has no package: here it is built from source (README, "PostgreSQL").
+ */
+export function timescaleLibrary(): string | null {
+  const bin = postgresBin();
+  if (!bin) return null;
+  const library = join(bin, '..', 'lib', 'timescaledb.so');
+  return existsSync(library) ? library : null;
+}
+
+/** Why the TimescaleDB half of a suite cannot run here; null when it can. */
+export function timescaleMissing(): string | null {
+  const missing = postgresMissing();
+  if (missing) return missing;
+  if (timescaleLibrary() === null) {
+    return `TimescaleDB is not installed (no timescaledb.so beside ${postgresBin()}; Debian has no package, see README "PostgreSQL" for the build from source): the PostgreSQL + TimescaleDB half of this suite did not run`;
+  }
+  return null;
+}
+
 /** Why the PostgreSQL half of a suite cannot run here; null when it can. */
 export function postgresMissing(): string | null {
   if (postgresBin() === null) {
@@ -65,7 +86,8 @@ let databases = 0;
  * For tests and benchmarks only (dashboard/test, bench), as cloud's startTestBroker: never used by the service.
  * Starts a throwaway PostgreSQL server: a cluster made by initdb in a temporary folder, listening on
  * 127.0.0.1 on a free port (its socket in the same folder), with a random password (scram-sha-256). As root it
- * runs as the `postgres` account (runuser), as initdb and postgres refuse root. fsync stays on.
+ * runs as the `postgres` account (runuser), as initdb and postgres refuse root. fsync stays on. Where
+ * TimescaleDB is installed the server preloads it; a database uses it only once `CREATE EXTENSION` ran there.
  */
 export async function startTestPostgres(): Promise<TestPostgres> {
   const bin = postgresBin();
@@ -99,7 +121,12 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     '--no-instructions',
   ]);
   const port = await freeLoopbackPort();
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${folder} -c max_connections=50`;
+  // TimescaleDB, where installed, is preloaded (it cannot be created otherwise); its telemetry to Timescale's
+  // servers is off. Without it, the server is Debian's plain PostgreSQL.
+  const timescale = timescaleLibrary()
+    ? ' -c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off'
+    : '';
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${folder} -c max_connections=50${timescale}`;
   const start = () =>
     as(join(bin, 'pg_ctl'), ['-D', data, '-l', join(folder, 'server.log'), '-w', '-o', options, 'start']);
   const halt = () => as(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
