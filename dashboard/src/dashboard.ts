@@ -8,8 +8,11 @@ import {
   systemClock,
   Topics,
 } from '@fleet/shared';
+import pg from 'pg';
 import { pgAccessStores, sqliteAccessStores } from './access/access-stores.js';
 import { removeInitialAdminFile, resolveAuth } from './access/auth-mode.js';
+import { PgLeadership } from './alerts/leadership.js';
+import { PgAlertStore } from './alerts/pg-alert-store.js';
 import { type DashboardConfig, dashboardEnvSpec } from './config.js';
 import { describeTrustProxy } from './config-values.js';
 import { HomeAssistant, homeAssistantSubscriptions } from './homeassistant/home-assistant.js';
@@ -127,10 +130,27 @@ export async function startDashboard(
         'ALLOWED_HOSTS=* answers any Host header: the guard against DNS rebinding is off. List the names the dashboard is reached by instead.',
       );
     }
+    // Alerts in PostgreSQL too, evaluated and sent by the one replica that holds their advisory lock.
+    const databaseUrl = config.databaseUrl;
+    const alertLeadership =
+      readings && databaseUrl
+        ? new PgLeadership({
+            client: () =>
+              new pg.Client({
+                connectionString: databaseUrl,
+                application_name: 'fleet-dashboard-alerts-lock',
+                keepAlive: true,
+              }),
+            logger,
+          })
+        : null;
     dashboard = await buildDashboard({
       store,
       history,
       ...(readings ? { readings } : {}),
+      ...(readings && alertLeadership
+        ? { alertStore: new PgAlertStore(readings.sharedPool(), alertLeadership), alertLeadership }
+        : {}),
       broker,
       topics,
       logger,

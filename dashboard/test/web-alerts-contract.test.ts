@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RulesView } from '../src/alerts/alert-settings.js';
-import type { IncidentPage } from '../src/alerts/alert-store.js';
+import type { IncidentPage } from '../src/alerts/alert-storage.js';
 import { CHANNEL_KINDS, type ChannelKind } from '../src/alerts/channels.js';
 import { type Incident, RULE_WORDS } from '../src/alerts/formats.js';
 import type { ChannelResult } from '../src/alerts/notifier.js';

@@ -3,13 +3,14 @@ import type { DeviceSummary } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AlertSettings } from './alert-settings.js';
-import type { AlertStore } from './alert-store.js';
+import { type AlertStorage, andThen, type MaybePromise } from './alert-storage.js';
 import { type DeviceWatch, newWatch, observe, type Verdict, verdicts } from './evaluate.js';
 import type { Incident } from './formats.js';
 import { RULE_NAMES, type RuleName } from './rules.js';
+import { SerialWork, type Work } from './serial-work.js';
 
 export interface AlertEngineDeps {
-  store: Pick<AlertStore, 'open' | 'resolve' | 'openIncidents'>;
+  store: Pick<AlertStorage, 'open' | 'resolve' | 'openIncidents'>;
   settings: Pick<AlertSettings, 'rulesFor' | 'channelKinds'>;
   events: DashboardEvents;
   fleet: Pick<Fleet, 'summaries' | 'summary'>;
@@ -19,6 +20,8 @@ export interface AlertEngineDeps {
   notify: () => void;
   /** How often the rules of time (offline, readings lost) are looked at (default 15 s). */
   tickMs?: number;
+  /** Before each tick (the leader among replicas reads the rules again: another replica may have changed them). */
+  beforeTick?: () => Promise<unknown>;
 }
 
 /**
@@ -27,7 +30,9 @@ export interface AlertEngineDeps {
  * in memory: a reading costs a few comparisons, and the database is written only when an incident opens or
  * is resolved (the incident and its notifications in one transaction). A timer owned by start()/stop()
  * looks at the rules of time. When that write fails the state in memory is left as it was, so the next
- * evaluation tries again.
+ * evaluation tries again. Evaluations run one at a time in the order of the events: with SQLite each is done
+ * before the event's emit returns; with PostgreSQL the ones that come while a write is under way wait
+ * (see SerialWork: beyond 20 000, only each device's latest summary is kept). Runs only on the replica that leads.
  */
 export class AlertEngine {
   private readonly open = new Map<string, Map<RuleName, Incident>>();
@@ -35,31 +40,72 @@ export class AlertEngine {
   private unsubscribers: Array<() => void> = [];
   private timer: NodeJS.Timeout | null = null;
   private failing = false;
+  private running = false;
+  /** Bumped by stop(): work queued before it is dropped. */
+  private generation = 0;
+  private readonly work: SerialWork;
 
-  constructor(private readonly deps: AlertEngineDeps) {}
+  constructor(private readonly deps: AlertEngineDeps) {
+    this.work = new SerialWork({
+      done: (error) => (error === null ? this.succeeded() : this.failed(error)),
+      compacted: (before, after) =>
+        deps.logger.warn(
+          { before, after },
+          `Alert evaluations waited behind slow database writes: ${before - after} older ones of devices with a newer one were dropped`,
+        ),
+    });
+  }
 
-  start(): void {
-    if (this.timer) return;
+  /** Reads the open incidents back and looks at every device of the fleet as it is now. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const generation = this.generation;
+    let incidents: Awaited<ReturnType<AlertEngineDeps['store']['openIncidents']>>;
+    try {
+      incidents = await this.deps.store.openIncidents();
+    } catch (error) {
+      this.running = false;
+      throw error;
+    }
+    if (generation !== this.generation) return;
     this.open.clear();
-    for (const incident of this.deps.store.openIncidents())
-      this.openOf(incident.device_id).set(incident.rule, incident);
+    this.watches.clear();
+    for (const incident of incidents) this.openOf(incident.device_id).set(incident.rule, incident);
     const now = this.now();
     for (const summary of this.deps.fleet.summaries())
       this.watches.set(summary.device_id, newWatch(summary, now));
     const { events } = this.deps;
     this.unsubscribers = [
-      events.on('device', (summary) => this.guard(() => this.evaluate(summary.device_id, summary))),
-      events.on('forgotten', ({ device_id }) => this.guard(() => this.forget(device_id))),
+      events.on('device', (summary) =>
+        this.enqueue(summary.device_id, () => this.evaluate(summary.device_id, summary)),
+      ),
+      events.on('forgotten', ({ device_id }) => this.enqueue(null, () => this.forget(device_id))),
     ];
-    this.timer = setInterval(() => this.guard(() => this.tick()), this.deps.tickMs ?? 15_000);
+    this.timer = setInterval(() => void this.timed(), this.deps.tickMs ?? 15_000);
     this.reevaluateAll();
   }
 
+  /** Stops at once: no evaluation starts after this (one under way may finish its write). */
   stop(): void {
+    this.running = false;
+    this.generation += 1;
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.work.clear();
+    this.open.clear();
+    this.watches.clear();
+  }
+
+  get started(): boolean {
+    return this.running;
+  }
+
+  /** Resolves once no evaluation waits or runs. */
+  idle(): Promise<void> {
+    return this.work.idle();
   }
 
   /** Open incidents by rule, now. */
@@ -69,18 +115,35 @@ export class AlertEngine {
     return counts;
   }
 
-  /** Every device against the rules in force (after the rules changed, and at start). */
+  /** Every device against the rules in force (after the rules changed, and at start); nothing when not started. */
   reevaluateAll(): void {
+    if (!this.running) return;
     for (const summary of this.deps.fleet.summaries())
-      this.guard(() => this.evaluate(summary.device_id, summary));
+      this.enqueue(summary.device_id, () => this.evaluate(summary.device_id, summary));
   }
 
-  /** The rules of time, for every device (the timer). */
+  /** The rules of time, for every device (the timer); nothing when not started. */
   tick(): void {
-    for (const deviceId of this.watches.keys()) this.evaluate(deviceId, null);
+    if (!this.running) return;
+    for (const deviceId of [...this.watches.keys()]) this.enqueue(null, () => this.evaluate(deviceId, null));
   }
 
-  private evaluate(deviceId: string, summary: DeviceSummary | null): void {
+  private async timed(): Promise<void> {
+    const generation = this.generation;
+    try {
+      await this.deps.beforeTick?.();
+    } catch (error) {
+      this.failed(error);
+    }
+    if (generation === this.generation) this.tick();
+  }
+
+  /** Runs `work` now when nothing waits (at once on SQLite), else after what waits. */
+  private enqueue(deviceId: string | null, work: Work): void {
+    if (this.running) this.work.run(deviceId, work);
+  }
+
+  private evaluate(deviceId: string, summary: DeviceSummary | null): MaybePromise<void> {
     const now = this.now();
     let watch = this.watches.get(deviceId);
     if (!watch) {
@@ -91,10 +154,14 @@ export class AlertEngine {
     observe(watch, summary, rules, now);
     const open = this.open.get(deviceId);
     const found = verdicts(rules, summary, watch, (rule) => open?.has(rule) ?? false, now);
+    const steps: Work[] = [];
     for (const [rule, verdict] of Object.entries(found) as Array<[RuleName, Verdict]>) {
-      if (verdict.kind === 'raise') this.raise(deviceId, rule, verdict.value, verdict.threshold, now);
-      else if (verdict.kind === 'clear') this.clear(deviceId, rule, verdict.value, now, watch);
+      if (verdict.kind === 'raise')
+        steps.push(() => this.raise(deviceId, rule, verdict.value, verdict.threshold, now));
+      else if (verdict.kind === 'clear')
+        steps.push(() => this.clear(deviceId, rule, verdict.value, now, watch));
     }
+    return sequence(steps);
   }
 
   private raise(
@@ -103,15 +170,27 @@ export class AlertEngine {
     value: number | null,
     threshold: number | null,
     at: number,
-  ): void {
+  ): MaybePromise<void> {
     const channels = this.deps.settings.channelKinds();
-    const incident = this.deps.store.open({ deviceId, rule, at, value, threshold }, channels);
-    this.openOf(deviceId).set(rule, incident);
-    this.deps.logger.info(
-      { device_id: deviceId, rule, value, threshold, incident: incident.id, channels },
-      `Alert opened: ${rule} on ${deviceId}`,
-    );
-    if (channels.length > 0) this.deps.notify();
+    const generation = this.generation;
+    return andThen(this.deps.store.open({ deviceId, rule, at, value, threshold }, channels), (opened) => {
+      if (generation !== this.generation) return;
+      const incident = opened.incident;
+      this.openOf(deviceId).set(rule, incident);
+      if (!opened.created) {
+        // Open already (another replica led when it opened): taken as it is, nothing queued.
+        this.deps.logger.info(
+          { device_id: deviceId, rule, incident: incident.id },
+          `Alert ${rule} on ${deviceId} was open already (incident ${incident.id})`,
+        );
+        return;
+      }
+      this.deps.logger.info(
+        { device_id: deviceId, rule, value, threshold, incident: incident.id, channels },
+        `Alert opened: ${rule} on ${deviceId}`,
+      );
+      if (channels.length > 0) this.deps.notify();
+    });
   }
 
   private clear(
@@ -120,29 +199,35 @@ export class AlertEngine {
     value: number | null,
     at: number,
     watch?: DeviceWatch,
-  ): void {
+  ): MaybePromise<void> {
     const incident = this.open.get(deviceId)?.get(rule);
     if (!incident) return;
     const channels = this.deps.settings.channelKinds();
-    this.deps.store.resolve(incident.id, at, value, channels);
-    this.open.get(deviceId)?.delete(rule);
-    if (rule === 'readings_lost' && watch) {
-      watch.lostWindowStart = at;
-      watch.lostAtWindowStart = watch.lost;
-    }
-    this.deps.logger.info(
-      { device_id: deviceId, rule, value, incident: incident.id, channels },
-      `Alert resolved: ${rule} on ${deviceId}`,
-    );
-    if (channels.length > 0) this.deps.notify();
+    const generation = this.generation;
+    return andThen(this.deps.store.resolve(incident.id, at, value, channels), (resolved) => {
+      if (generation !== this.generation) return;
+      this.open.get(deviceId)?.delete(rule);
+      if (rule === 'readings_lost' && watch) {
+        watch.lostWindowStart = at;
+        watch.lostAtWindowStart = watch.lost;
+      }
+      if (!resolved) return; // resolved already (by another replica while it led)
+      this.deps.logger.info(
+        { device_id: deviceId, rule, value, incident: incident.id, channels },
+        `Alert resolved: ${rule} on ${deviceId}`,
+      );
+      if (channels.length > 0) this.deps.notify();
+    });
   }
 
   /** A forgotten device: its open incidents are resolved, its state dropped. */
-  private forget(deviceId: string): void {
+  private forget(deviceId: string): MaybePromise<void> {
     const now = this.now();
-    for (const rule of [...(this.open.get(deviceId)?.keys() ?? [])]) this.clear(deviceId, rule, null, now);
-    this.open.delete(deviceId);
-    this.watches.delete(deviceId);
+    const rules = [...(this.open.get(deviceId)?.keys() ?? [])];
+    return andThen(sequence(rules.map((rule) => () => this.clear(deviceId, rule, null, now))), () => {
+      this.open.delete(deviceId);
+      this.watches.delete(deviceId);
+    });
   }
 
   private openOf(deviceId: string): Map<RuleName, Incident> {
@@ -154,26 +239,33 @@ export class AlertEngine {
     return rules;
   }
 
+  private succeeded(): void {
+    if (this.failing) {
+      this.failing = false;
+      this.deps.logger.info('Alerts can be written again');
+    }
+  }
+
   /** An evaluation that fails (the database refuses the write) is logged once until one succeeds again. */
-  private guard(work: () => void): void {
-    try {
-      work();
-      if (this.failing) {
-        this.failing = false;
-        this.deps.logger.info('Alerts can be written again');
-      }
-    } catch (error) {
-      if (!this.failing) {
-        this.failing = true;
-        this.deps.logger.error(
-          { err: error },
-          'An alert could not be written to the database; the next reading or tick tries again',
-        );
-      }
+  private failed(error: unknown): void {
+    if (!this.failing) {
+      this.failing = true;
+      this.deps.logger.error(
+        { err: error },
+        'An alert could not be written to the database; the next reading or tick tries again',
+      );
     }
   }
 
   private now(): number {
     return this.deps.clock.now().getTime();
+  }
+}
+
+/** Runs each step after the previous one: at once while each answers at once. */
+function sequence(steps: readonly Work[], from = 0): MaybePromise<void> {
+  for (let index = from; index < steps.length; index += 1) {
+    const result = steps[index]?.();
+    if (result instanceof Promise) return result.then(() => sequence(steps, index + 1));
   }
 }

@@ -1,4 +1,4 @@
-import type { AlertStore } from './alert-store.js';
+import type { AlertStorage } from './alert-storage.js';
 import { type ChannelKind, type Channels, configuredKinds, NO_CHANNELS, secretsOf } from './channels.js';
 import { type AlertRules, checkRules, DEFAULT_RULES, mergeRules, type RuleOverride } from './rules.js';
 
@@ -12,7 +12,9 @@ export interface RulesView {
 
 /**
  * The rules and channels in force, kept in memory (the engine reads them for every evaluation) and written
- * through to the database by each change.
+ * through to the database by each change. Replicas share the database: load() reads them again (the API
+ * before it answers or changes them, the leader before each tick), so a change made through one replica is
+ * what every replica shows.
  */
 export class AlertSettings {
   private defaultsOverride: RuleOverride = {};
@@ -20,16 +22,34 @@ export class AlertSettings {
   private devices = new Map<string, RuleOverride>();
   private effective = new Map<string, AlertRules>();
   private channelSettings: Channels = NO_CHANNELS;
+  private loaded = '';
 
-  constructor(private readonly store: AlertStore) {}
+  /** `changed`: called when load() finds rules or channels that another process (a replica) wrote. */
+  constructor(
+    private readonly store: AlertStorage,
+    private readonly changed: () => void = () => undefined,
+  ) {}
 
-  load(): void {
-    const { defaults, devices } = this.store.loadRules();
+  /** Reads the rules and channels from the database; true when they differ from those in memory. */
+  async load(): Promise<boolean> {
+    const { defaults, devices } = await this.store.loadRules();
+    const channels = await this.store.loadChannels();
+    const seen = canonical([defaults, Object.fromEntries(devices), channels]);
+    if (seen === this.loaded) return false;
     this.defaultsOverride = defaults;
     this.defaults = mergeRules(DEFAULT_RULES, defaults);
     this.devices = devices;
     this.effective.clear();
-    this.channelSettings = this.store.loadChannels();
+    this.channelSettings = channels;
+    const first = this.loaded === '';
+    this.loaded = seen;
+    if (!first) this.changed();
+    return true;
+  }
+
+  /** What this process wrote is what it has: the next load() finds no change. */
+  private remember(): void {
+    this.loaded = canonical([this.defaultsOverride, Object.fromEntries(this.devices), this.channelSettings]);
   }
 
   /** The rules in force for a device. */
@@ -49,30 +69,33 @@ export class AlertSettings {
   }
 
   /** Changes the fleet defaults: `changes` on top of the current ones; checked before anything is stored. */
-  setDefaults(changes: RuleOverride, by: string, at: number): void {
+  async setDefaults(changes: RuleOverride, by: string, at: number): Promise<void> {
     const merged = mergeOverride(this.defaultsOverride, changes);
     const defaults = mergeRules(DEFAULT_RULES, merged);
     checkRules(defaults, 'fleet defaults');
     for (const [id, override] of this.devices) checkRules(mergeRules(defaults, override), `device ${id}`);
-    this.store.saveRules('', merged, by, at);
+    await this.store.saveRules('', merged, by, at);
     this.defaultsOverride = merged;
     this.defaults = defaults;
     this.effective.clear();
+    this.remember();
   }
 
   /** Replaces a device's override. */
-  setDevice(deviceId: string, override: RuleOverride, by: string, at: number): void {
+  async setDevice(deviceId: string, override: RuleOverride, by: string, at: number): Promise<void> {
     checkRules(mergeRules(this.defaults, override), `device ${deviceId}`);
-    this.store.saveRules(deviceId, override, by, at);
+    await this.store.saveRules(deviceId, override, by, at);
     this.devices.set(deviceId, override);
     this.effective.delete(deviceId);
+    this.remember();
   }
 
   /** Removes a device's override (the fleet defaults apply); false when it had none. */
-  clearDevice(deviceId: string): boolean {
-    const had = this.store.deleteRules(deviceId);
+  async clearDevice(deviceId: string): Promise<boolean> {
+    const had = await this.store.deleteRules(deviceId);
     this.devices.delete(deviceId);
     this.effective.delete(deviceId);
+    this.remember();
     return had;
   }
 
@@ -85,9 +108,10 @@ export class AlertSettings {
     return configuredKinds(this.channelSettings);
   }
 
-  setChannels(channels: Channels, by: string, at: number): void {
-    this.store.saveChannels(channels, by, at);
+  async setChannels(channels: Channels, by: string, at: number): Promise<void> {
+    await this.store.saveChannels(channels, by, at);
     this.channelSettings = channels;
+    this.remember();
   }
 
   /** Every secret of the channels (to redact from what is logged). */
@@ -102,4 +126,13 @@ function mergeOverride(base: RuleOverride, changes: RuleOverride): RuleOverride 
     out[rule] = { ...(base as Record<string, object | undefined>)[rule], ...fields };
   }
   return out as RuleOverride;
+}
+
+/** JSON with every object's keys sorted (PostgreSQL's jsonb keeps its own order). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
 }

@@ -1,9 +1,17 @@
 import type Database from 'better-sqlite3';
+import type {
+  AlertStorage,
+  IncidentPage,
+  IncidentQuery,
+  Opened,
+  PendingNotification,
+  Transition,
+} from './alert-storage.js';
 import { type ChannelKind, type Channels, NO_CHANNELS } from './channels.js';
 import { type Incident, RULE_UNITS } from './formats.js';
 import type { RuleName, RuleOverride } from './rules.js';
 
-interface IncidentRow {
+export interface IncidentRow {
   id: number;
   device_id: string;
   rule: RuleName;
@@ -29,37 +37,13 @@ export function incidentFromRow(row: IncidentRow): Incident {
   };
 }
 
-/** A notification waiting to be sent, with its incident as it is now. */
-export interface PendingNotification {
-  id: number;
-  event: 'opened' | 'resolved';
-  channel: ChannelKind;
-  attempts: number;
-  incident: Incident;
-}
-
-export interface IncidentPage {
-  incidents: Incident[];
-  /** Incidents open now, and all incidents matching the query. */
-  open: number;
-  total: number;
-}
-
-/** What opens or resolves: the incident's row and its notifications go in one transaction. */
-export interface Transition {
-  deviceId: string;
-  rule: RuleName;
-  at: number;
-  value: number | null;
-  threshold: number | null;
-}
-
 /**
  * The alerts' rows in the dashboard's database (see alert-schema.ts): rules, channels, incidents and the
  * queue of notifications. An incident and its notifications are written in one transaction, so an incident
  * on disk always has what it must send.
  */
-export class AlertStore {
+export class AlertStore implements AlertStorage {
+  readonly engine = 'sqlite';
   private readonly s;
 
   constructor(private readonly db: Database.Database) {
@@ -78,7 +62,11 @@ export class AlertStore {
       deleteChannel: db.prepare('DELETE FROM alert_channels WHERE kind = ?'),
       openIncidents: db.prepare('SELECT * FROM alert_incidents WHERE resolved_at IS NULL'),
       insertIncident: db.prepare(
-        'INSERT INTO alert_incidents (device_id, rule, opened_at, value, threshold) VALUES (?, ?, ?, ?, ?) RETURNING *',
+        `INSERT INTO alert_incidents (device_id, rule, opened_at, value, threshold) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (device_id, rule) WHERE resolved_at IS NULL DO NOTHING RETURNING *`,
+      ),
+      openIncident: db.prepare(
+        'SELECT * FROM alert_incidents WHERE device_id = ? AND rule = ? AND resolved_at IS NULL',
       ),
       resolveIncident: db.prepare(
         'UPDATE alert_incidents SET resolved_at = ?, resolved_value = ? WHERE id = ? AND resolved_at IS NULL RETURNING *',
@@ -169,13 +157,21 @@ export class AlertStore {
     return (this.s.openIncidents.all() as IncidentRow[]).map(incidentFromRow);
   }
 
-  /** Opens an incident and queues its notification on each channel, in one transaction. */
-  open(transition: Transition, channels: readonly ChannelKind[]): Incident {
+  /**
+   * Opens an incident and queues its notification on each channel, in one transaction; an incident open
+   * already for the device and rule (another process opened it) is answered as it is, nothing queued.
+   */
+  open(transition: Transition, channels: readonly ChannelKind[]): Opened {
     return this.db.transaction(() => {
       const { deviceId, rule, at, value, threshold } = transition;
-      const row = this.s.insertIncident.get(deviceId, rule, at, value, threshold) as IncidentRow;
+      const row = this.s.insertIncident.get(deviceId, rule, at, value, threshold) as IncidentRow | undefined;
+      if (!row)
+        return {
+          incident: incidentFromRow(this.s.openIncident.get(deviceId, rule) as IncidentRow),
+          created: false,
+        };
       for (const channel of channels) this.s.enqueue.run(row.id, 'opened', channel, at, at);
-      return incidentFromRow(row);
+      return { incident: incidentFromRow(row), created: true };
     })();
   }
 
@@ -201,12 +197,7 @@ export class AlertStore {
   }
 
   /** Incidents, open ones first, then the most recent; `state` narrows them. */
-  list(query: {
-    state: 'open' | 'resolved' | 'all';
-    limit: number;
-    offset: number;
-    deviceId?: string;
-  }): IncidentPage {
+  list(query: IncidentQuery): IncidentPage {
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.state === 'open') where.push('resolved_at IS NULL');

@@ -1,7 +1,7 @@
 import type { Clock, Logger } from '@fleet/shared';
 import { counted } from '../counted.js';
 import type { AlertSettings } from './alert-settings.js';
-import type { AlertStore, PendingNotification } from './alert-store.js';
+import type { AlertStorage, PendingNotification } from './alert-storage.js';
 import { type ChannelKind, type Channels, configuredKinds, MASK } from './channels.js';
 import { type Notice, requestFor } from './formats.js';
 import type { HttpClient } from './http-client.js';
@@ -10,7 +10,7 @@ export const TELEGRAM_API = 'https://api.telegram.org';
 
 export interface NotifierDeps {
   store: Pick<
-    AlertStore,
+    AlertStorage,
     'due' | 'dueNow' | 'nextDue' | 'markSent' | 'markFailed' | 'giveUp' | 'pendingCount' | 'oldestPending'
   >;
   settings: Pick<AlertSettings, 'channels' | 'secrets'>;
@@ -55,12 +55,12 @@ export class Notifier {
   constructor(private readonly deps: NotifierDeps) {}
 
   /** Tries every pending notification at once (a restart is a good time to), then as each falls due. */
-  start(): number {
+  async start(): Promise<number> {
     if (this.started) return 0;
     this.started = true;
     this.abort = new AbortController();
-    const pending = this.deps.store.pendingCount();
-    this.deps.store.dueNow(this.now());
+    const pending = await this.deps.store.pendingCount();
+    await this.deps.store.dueNow(this.now());
     this.wake();
     return pending;
   }
@@ -92,7 +92,7 @@ export class Notifier {
         if (this.again) {
           this.again = false;
           this.wake();
-        } else this.schedule();
+        } else void this.schedule();
       });
   }
 
@@ -108,9 +108,9 @@ export class Notifier {
   }
 
   private async run(): Promise<void> {
-    this.bound();
+    await this.bound();
     for (;;) {
-      const due = this.deps.store.due(this.now(), 20);
+      const due = await this.deps.store.due(this.now(), 20);
       if (due.length === 0 || !this.started) return;
       for (const notification of due) {
         if (!this.started) return;
@@ -132,7 +132,7 @@ export class Notifier {
       channel,
     };
     if (!channels[channel]) {
-      store.giveUp(notification.id, this.now(), 'the channel was removed', 0);
+      await store.giveUp(notification.id, this.now(), 'the channel was removed', 0);
       logger.warn(
         about,
         `The ${channel} notification of incident ${incident.id} (${event}) is dropped: the channel was removed`,
@@ -144,7 +144,7 @@ export class Notifier {
     const now = this.now();
     const attempts = notification.attempts + 1;
     if (outcome.ok) {
-      store.markSent(notification.id, now);
+      await store.markSent(notification.id, now);
       this.count('sent', channel);
       logger.info({ ...about, attempts }, `Notification sent: ${channel}, incident ${incident.id} ${event}`);
       return;
@@ -152,7 +152,7 @@ export class Notifier {
     this.count('failed', channel);
     const max = this.deps.maxAttempts ?? 20;
     if (attempts >= max) {
-      store.giveUp(notification.id, now, outcome.error ?? 'failed', 1);
+      await store.giveUp(notification.id, now, outcome.error ?? 'failed', 1);
       logger.error(
         { ...about, attempts, reason: outcome.error },
         `The ${channel} notification of incident ${incident.id} (${event}) failed ${attempts} times and is given up: ${outcome.error}`,
@@ -161,7 +161,7 @@ export class Notifier {
     }
     const initial = this.deps.retryInitialMs ?? 10_000;
     const delay = Math.min(this.deps.retryMaxMs ?? 15 * 60_000, initial * 2 ** (attempts - 1));
-    store.markFailed(notification.id, now + delay, outcome.error ?? 'failed');
+    await store.markFailed(notification.id, now + delay, outcome.error ?? 'failed');
     logger.warn(
       { ...about, attempts, retry_ms: delay, reason: outcome.error },
       `The ${channel} notification of incident ${incident.id} (${event}) failed (${outcome.error}); attempt ${attempts} of ${max}, next in ${Math.round(delay / 1000)} s`,
@@ -196,13 +196,13 @@ export class Notifier {
   }
 
   /** Past `maxPending` waiting, the oldest are given up (logged once per trim, with the number). */
-  private bound(): void {
+  private async bound(): Promise<void> {
     const max = this.deps.maxPending ?? 1000;
-    const over = this.deps.store.pendingCount() - max;
+    const over = (await this.deps.store.pendingCount()) - max;
     if (over <= 0) return;
     const now = this.now();
-    for (const id of this.deps.store.oldestPending(over)) {
-      this.deps.store.giveUp(id, now, `the queue held more than ${max} notifications`, 0);
+    for (const id of await this.deps.store.oldestPending(over)) {
+      await this.deps.store.giveUp(id, now, `the queue held more than ${max} notifications`, 0);
     }
     this.deps.logger.error(
       { dropped: over, max },
@@ -210,15 +210,15 @@ export class Notifier {
     );
   }
 
-  private schedule(): void {
+  private async schedule(): Promise<void> {
     if (!this.started) return;
     let next: number | null;
     try {
-      next = this.deps.store.nextDue();
+      next = await this.deps.store.nextDue();
     } catch {
       next = this.now() + 30_000; // the database does not answer: look again later
     }
-    if (next === null) return;
+    if (next === null || !this.started || this.running || this.timer) return;
     const delay = Math.max(0, next - this.now());
     this.timer = setTimeout(
       () => {

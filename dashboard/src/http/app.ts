@@ -3,7 +3,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { type AccessStores, sqliteAccessStores } from '../access/access-stores.js';
 import type { Tokens } from '../access/token-store.js';
 import type { Users } from '../access/user-store.js';
+import type { AlertStorage } from '../alerts/alert-storage.js';
+import { AlertStore } from '../alerts/alert-store.js';
 import { Alerts, type AlertsOptions } from '../alerts/alerts.js';
+import type { Leadership } from '../alerts/leadership.js';
 import { CommandService } from '../commands/command-service.js';
 import { CommandTrail } from '../commands/command-trail.js';
 import type { TrustProxy } from '../config-values.js';
@@ -85,6 +88,9 @@ export interface DashboardDeps {
   maxDevices?: number;
   /** How alert notifications are sent (HTTP client, Telegram's API, retry delay, tick); default: for real. */
   alerts?: AlertsOptions;
+  /** Alert rules, incidents and the queue (default: `store`'s SQLite file) and which replica evaluates them (default: this one). */
+  alertStore?: AlertStorage;
+  alertLeadership?: Leadership;
   /**
    * Replicas (MQTT_SHARE_GROUP): every reading's live copy (LiveConnection), whichever replica stores it;
    * readings are then announced from it (LiveReadings), not when stored. Absent (default): one dashboard,
@@ -205,8 +211,16 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     ...(deps.fleetIntervalMs ? { fleetIntervalMs: deps.fleetIntervalMs } : {}),
   });
 
-  const alerts = new Alerts({ database, events, fleet, clock, logger, ...deps.alerts });
-  alerts.start();
+  const alerts = new Alerts({
+    store: deps.alertStore ?? new AlertStore(database),
+    ...(deps.alertLeadership ? { leadership: deps.alertLeadership } : {}),
+    events,
+    fleet,
+    clock,
+    logger,
+    ...deps.alerts,
+  });
+  await alerts.start();
 
   const live = replicas
     ? new LiveReadings({

@@ -26,7 +26,7 @@ describe('the notification queue', () => {
     receiver = new Receiver();
     await receiver.start();
     receiver.statusFor.set('/', 503);
-    settings.setChannels(
+    await settings.setChannels(
       { webhook: { url: `${receiver.base}/hook`, token: null }, ntfy: null, slack: null, telegram: null },
       'test',
       clock.now().getTime(),
@@ -55,8 +55,11 @@ describe('the notification queue', () => {
       maxAttempts: 2,
       retryInitialMs: 1000,
     });
-    expect(notifier.start()).toBe(5);
-    await eventually(() => receiver.received.length === 3, 5000, 'one attempt each for the three kept');
+    expect(await notifier.start()).toBe(5);
+    // Each failure is logged once its retry is stored (the receiver has the request a moment before).
+    const failures = () => log.lines.filter((line) => String(line.msg).includes('attempt 1 of 2')).length;
+    await eventually(() => failures() === 3, 5000, 'one attempt each for the three kept, stored');
+    expect(receiver.received).toHaveLength(3);
     expect(
       log.lines.some(
         (line) =>
@@ -88,7 +91,7 @@ describe('the notification queue', () => {
       if (refusing) throw new Error('SQLITE_IOERR: disk I/O error');
       return due(now, limit);
     };
-    notifier.start();
+    await notifier.start();
     await eventually(
       () => log.lines.some((line) => line.msg === 'The notification queue could not be read or updated'),
       5000,
@@ -114,12 +117,12 @@ describe('the notification queue', () => {
         }),
     };
     notifier = new Notifier({ store: alerts, settings, http, clock, logger: log.logger });
-    notifier.start();
+    await notifier.start();
     await eventually(() => attempts === 1, 5000, 'the attempt under way');
     await notifier.stop();
     expect(pending()).toBe(1);
     notifier = new Notifier({ store: alerts, settings, http: fetchClient(2000), clock, logger: log.logger });
-    notifier.start();
+    await notifier.start();
     await eventually(() => pending() === 0, 5000, 'sent after the restart');
     expect(receiver.to('/hook')).toHaveLength(1);
   });

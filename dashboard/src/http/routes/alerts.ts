@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Principal } from '../../access/principal.js';
 import type { RulesView } from '../../alerts/alert-settings.js';
-import type { IncidentPage } from '../../alerts/alert-store.js';
+import type { IncidentPage } from '../../alerts/alert-storage.js';
 import type { Alerts } from '../../alerts/alerts.js';
 import { CHANNEL_KINDS, type Channels, maskChannels, parseChannels } from '../../alerts/channels.js';
 import { type Incident, RULE_UNITS } from '../../alerts/formats.js';
@@ -111,7 +111,12 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
     },
     async (request): Promise<AlertsPageResponse> => {
       const { state, device, limit, offset } = request.query;
-      const page = alerts.store.list({ state, limit, offset, ...(device ? { deviceId: device } : {}) });
+      const page = await alerts.store.list({
+        state,
+        limit,
+        offset,
+        ...(device ? { deviceId: device } : {}),
+      });
       return { ...page, limit, offset };
     },
   );
@@ -125,7 +130,10 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
         response: { 200: rulesViewSchema },
       },
     },
-    async (): Promise<RulesView> => alerts.settings.view(),
+    async (): Promise<RulesView> => {
+      await alerts.settings.load(); // another replica may have changed them
+      return alerts.settings.view();
+    },
   );
 
   api.put(
@@ -139,7 +147,8 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
       config: admin('changing alert rules'),
     },
     async (request): Promise<RulesView> => {
-      alerts.settings.setDefaults(request.body as RuleOverride, by(request), now());
+      await alerts.settings.load();
+      await alerts.settings.setDefaults(request.body as RuleOverride, by(request), now());
       request.log.info({ by: by(request), rules: request.body }, 'Alert rules (fleet defaults) changed');
       alerts.engine.reevaluateAll();
       return alerts.settings.view();
@@ -159,7 +168,8 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
     },
     async (request): Promise<RulesView> => {
       const { deviceId } = request.params;
-      alerts.settings.setDevice(deviceId, request.body as RuleOverride, by(request), now());
+      await alerts.settings.load();
+      await alerts.settings.setDevice(deviceId, request.body as RuleOverride, by(request), now());
       request.log.info(
         { by: by(request), device_id: deviceId, rules: request.body },
         'Alert rules of a device changed',
@@ -184,7 +194,7 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
     },
     async (request, reply) => {
       const { deviceId } = request.params;
-      if (!alerts.settings.clearDevice(deviceId)) {
+      if (!(await alerts.settings.clearDevice(deviceId))) {
         throw new NotFoundError(
           `Device ${JSON.stringify(deviceId)} has no alert rules of its own; accepted: a device listed under "devices" by GET /api/alerts/rules.`,
         );
@@ -205,7 +215,10 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
       },
       config: admin('managing notification channels'),
     },
-    async (): Promise<ChannelsResponse> => ({ channels: maskChannels(alerts.settings.channels) }),
+    async (): Promise<ChannelsResponse> => {
+      await alerts.settings.load();
+      return { channels: maskChannels(alerts.settings.channels) };
+    },
   );
 
   api.put(
@@ -222,8 +235,9 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
       config: admin('managing notification channels'),
     },
     async (request): Promise<ChannelsResponse> => {
+      await alerts.settings.load();
       const channels = parseChannels(request.body, alerts.settings.channels);
-      alerts.settings.setChannels(channels, by(request), now());
+      await alerts.settings.setChannels(channels, by(request), now());
       const set = CHANNEL_KINDS.filter((kind) => channels[kind] !== null);
       request.log.info(
         { by: by(request), channels: set },
@@ -243,6 +257,7 @@ export function alertRoutes(app: FastifyInstance, deps: { alerts: Alerts; clock:
       config: admin('testing notification channels'),
     },
     async (): Promise<ChannelTestResponse> => {
+      await alerts.settings.load();
       if (alerts.settings.channelKinds().length === 0) {
         throw new ConflictError(
           'No notification channel is set; accepted: a test once a channel is set with PUT /api/alerts/channels.',

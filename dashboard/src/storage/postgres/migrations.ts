@@ -1,6 +1,7 @@
 import type { Logger } from '@fleet/shared';
 import type pg from 'pg';
 import { ACCESS_SCHEMA_V2, ACCESS_SCHEMA_V3 } from './access-schema.js';
+import { ALERTS_SCHEMA_V5 } from './alerts-schema.js';
 import { inTransaction } from './pool.js';
 import { READINGS_SCHEMA_V1 } from './schema.js';
 
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'readings, delivery figures, device registry, rollups', sql: READINGS_SCHEMA_V1 },
   { version: 2, name: 'login sessions, kept secrets', sql: ACCESS_SCHEMA_V2 },
   { version: 3, name: 'users, API tokens', sql: ACCESS_SCHEMA_V3 },
+  { version: 5, name: 'alert rules, channels, incidents, notification queue', sql: ALERTS_SCHEMA_V5 },
 ];
 
 /** The key of the advisory lock under which migrations run ("fleet" in ASCII): one replica at a time. */
