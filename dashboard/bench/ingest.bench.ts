@@ -26,6 +26,7 @@ import {
   Ingest,
   MqttBrokerConnection,
   RegistryWriter,
+  SqliteTrailStore,
   TelemetryStore,
 } from '@fleet/dashboard';
 import { systemClock, type Telemetry, Topics } from '@fleet/shared';
@@ -70,7 +71,7 @@ function pipeline(maxGroup?: number) {
   store.open();
   const events = new DashboardEvents();
   const fleet = new Fleet({ store, events, logger });
-  const trail = new CommandTrail(store.database, systemClock, events);
+  const trail = new CommandTrail(new SqliteTrailStore(store.database), systemClock, events);
   let stored = 0;
   events.on('telemetry', () => {
     stored += 1;

@@ -86,7 +86,7 @@ export const dashboardEnvSpec = {
   },
   databaseUrl: {
     env: 'DATABASE_URL',
-    doc: 'PostgreSQL for the readings path: readings, history, rollups, delivery figures and the device registry go there (migrated at start). Users, tokens, sessions, the command trail and alerts stay in the SQLite file of DATA_DIR. Unset: everything in SQLite. The password is never logged.',
+    doc: 'PostgreSQL for the readings path: readings, history, rollups, delivery figures and the device registry go there (migrated at start). So do users, tokens, sessions, the command trail, the forgotten devices and failed logins; alerts stay in the SQLite file of DATA_DIR. Unset: everything in SQLite. The password is never logged.',
     default: null as string | null,
     accepted: 'a PostgreSQL URL such as postgres://user:password@host:5432/database (postgresql:// too)',
     parse: parseDatabaseUrl,

@@ -25,6 +25,7 @@ import { HistoryWorker } from './storage/history-worker.js';
 import { PgReadingStore } from './storage/postgres/pg-store.js';
 import { RetentionJob } from './storage/retention.js';
 import { RollupJob } from './storage/rollup-job.js';
+import { pgSharedStores } from './storage/shared-stores.js';
 import { TelemetryStore } from './storage/telemetry-store.js';
 
 export interface RunningDashboard {
@@ -58,7 +59,7 @@ export async function startDashboard(
     logger: logger.child({ component: 'storage' }),
     clock,
   });
-  // DATABASE_URL: the readings path, users, tokens and sessions on PostgreSQL; the trail and alerts stay in SQLite.
+  // DATABASE_URL: the readings path, users, tokens, sessions, the command trail and forgotten devices on PostgreSQL.
   const readings = config.databaseUrl
     ? new PgReadingStore({ url: config.databaseUrl, logger: logger.child({ component: 'postgres' }) })
     : null;
@@ -156,6 +157,7 @@ export async function startDashboard(
       logger,
       clock,
       accessStores,
+      ...(readings ? { sharedStores: pgSharedStores(readings.sharedPool()) } : {}),
       access: {
         auth: auth.mode,
         sessionHours: config.sessionHours,

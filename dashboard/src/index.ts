@@ -65,6 +65,9 @@ export type {
 export { AckWaiters } from './commands/ack-waiters.js';
 export { CommandService, type CommandServiceDeps, WAIT_MAX_S } from './commands/command-service.js';
 export { CommandTrail, type SentCommand } from './commands/command-trail.js';
+export { PgTrailStore } from './commands/pg-trail-store.js';
+export { SqliteTrailStore } from './commands/sqlite-trail-store.js';
+export type { TrailStore } from './commands/trail-store.js';
 export {
   AUTH_SETTINGS,
   type AuthSetting,

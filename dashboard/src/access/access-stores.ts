@@ -1,6 +1,8 @@
 import type { Clock } from '@fleet/shared';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
+import { type FailedLogins, MemoryFailedLogins } from './login-throttle.js';
+import { PgFailedLogins } from './pg-failed-logins.js';
 import { PgSessionStore, pgKeptSecret } from './pg-session-store.js';
 import { PgTokenStore } from './pg-token-store.js';
 import { PgUserStore } from './pg-user-store.js';
@@ -22,6 +24,8 @@ export interface AccessStores {
   sessions(lifetimeMs: number): SessionStore;
   /** A secret made once and kept (every replica on the database reads the same one). */
   keptSecret(name: string): Promise<string>;
+  /** The login throttle's failed logins: in memory (this process) on SQLite, shared in PostgreSQL. */
+  failedLogins: FailedLogins;
 }
 
 export function sqliteAccessStores(db: Database.Database, clock: Clock): AccessStores {
@@ -31,10 +35,11 @@ export function sqliteAccessStores(db: Database.Database, clock: Clock): AccessS
     tokens: new TokenStore(db, clock),
     sessions: (lifetimeMs) => new SqliteSessionStore(db, clock, lifetimeMs),
     keptSecret: async (name) => keptSecret(db, name),
+    failedLogins: new MemoryFailedLogins(),
   };
 }
 
-/** On the readings path's pool (opened and migrated, layout version 3 or newer, by PgReadingStore). */
+/** On the readings path's pool (opened and migrated, layout version 4 or newer, by PgReadingStore). */
 export function pgAccessStores(pool: pg.Pool, clock: Clock): AccessStores {
   return {
     engine: 'postgresql',
@@ -42,5 +47,6 @@ export function pgAccessStores(pool: pg.Pool, clock: Clock): AccessStores {
     tokens: new PgTokenStore(pool, clock),
     sessions: (lifetimeMs) => new PgSessionStore(pool, clock, lifetimeMs),
     keptSecret: (name) => pgKeptSecret(pool, name),
+    failedLogins: new PgFailedLogins(pool),
   };
 }

@@ -76,11 +76,15 @@ function parse(argv: readonly string[]) {
   });
 }
 
-/** `fleet backup FILE`: resolves with the exit code; every refusal is one sentence on stderr. */
+/**
+ * `fleet backup FILE`: resolves with the exit code; every refusal is one sentence on stderr. With
+ * `databaseUrl` (DATABASE_URL set) one more sentence says that PostgreSQL is not in the copy.
+ */
 export async function runBackup(
   argv: readonly string[],
   io: BackupIo,
   defaultDataDir: string,
+  databaseUrl?: string,
 ): Promise<number> {
   const parsed = parseBackupArgs(argv, defaultDataDir);
   if (parsed.kind === 'help') {
@@ -93,6 +97,11 @@ export async function runBackup(
   }
   const source = join(parsed.dataDir, DATABASE_FILE);
   const target = resolve(parsed.target);
+  if (databaseUrl) {
+    io.stderr.write(
+      `DATABASE_URL is set: this copies the SQLite file ${source} only; back up the PostgreSQL database (readings, users, tokens, the command trail, forgotten devices) with pg_dump.\n`,
+    );
+  }
   const refusal = await refusalFor(source, target, parsed.force);
   if (refusal) {
     io.stderr.write(`${refusal}\n`);

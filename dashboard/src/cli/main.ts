@@ -15,7 +15,12 @@ const stdin = {
   },
 };
 const code = isBackupCommand(argv)
-  ? await runBackup(argv, { stdout: process.stdout, stderr: process.stderr }, DEFAULT_DATA_DIR)
+  ? await runBackup(
+      argv,
+      { stdout: process.stdout, stderr: process.stderr },
+      DEFAULT_DATA_DIR,
+      process.env.DATABASE_URL || undefined,
+    )
   : await runAccess(
       argv,
       { stdout: process.stdout, stderr: process.stderr, stdin, clock: systemClock },

@@ -109,7 +109,7 @@ export class CommandService {
         `Device ${JSON.stringify(deviceId)} has never been seen by the dashboard; accepted: the id of a device that has sent data or status.`,
       );
     }
-    if (command.command_id !== undefined && this.deps.trail.has(command.command_id)) {
+    if (command.command_id !== undefined && (await this.deps.trail.has(command.command_id))) {
       throw new ConflictError(
         `Field "command_id" received ${JSON.stringify(command.command_id)}, the id of a command sent before; accepted: an id not used yet, or none (the dashboard makes one).`,
       );
@@ -137,9 +137,9 @@ export class CommandService {
           command_id: commandId,
           issued_at: this.deps.clock.now().toISOString(),
         };
-    const record = (outcome: 'no_answer' | 'not_sent', error: string | null = null) => {
+    const record = async (outcome: 'no_answer' | 'not_sent', error: string | null = null) => {
       try {
-        this.deps.trail.record({
+        await this.deps.trail.record({
           commandId,
           deviceId,
           by: { name: by.name, kind: by.kind },
@@ -153,7 +153,7 @@ export class CommandService {
       }
     };
     if (!this.deps.broker.connected) {
-      record('not_sent', 'The MQTT broker was not reachable.');
+      await record('not_sent', 'The MQTT broker was not reachable.');
       throw new BrokerUnavailableError(
         'The MQTT broker is not reachable, so the command was not sent; try again once /healthz reports "mqtt":"connected".',
       );
@@ -169,15 +169,15 @@ export class CommandService {
         { device_id: deviceId, command_id: commandId, by: by.name, err: error },
         'Command not sent',
       );
-      record('not_sent', `The MQTT broker did not take it: ${(error as Error).message}`);
+      await record('not_sent', `The MQTT broker did not take it: ${(error as Error).message}`);
       throw new BrokerUnavailableError(
         `The MQTT broker did not take the command (${(error as Error).message}); try again once /healthz reports "mqtt":"connected".`,
       );
     }
-    record('no_answer');
+    await record('no_answer');
     const early = this.publishing.get(commandId);
     this.publishing.delete(commandId);
-    if (early) this.answerInTrail(early);
+    if (early) await this.answerInTrail(early);
     this.deps.logger.info(
       { device_id: deviceId, command_id: commandId, command: payload, by: by.name, by_kind: by.kind },
       'Command sent',
@@ -203,9 +203,9 @@ export class CommandService {
   }
 
   /** The device's answer into the trail; false when no command there waited for it. */
-  private answerInTrail(ack: Ack): boolean {
+  private async answerInTrail(ack: Ack): Promise<boolean> {
     try {
-      return this.deps.trail.answer(ack) !== null;
+      return (await this.deps.trail.answer(ack)) !== null;
     } catch (error) {
       this.deps.logger.error({ err: error, command_id: ack.command_id }, 'Could not record the answer');
       return false;

@@ -1,19 +1,7 @@
 import type { Ack, Clock } from '@fleet/shared';
-import type Database from 'better-sqlite3';
 import type { CommandLogEntry, CommandOutcomeName } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
-
-interface CommandLogRow {
-  command_id: string;
-  device_id: string;
-  sent_at: number;
-  actor: string;
-  actor_kind: string;
-  command: string;
-  outcome: string;
-  error: string | null;
-  answered_at: number | null;
-}
+import { andThen, type MaybeAsync, type TrailStore } from './trail-store.js';
 
 export interface SentCommand {
   commandId: string;
@@ -26,88 +14,84 @@ export interface SentCommand {
   error?: string | null;
 }
 
+/** Answers announced by this dashboard that it remembers, so that an ack coming again is not announced again. */
+const ANNOUNCED_MAX = 1000;
+
 /**
- * The trail of commands, in the table `command_log`: who sent what to which device and when, and what the
- * device answered. The answer is matched by command id whenever its ack arrives, hours later if the device
- * was offline, across restarts. Each new entry and each answer is announced as the event `command`.
+ * The trail of commands: who sent what to which device and when, and what the device answered. The answer is
+ * matched by command id whenever its ack arrives, hours later if the device was offline, across restarts.
+ * Each new entry and each answer is announced as the event `command`, to this dashboard's browsers: an
+ * answer once per dashboard, whether this one wrote it or another replica did (every replica gets the ack;
+ * the first to write it answers the row, the others announce what it wrote). Kept in a TrailStore: the SQLite
+ * file, whose answers are synchronous (the ingest answers in its group's transaction), or PostgreSQL.
  */
 export class CommandTrail {
-  private readonly statements;
+  /** Command ids whose answer was announced here, oldest first. */
+  private readonly announced = new Set<string>();
 
   constructor(
-    db: Database.Database,
+    private readonly store: TrailStore,
     private readonly clock: Clock,
     private readonly events: DashboardEvents,
-  ) {
-    this.statements = {
-      insert: db.prepare(
-        `INSERT INTO command_log (command_id, device_id, sent_at, actor, actor_kind, command, outcome, error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      answer: db.prepare(
-        `UPDATE command_log SET outcome = ?, error = ?, answered_at = ?
-         WHERE command_id = ? AND device_id = ? AND outcome = 'no_answer'`,
-      ),
-      get: db.prepare('SELECT * FROM command_log WHERE command_id = ?'),
-      list: db.prepare(
-        'SELECT * FROM command_log WHERE device_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT ?',
-      ),
-      outcomes: db.prepare('SELECT outcome, COUNT(*) AS count FROM command_log GROUP BY outcome'),
-    };
+  ) {}
+
+  get engine(): TrailStore['engine'] {
+    return this.store.engine;
   }
 
   /** True when a command with this id is in the trail already. */
-  has(commandId: string): boolean {
-    return this.statements.get.get(commandId) !== undefined;
+  has(commandId: string): MaybeAsync<boolean> {
+    return this.store.has(commandId);
   }
 
-  record(sent: SentCommand): CommandLogEntry {
-    this.statements.insert.run(
-      sent.commandId,
-      sent.deviceId,
-      this.clock.now().getTime(),
-      sent.by.name,
-      sent.by.kind,
-      JSON.stringify(sent.command),
-      sent.outcome,
-      sent.error ?? null,
-    );
-    const entry = this.entry(sent.commandId) as CommandLogEntry;
-    this.announce(entry);
-    return entry;
+  record(sent: SentCommand): MaybeAsync<CommandLogEntry> {
+    const inserted = this.store.insert({
+      command_id: sent.commandId,
+      device_id: sent.deviceId,
+      sent_at: this.clock.now().getTime(),
+      actor: sent.by.name,
+      actor_kind: sent.by.kind,
+      command: JSON.stringify(sent.command),
+      outcome: sent.outcome,
+      error: sent.error ?? null,
+    });
+    return andThen(inserted, (entry) => {
+      this.announce(entry);
+      return entry;
+    });
   }
 
   /**
-   * The device's ack: its command becomes applied or rejected (once). Null when no command waits for it.
-   * `announce: false` leaves the `command` event to the caller (the ingest announces after its commit).
+   * The device's ack: its command becomes applied or rejected (once). The entry to announce, or null when no
+   * command waits for it or its answer was announced here already. `announce: false` leaves the `command`
+   * event to the caller (the ingest announces after its commit).
    */
-  answer(ack: Ack, options: { announce: boolean } = { announce: true }): CommandLogEntry | null {
+  answer(ack: Ack, options: { announce: boolean } = { announce: true }): MaybeAsync<CommandLogEntry | null> {
     if (ack.command_id === null) return null;
-    const changed = this.statements.answer.run(
-      ack.status,
-      ack.status === 'rejected' ? (ack.error ?? 'rejected without a reason') : null,
-      this.clock.now().getTime(),
-      ack.command_id,
-      ack.device_id,
-    ).changes;
-    if (changed === 0) return null;
-    const entry = this.entry(ack.command_id);
-    if (entry && options.announce) this.announce(entry);
-    return entry;
+    const commandId = ack.command_id;
+    const answered = this.store.answer({
+      commandId,
+      deviceId: ack.device_id,
+      outcome: ack.status,
+      error: ack.status === 'rejected' ? (ack.error ?? 'rejected without a reason') : null,
+      at: this.clock.now().getTime(),
+    });
+    return andThen(answered, (result) => {
+      if (!result || (!result.changed && this.announced.has(commandId))) return null;
+      this.remember(commandId);
+      if (options.announce) this.announce(result.entry);
+      return result.entry;
+    });
   }
 
   /** The device's commands, newest first. */
-  list(deviceId: string, limit: number): CommandLogEntry[] {
-    return (this.statements.list.all(deviceId, limit) as CommandLogRow[]).map(toEntry);
+  list(deviceId: string, limit: number): MaybeAsync<CommandLogEntry[]> {
+    return this.store.list(deviceId, limit);
   }
 
   /** Commands in the trail by their outcome now (the trail keeps every command, a forgotten device's too). */
-  outcomeCounts(): Record<CommandOutcomeName, number> {
-    const counts: Record<CommandOutcomeName, number> = { no_answer: 0, applied: 0, rejected: 0, not_sent: 0 };
-    for (const row of this.statements.outcomes.all() as { outcome: CommandOutcomeName; count: number }[]) {
-      counts[row.outcome] = row.count;
-    }
-    return counts;
+  outcomeCounts(): MaybeAsync<Record<CommandOutcomeName, number>> {
+    return this.store.outcomeCounts();
   }
 
   /** The event `command` for an entry. */
@@ -115,21 +99,12 @@ export class CommandTrail {
     this.events.emit('command', entry);
   }
 
-  private entry(commandId: string): CommandLogEntry | null {
-    const row = this.statements.get.get(commandId) as CommandLogRow | undefined;
-    return row ? toEntry(row) : null;
+  private remember(commandId: string): void {
+    this.announced.delete(commandId);
+    this.announced.add(commandId);
+    if (this.announced.size > ANNOUNCED_MAX) {
+      const oldest = this.announced.values().next().value;
+      if (oldest !== undefined) this.announced.delete(oldest);
+    }
   }
-}
-
-function toEntry(row: CommandLogRow): CommandLogEntry {
-  return {
-    command_id: row.command_id,
-    device_id: row.device_id,
-    sent_at: new Date(row.sent_at).toISOString(),
-    by: { name: row.actor, kind: row.actor_kind as CommandLogEntry['by']['kind'] },
-    command: JSON.parse(row.command) as Record<string, unknown>,
-    outcome: row.outcome as CommandLogEntry['outcome'],
-    error: row.error,
-    answered_at: row.answered_at === null ? null : new Date(row.answered_at).toISOString(),
-  };
 }

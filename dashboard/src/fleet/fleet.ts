@@ -22,7 +22,7 @@ export interface FleetDeps {
   events: DashboardEvents;
   logger: Logger;
   /** The devices forgotten; `forget()` adds to it, and `load()` leaves them out. */
-  tombstones?: Pick<Tombstones, 'add' | 'has'>;
+  tombstones?: Pick<Tombstones, 'add' | 'has' | 'written'>;
   clock?: Clock;
   /**
    * Replicas (MQTT_SHARE_GROUP): a reading is announced (`telemetry`) when it comes through `live()`, which
@@ -122,7 +122,19 @@ export class Fleet {
         'Could not remove all the readings of a forgotten device; retention removes the rest',
       );
     }
+    this.deps.tombstones?.written(deviceId);
     return true;
+  }
+
+  /**
+   * A device forgotten through another replica (the shared list of forgotten devices says so): it leaves this
+   * replica's fleet too, and the `forgotten` event is announced; the database is that replica's to change.
+   */
+  forgottenElsewhere(deviceId: string): void {
+    if (!this.records.delete(deviceId)) return;
+    this.delivery.delete(deviceId);
+    this.deps.logger.info({ device_id: deviceId }, 'Device forgotten through another replica');
+    this.deps.events.emit('forgotten', { device_id: deviceId });
   }
 
   /** The latest reading (by trusted_at) of each device that has sent one. */

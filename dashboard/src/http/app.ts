@@ -15,6 +15,7 @@ import { DeliveryRefresh } from '../fleet/delivery-refresh.js';
 import { Fleet } from '../fleet/fleet.js';
 import { recoverRegistry } from '../fleet/registry-recovery.js';
 import { RegistryWriter } from '../fleet/registry-writer.js';
+import { TombstoneRefresh } from '../fleet/tombstone-refresh.js';
 import { Tombstones } from '../fleet/tombstones.js';
 import { Ingest } from '../ingest/ingest.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
@@ -27,6 +28,7 @@ import type { HistoryStore } from '../storage/history-store.js';
 import { NewestReadings } from '../storage/newest-readings.js';
 import { readingsPathParts } from '../storage/postgres/pg-service-parts.js';
 import type { ReadingStore } from '../storage/reading-store.js';
+import { type SharedStores, sqliteSharedStores } from '../storage/shared-stores.js';
 import type { TelemetryStore } from '../storage/telemetry-store.js';
 import { type Access, type AccessOptions, installAccess } from './access/install.js';
 import { streamOwner } from './access/stream-owner.js';
@@ -67,6 +69,8 @@ export interface DashboardDeps {
   access: AccessOptions;
   /** Users, tokens, sessions and the cookie key: on `store`'s SQLite file unless given (PostgreSQL). */
   accessStores?: AccessStores;
+  /** The command trail and the list of forgotten devices: on `store`'s SQLite file unless given (PostgreSQL). */
+  sharedStores?: SharedStores;
   /** HTTPS (HTTPS_CERT/HTTPS_KEY) and TRUST_PROXY: how the server itself is made. */
   server?: { https?: { cert: string; key: string } | null; trustProxy?: TrustProxy };
   clock?: Clock;
@@ -144,8 +148,9 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const database = store.database;
   const events = new DashboardEvents();
   const removal = new DeviceRemoval(() => store.database);
-  const tombstones = new Tombstones({ store: removal, logger });
-  tombstones.load();
+  const shared = deps.sharedStores ?? sqliteSharedStores(database);
+  const tombstones = new Tombstones({ store: shared.forgotten, logger });
+  await tombstones.load();
   recoverRegistry({
     store,
     readings: new NewestReadings(database),
@@ -155,7 +160,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const replicas = deps.liveReadings !== undefined;
   const readings = deps.readings ?? null;
   const pgParts = readings
-    ? await readingsPathParts(readings, store, { logger, removal, forgotten: (id) => tombstones.has(id) })
+    ? await readingsPathParts(readings, store, { logger, forgotten: (id) => tombstones.has(id) })
     : null;
   const registryStore = pgParts?.registry ?? store;
   const fleet = new Fleet({
@@ -174,7 +179,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     logger: logger.child({ component: 'storage' }),
   });
   registry.start();
-  const trail = new CommandTrail(database, clock, events);
+  const trail = new CommandTrail(shared.trail, clock, events);
   const ingest = new Ingest({
     store,
     fleet,
@@ -241,6 +246,9 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
       })
     : null;
   deliveryRefresh?.start();
+  // A database shared with other replicas: what they forget (or bring back) holds here within seconds.
+  const tombstoneRefresh = replicas || readings ? new TombstoneRefresh({ tombstones, fleet, logger }) : null;
+  tombstoneRefresh?.start();
   commands.start();
   hub.start();
 
@@ -304,6 +312,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     detachBroker();
     detachLive?.();
     deliveryRefresh?.stop();
+    tombstoneRefresh?.stop();
     ingest.flush();
     ingest.stop();
     registry.stop();

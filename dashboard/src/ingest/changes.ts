@@ -48,8 +48,8 @@ export interface WrittenGroup {
 }
 
 /**
- * Writes a group of messages in one transaction: each reading by its identity with its delivery counts
- * (once per device and epoch), and the command trail's answers. Throws (and writes nothing) when the
+ * Writes a group of messages in one SQLite transaction: each reading by its identity with its delivery counts
+ * (once per device and epoch), and the command trail's answers (the SQLite trail, answering synchronously). Throws (and writes nothing) when the
  * database fails; the fleet in memory is untouched until `applyWritten`. The registry rows the group
  * changes are written later (RegistryWriter): they can be rebuilt from the readings (RegistryRecovery).
  */
@@ -57,16 +57,25 @@ export function writeChanges(deps: ChangeWriterDeps, changes: readonly IngestCha
   return deps.store.transaction(() => {
     const readings = readingsOf(changes);
     const outcomes = readings.length > 0 ? deps.store.writeReadings(readings) : [];
-    const { readers, ...group } = draftGroup(deps, changes, outcomes);
-    return { ...group, delivery: deps.store.deliveryOf([...readers]) };
+    const { readers, acks, ...group } = draftGroup(deps, changes, outcomes);
+    const answers: CommandLogEntry[] = [];
+    for (const ack of acks) {
+      const answered = deps.trail.answer(ack, { announce: false });
+      if (answered instanceof Promise) {
+        throw new Error('The SQLite ingest needs the SQLite command trail (answered in its transaction).');
+      }
+      if (answered) answers.push(answered);
+    }
+    return { ...group, answers, delivery: deps.store.deliveryOf([...readers]) };
   });
 }
 
 /**
  * The same with the readings in PostgreSQL (DATABASE_URL): the group's readings and their delivery counts in
- * one PostgreSQL transaction, committed first; then the command trail's answers in the local SQLite file.
- * Resolves once both are committed (the PUBACKs wait for it). Should the SQLite transaction fail, the group is
- * tried again whole and its readings, already stored, count as duplicates: stored once, but not announced.
+ * one PostgreSQL transaction, committed first; then the command trail's answers (one statement each, in
+ * PostgreSQL too). Resolves once both are committed (the PUBACKs wait for it). Should an answer fail, the
+ * group is tried again whole and its readings, already stored, count as duplicates: stored once, but not
+ * announced; an answer written already is not written twice (a row is answered once).
  */
 export async function writeChangesTo(
   readingStore: Pick<ReadingStore, 'writeReadings' | 'deliveryOf'>,
@@ -75,8 +84,13 @@ export async function writeChangesTo(
 ): Promise<WrittenGroup> {
   const readings = readingsOf(changes);
   const outcomes = readings.length > 0 ? await readingStore.writeReadings(readings) : [];
-  const { readers, ...group } = deps.store.transaction(() => draftGroup(deps, changes, outcomes));
-  return { ...group, delivery: await readingStore.deliveryOf([...readers]) };
+  const { readers, acks, ...group } = draftGroup(deps, changes, outcomes);
+  const answers: CommandLogEntry[] = [];
+  for (const ack of acks) {
+    const answered = await deps.trail.answer(ack, { announce: false });
+    if (answered) answers.push(answered);
+  }
+  return { ...group, answers, delivery: await readingStore.deliveryOf([...readers]) };
 }
 
 function readingsOf(changes: readonly IngestChange[]): ReadingToWrite[] {
@@ -85,16 +99,16 @@ function readingsOf(changes: readonly IngestChange[]): ReadingToWrite[] {
   return readings;
 }
 
-/** The fleet's draft and the trail's answers for a group whose readings had these outcomes. */
+/** The fleet's draft for a group whose readings had these outcomes, and the acks for the trail. */
 function draftGroup(
   deps: ChangeWriterDeps,
   changes: readonly IngestChange[],
   outcomes: readonly WriteOutcome[],
-): Omit<WrittenGroup, 'delivery'> & { readers: Set<string> } {
+): Omit<WrittenGroup, 'delivery' | 'answers'> & { readers: Set<string>; acks: Ack[] } {
   let next = 0;
   const draft = deps.fleet.draft();
   const readers = new Set<string>();
-  const answers: CommandLogEntry[] = [];
+  const acks: Ack[] = [];
   const conflicts: Conflict[] = [];
   for (const change of changes) {
     switch (change.kind) {
@@ -116,13 +130,12 @@ function draftGroup(
         break;
       case 'ack': {
         draft.ack(change.ack, change.receivedAt);
-        const answered = deps.trail.answer(change.ack, { announce: false });
-        if (answered) answers.push(answered);
+        acks.push(change.ack);
         break;
       }
     }
   }
-  return { draft, readers, answers, conflicts };
+  return { draft, readers, acks, conflicts };
 }
 
 /**

@@ -46,7 +46,7 @@ export interface IngestDeps extends ChangeWriterDeps {
   tombstones?: Pick<Tombstones, 'admits'>;
   /** Devices known at most (MAX_DEVICES, default 20 000): see DeviceCap. */
   maxDevices?: number;
-  /** DATABASE_URL: readings go to PostgreSQL (asynchronously), the command trail stays in `store`. */
+  /** DATABASE_URL: readings go to PostgreSQL (asynchronously), then the trail's answers (PostgreSQL's trail). */
   readings?: Pick<ReadingStore, 'writeReadings' | 'deliveryOf'>;
 }
 

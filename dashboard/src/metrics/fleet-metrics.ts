@@ -14,7 +14,10 @@ export interface FleetMetricsDeps {
     readonly invalid: { total(): number };
   };
   hub: { readonly size: number };
-  trail: { outcomeCounts(): Record<CommandOutcomeName, number> };
+  /** The command trail's counts by outcome (a promise from PostgreSQL: read before the metrics). */
+  trail: {
+    outcomeCounts(): Record<CommandOutcomeName, number> | Promise<Record<CommandOutcomeName, number>>;
+  };
 }
 
 /** The outcomes that are final once reached: their counts only grow (the trail is never pruned). */
@@ -147,8 +150,12 @@ export class FleetMetrics {
   /** The Prometheus text of every metric, read now. */
   async text(): Promise<string> {
     this.delivery = null;
-    this.outcomes = null;
     this.counts = null;
+    try {
+      this.outcomes = await this.deps.trail.outcomeCounts();
+    } catch {
+      this.outcomes = null; // the database does not answer: the last values read stay
+    }
     return this.registry.metrics();
   }
 
@@ -168,13 +175,8 @@ export class FleetMetrics {
     return this.delivery;
   }
 
+  /** The trail's counts read by `text()`; null when they could not be. */
   private outcomeCounts(): Record<CommandOutcomeName, number> | null {
-    if (this.outcomes) return this.outcomes;
-    try {
-      this.outcomes = this.deps.trail.outcomeCounts();
-    } catch {
-      return null;
-    }
     return this.outcomes;
   }
 }

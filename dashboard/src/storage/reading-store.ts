@@ -53,7 +53,8 @@ export interface ReadingStore {
   /**
    * Forgets a device in the readings path: its registry row, delivery figures and rollups, and its readings
    * received up to `upTo` (epoch ms; readings it sent after, coming back meanwhile, stay). Resolves to the
-   * readings removed. SQLite also lists it as forgotten (DeviceRemoval, which the service calls itself).
+   * readings removed. Both engines list it as forgotten too, with its registry row gone (SQLite: DeviceRemoval;
+   * PostgreSQL: in the transaction that removes its registry row, for every replica).
    */
   forgetDevice(deviceId: string, upTo: number): Promise<number>;
   saveDevices(records: readonly DeviceRecord[]): Promise<void>;

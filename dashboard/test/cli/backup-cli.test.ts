@@ -13,8 +13,11 @@ const FLEET_MAIN = fileURLToPath(new URL('../../../cloud/dist/fleet/main.js', im
 const WRITER = fileURLToPath(new URL('./support/reading-writer-process.mjs', import.meta.url));
 
 /** `npm run fleet -- …` as a process: exit code, stdout and stderr. */
-function fleet(argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [FLEET_MAIN, ...argv], { env: { PATH: process.env.PATH } });
+function fleet(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [FLEET_MAIN, ...argv], { env: { PATH: process.env.PATH, ...env } });
   const out: string[] = [];
   const err: string[] = [];
   child.stdout.on('data', (chunk) => out.push(String(chunk)));
@@ -111,6 +114,22 @@ describe('npm run fleet -- backup FILE', () => {
       readings: { count: 500, min: 0, max: 499 },
       delivery: { min_seq: 0, max_seq: 499, received: 500 },
     });
+  });
+
+  it('with DATABASE_URL set, says in one sentence that it copies the SQLite file only and PostgreSQL goes with pg_dump', async () => {
+    const target = join(dir.path, 'copy.sqlite');
+    const result = await fleet(['--data-dir', launcherData, 'backup', target], {
+      DATABASE_URL: 'postgres://fleet:s3cret@db.example:5432/fleet',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n')[0]).toBe(
+      `DATABASE_URL is set: this copies the SQLite file ${database} only; back up the PostgreSQL database (readings, users, tokens, the command trail, forgotten devices) with pg_dump.`,
+    );
+    expect(result.stderr).not.toContain('s3cret');
+    expect(contents(target, 'pi-1').readings.count).toBe(500);
+    expect(
+      (await fleet(['--data-dir', launcherData, 'backup', join(dir.path, 'two.sqlite')])).stderr,
+    ).not.toContain('DATABASE_URL');
   });
 
   it('refuses an existing file without --force, and changes nothing; replaces it with --force', async () => {

@@ -105,7 +105,7 @@ describe('HTTP API: POST /api/command', () => {
     expect(response.statusCode).toBe(200);
     await eventually(() => device.received.length === 1, 5000, 'the command at the device');
     expect(device.received[0]).toMatchObject({ ttl_s: 120, issued_at: '2025-03-01T12:00:00.000Z' });
-    expect(h.dashboard.trail.list('pi-1', 1)[0]?.command).toEqual({ read_now: true, ttl_s: 120 });
+    expect((await h.dashboard.trail.list('pi-1', 1))[0]?.command).toEqual({ read_now: true, ttl_s: 120 });
   });
 
   it('keeps a command_id given by the client', async () => {

@@ -4,6 +4,7 @@ import {
   Fleet,
   Ingest,
   RegistryWriter,
+  SqliteTrailStore,
   type TelemetryStore,
 } from '@fleet/dashboard';
 import { type Logger, Topics } from '@fleet/shared';
@@ -51,7 +52,7 @@ export async function ingestParts(
   const events = new DashboardEvents();
   const fleet = new Fleet({ store, events, logger });
   fleet.load();
-  const trail = new CommandTrail(store.database, clock, events);
+  const trail = new CommandTrail(new SqliteTrailStore(store.database), clock, events);
   const registry = new RegistryWriter({ store, events, logger });
   const ingest = new Ingest({
     store,

@@ -8,15 +8,16 @@ describe('LoginThrottle', () => {
   it('locks a name after 10 failures within 15 minutes, 60 s, then doubling up to 15 min; a success clears it', () => {
     const clock = new ManualClock(0);
     const throttle = new LoginThrottle({ clock });
+    // In memory (no DATABASE_URL) every answer is a value, not a promise.
     for (let i = 0; i < 9; i++) expect(throttle.failed('alice')).toBe(0);
     expect(throttle.failed('alice')).toBe(60_000);
     expect(throttle.lockedFor('alice')).toBe(60_000);
     expect(throttle.lockedFor('bob')).toBe(0);
     const locks = [60_000];
     for (let round = 0; round < 6; round++) {
-      clock.advance(throttle.lockedFor('alice'));
+      clock.advance(throttle.lockedFor('alice') as number);
       for (let i = 0; i < 9; i++) throttle.failed('alice');
-      locks.push(throttle.failed('alice'));
+      locks.push(throttle.failed('alice') as number);
     }
     expect(locks).toEqual([60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000]);
     throttle.succeeded('alice');

@@ -145,13 +145,11 @@ describeOnEngines('Storage contract: identity, dedupe, conflicts, delivery', (op
     };
     await store.saveDevices([behind]);
     const { logger, lines } = capturingLogger('info');
-    const removal = { forgetDevice: () => {}, deleteReadings: async () => 0 };
     const parts = await readingsPathParts(
       store,
       { isHealthy: () => true },
       {
         logger,
-        removal,
         forgotten: (id) => id === 'pi-gone',
       },
     );

@@ -38,7 +38,7 @@ export interface AccessOptions {
 export interface AccessDeps {
   options: AccessOptions;
   /** Where sessions and the kept cookie secret live (the SQLite file, or PostgreSQL with DATABASE_URL). */
-  stores: Pick<AccessStores, 'sessions' | 'keptSecret'>;
+  stores: Pick<AccessStores, 'sessions' | 'keptSecret' | 'failedLogins'>;
   users: Users;
   tokens: Tokens;
   hub: SseHub;
@@ -79,7 +79,7 @@ export async function installAccess(app: FastifyInstance, deps: AccessDeps): Pro
     await registerSessions(app, { store: sessions, secret, lifetimeMs });
   }
   installAuthentication(app, { auth: options.auth, users, tokens });
-  const throttle = new LoginThrottle({ clock });
+  const throttle = new LoginThrottle({ clock, store: stores.failedLogins });
   await loginRoutes(app, {
     auth: options.auth,
     users,

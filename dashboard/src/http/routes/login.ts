@@ -47,13 +47,13 @@ const userNameOf = (request: FastifyRequest): string | null => {
 };
 
 /** 429 for a user name locked after repeated failures; one warn line per refusal. */
-export function refuseLocked(
+export async function refuseLocked(
   throttle: LoginThrottle,
   logger: Logger,
   username: string,
   address: string,
-): void {
-  const lockedMs = throttle.lockedFor(username);
+): Promise<void> {
+  const lockedMs = await throttle.lockedFor(username);
   if (lockedMs === 0) return;
   const seconds = Math.ceil(lockedMs / 1000);
   logger.warn(
@@ -124,17 +124,17 @@ export async function loginRoutes(app: FastifyInstance, deps: LoginRouteDeps): P
       if (deps.auth === 'off') throw new ConflictError(LOGINS_OFF);
       const { username, password } = request.body;
       const address = request.ip;
-      refuseLocked(throttle, logger, username, address);
+      await refuseLocked(throttle, logger, username, address);
       const user = await users.verify(username, password);
       if (!user) {
-        const lockMs = throttle.failed(username);
+        const lockMs = await throttle.failed(username);
         logger.info(
           { username, address, ...(lockMs > 0 ? { locked_s: lockMs / 1000 } : {}) },
           lockMs > 0 ? 'Login failed; the user name is now locked' : 'Login failed',
         );
         throw new UnauthorizedError(WRONG_LOGIN);
       }
-      throttle.succeeded(username);
+      await throttle.succeeded(username);
       await request.session.regenerate();
       request.session.username = user.username;
       logger.info({ username, address, role: user.role }, 'Login');

@@ -96,9 +96,9 @@ export function meRoutes(app: FastifyInstance, deps: MeRouteDeps): void {
       const body = request.body;
       const username = principal.name;
       const address = request.ip;
-      refuseLocked(throttle, logger, username, address);
+      await refuseLocked(throttle, logger, username, address);
       if (!(await users.verify(username, body.current_password))) {
-        const lockMs = throttle.failed(username);
+        const lockMs = await throttle.failed(username);
         logger.info(
           { username, address, ...(lockMs > 0 ? { locked_s: lockMs / 1000 } : {}) },
           'Password change refused: the current password is not right',
@@ -112,7 +112,7 @@ export function meRoutes(app: FastifyInstance, deps: MeRouteDeps): void {
           `Field "new_password" received the current password; accepted: a new password, ${PASSWORD_ACCEPTED}.`,
         );
       }
-      throttle.succeeded(username);
+      await throttle.succeeded(username);
       await users.setPassword(username, body.new_password, {
         mustChange: false,
         keepSession: principal.sessionId,

@@ -31,7 +31,7 @@ export function trailRoutes(app: FastifyInstance, deps: { fleet: Fleet; trail: C
       const { id } = request.params;
       const { limit } = request.query;
       if (!deps.fleet.has(id)) throw unknownDevice(id);
-      return { device_id: id, commands: deps.trail.list(id, limit) };
+      return { device_id: id, commands: await deps.trail.list(id, limit) };
     },
   );
 }

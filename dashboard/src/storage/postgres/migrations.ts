@@ -4,6 +4,7 @@ import { ACCESS_SCHEMA_V2, ACCESS_SCHEMA_V3 } from './access-schema.js';
 import { ALERTS_SCHEMA_V5 } from './alerts-schema.js';
 import { inTransaction } from './pool.js';
 import { READINGS_SCHEMA_V1 } from './schema.js';
+import { SHARED_STATE_SCHEMA_V4 } from './shared-state-schema.js';
 
 export interface Migration {
   version: number;
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'readings, delivery figures, device registry, rollups', sql: READINGS_SCHEMA_V1 },
   { version: 2, name: 'login sessions, kept secrets', sql: ACCESS_SCHEMA_V2 },
   { version: 3, name: 'users, API tokens', sql: ACCESS_SCHEMA_V3 },
+  { version: 4, name: 'command trail, forgotten devices, failed logins', sql: SHARED_STATE_SCHEMA_V4 },
   { version: 5, name: 'alert rules, channels, incidents, notification queue', sql: ALERTS_SCHEMA_V5 },
 ];
 

@@ -2,7 +2,6 @@ import type { Logger } from '@fleet/shared';
 import type { DeliveryFigures } from '../../api-types.js';
 import type { DeviceRecord } from '../../fleet/device-record.js';
 import { recoverRegistry } from '../../fleet/registry-recovery.js';
-import type { DeviceRemoval } from '../device-removal.js';
 import type { ReadingStore } from '../reading-store.js';
 
 /**
@@ -19,18 +18,22 @@ export interface ReadingsPathParts {
   };
   /** For FleetMetrics: the last totals read, a new read started. */
   deliveryTotals: { read(): DeliveryFigures };
-  /** For /healthz: the local SQLite file (users, trail) and PostgreSQL both answer. */
+  /** For /healthz: the local SQLite file and PostgreSQL both answer. */
   health: { isHealthy(): Promise<boolean> };
-  /** For Fleet.forget: the local list of forgotten devices, then the device's data in PostgreSQL. */
-  removal: Pick<DeviceRemoval, 'forgetDevice' | 'deleteReadings'>;
+  /**
+   * For Fleet.forget: the device's registry row, figures and rollups and its place in the list of forgotten
+   * devices, in one PostgreSQL transaction, then its readings (PgReadingStore.forgetDevice). Nothing local.
+   */
+  removal: {
+    forgetDevice(deviceId: string, at: number): void;
+    deleteReadings(deviceId: string, upTo: number): Promise<number>;
+  };
 }
 
 export interface ReadingsPathOptions {
   logger: Logger;
   /** Devices forgotten (Tombstones): their registry rows are not repaired. */
   forgotten?: (deviceId: string) => boolean;
-  /** The local SQLite side of forgetting a device (its tombstone). */
-  removal: Pick<DeviceRemoval, 'forgetDevice' | 'deleteReadings'>;
 }
 
 /**
@@ -88,11 +91,8 @@ export async function readingsPathParts(
     },
     health: { isHealthy: async () => local.isHealthy() && (await readings.isHealthy()) },
     removal: {
-      forgetDevice: (deviceId, at) => options.removal.forgetDevice(deviceId, at),
-      deleteReadings: async (deviceId, upTo) => {
-        await options.removal.deleteReadings(deviceId, upTo);
-        return readings.forgetDevice(deviceId, upTo);
-      },
+      forgetDevice: () => undefined,
+      deleteReadings: (deviceId, upTo) => readings.forgetDevice(deviceId, upTo),
     },
   };
 }

@@ -13,6 +13,7 @@ import type { RecentQuery } from '../telemetry-store.js';
 import { chooseLayout } from './choose-layout.js';
 import type { PgLayout } from './layout.js';
 import { migrate } from './migrations.js';
+import { ADD_FORGOTTEN_SQL } from './pg-forgotten-devices.js';
 import { PgHistory } from './pg-history.js';
 import { FIGURES_SQL, TOTALS_SQL, toFigures, writeReadingsPg } from './pg-writer.js';
 import { createPool, inTransaction, maskDatabaseUrl } from './pool.js';
@@ -247,6 +248,8 @@ export class PgReadingStore implements ReadingStore {
     await Promise.allSettled([...this.inflight]);
     const { rollups } = this.use();
     await inTransaction(pool, async (client) => {
+      // Listed as forgotten as its registry row goes: every replica leaves it out (TombstoneRefresh).
+      await client.query(ADD_FORGOTTEN_SQL, [deviceId, upTo]);
       for (const table of ['devices', 'delivery']) {
         await client.query(`DELETE FROM ${table} WHERE device_id = $1`, [deviceId]);
       }
