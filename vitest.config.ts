@@ -17,6 +17,10 @@ export default defineConfig({
     reporters: ['default', './test/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll gives up after 5 s instead of vitest's 1 s: a page draws at its next animation frame and a
+    // loaded 2-core machine (CI, or several suites at once) can take longer than 1 s to get there. A poll ends
+    // as soon as it passes, so this only lengthens a failure.
+    expect: { poll: { timeout: 5000 } },
     // Integration tests start real brokers and processes on free ports; two cores is all CI has.
     maxWorkers: 2,
   },
