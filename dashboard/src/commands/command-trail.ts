@@ -1,7 +1,7 @@
 import type { Ack, Clock } from '@fleet/shared';
 import type { CommandLogEntry, CommandOutcomeName } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
-import { andThen, type MaybeAsync, type TrailStore } from './trail-store.js';
+import { andThen, type MaybeAsync, type TrailAnswer, type TrailStore } from './trail-store.js';
 
 export interface SentCommand {
   commandId: string;
@@ -16,6 +16,9 @@ export interface SentCommand {
 
 /** Answers announced by this dashboard that it remembers, so that an ack coming again is not announced again. */
 const ANNOUNCED_MAX = 1000;
+/** Acks whose command was not in the trail yet, tried once more after RETRY_MS (at most this many at once). */
+const RETRIES_MAX = 1000;
+export const TRAIL_RETRY_MS = 2000;
 
 /**
  * The trail of commands: who sent what to which device and when, and what the device answered. The answer is
@@ -28,6 +31,8 @@ const ANNOUNCED_MAX = 1000;
 export class CommandTrail {
   /** Command ids whose answer was announced here, oldest first. */
   private readonly announced = new Set<string>();
+  /** Acks tried again shortly, by command id. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly store: TrailStore,
@@ -69,14 +74,9 @@ export class CommandTrail {
   answer(ack: Ack, options: { announce: boolean } = { announce: true }): MaybeAsync<CommandLogEntry | null> {
     if (ack.command_id === null) return null;
     const commandId = ack.command_id;
-    const answered = this.store.answer({
-      commandId,
-      deviceId: ack.device_id,
-      outcome: ack.status,
-      error: ack.status === 'rejected' ? (ack.error ?? 'rejected without a reason') : null,
-      at: this.clock.now().getTime(),
-    });
+    const answered = this.store.answer(this.answerOf(ack));
     return andThen(answered, (result) => {
+      if (!result) this.retryLater(ack);
       if (!result || (!result.changed && this.announced.has(commandId))) return null;
       this.remember(commandId);
       if (options.announce) this.announce(result.entry);
@@ -94,9 +94,48 @@ export class CommandTrail {
     return this.store.outcomeCounts();
   }
 
+  private answerOf(ack: Ack): TrailAnswer {
+    return {
+      commandId: ack.command_id ?? '',
+      deviceId: ack.device_id,
+      outcome: ack.status,
+      error: ack.status === 'rejected' ? (ack.error ?? 'rejected without a reason') : null,
+      at: this.clock.now().getTime(),
+    };
+  }
+
   /** The event `command` for an entry. */
   announce(entry: CommandLogEntry): void {
     this.events.emit('command', entry);
+  }
+
+  /** Ends the retries waiting (at shutdown). */
+  stop(): void {
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
+  }
+
+  /**
+   * An ack whose command is not in the trail (yet): with replicas, the one that sent it may still be recording
+   * it while the ack reaches every replica. Tried once more shortly, announced then if answered.
+   */
+  private retryLater(ack: Ack): void {
+    const commandId = ack.command_id;
+    if (commandId === null || this.retries.has(commandId) || this.retries.size >= RETRIES_MAX) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(commandId);
+      const again = () => this.store.answer(this.answerOf(ack));
+      void Promise.resolve()
+        .then(again)
+        .then((result) => {
+          if (!result || (!result.changed && this.announced.has(commandId))) return;
+          this.remember(commandId);
+          this.announce(result.entry);
+        })
+        .catch(() => undefined); // the ack's own attempt was logged by its caller; this one is a courtesy
+    }, TRAIL_RETRY_MS);
+    timer.unref();
+    this.retries.set(commandId, timer);
   }
 
   private remember(commandId: string): void {

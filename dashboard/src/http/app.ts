@@ -313,6 +313,7 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
     detachLive?.();
     deliveryRefresh?.stop();
     tombstoneRefresh?.stop();
+    trail.stop();
     ingest.flush();
     ingest.stop();
     registry.stop();

@@ -11,7 +11,7 @@ import { PgReadingStore } from '../../src/storage/postgres/pg-store.js';
 import type { ReadingStore } from '../../src/storage/reading-store.js';
 import { pgSharedStores, type SharedStores, sqliteSharedStores } from '../../src/storage/shared-stores.js';
 import { SqliteReadingStore } from '../../src/storage/sqlite-reading-store.js';
-import { ManualClock, quietLogger, tempDir } from '../server/fixtures.js';
+import { eventually, ManualClock, quietLogger, tempDir } from '../server/fixtures.js';
 import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
 
 /** Two replicas on one database: each with its own connection(s) and its own stores on them. */
@@ -199,6 +199,24 @@ describeOnBoth('the command trail shared by replicas', (open, engine) => {
       answered_at: answeredAt,
     });
     expect(await onA.trail.outcomeCounts()).toEqual({ no_answer: 0, applied: 1, rejected: 0, not_sent: 0 });
+  });
+
+  it('an ack that reaches a replica before the sender has recorded its command is tried again there, and announced', async () => {
+    const [a, b] = await open();
+    const onA = trailOf(a);
+    const onB = trailOf(b);
+    expect(await onB.trail.answer(ackOf('pi-1', 'early'))).toBeNull();
+    await onA.trail.record({
+      commandId: 'early',
+      deviceId: 'pi-1',
+      by: sender,
+      command: { read_now: true },
+      outcome: 'no_answer',
+    });
+    await eventually(() => onB.announced.length > 0, 10_000, "B's retry");
+    expect(onB.announced.map((entry) => [entry.command_id, entry.outcome])).toEqual([['early', 'applied']]);
+    expect((await onA.trail.list('pi-1', 1))[0]?.outcome).toBe('applied');
+    onB.trail.stop();
   });
 
   it('answers only the command of that device, once; a rejection keeps its reason; an unknown command is no answer', async () => {
