@@ -1,7 +1,8 @@
 /**
  * Ingest into each storage engine through the ReadingStore interface, a group of GROUP readings (4 devices)
  * per transaction, as the ingest commits them: SQLite (WAL, synchronous=FULL) beside PostgreSQL (a throwaway
- * server from dashboard/test/support/postgres-server.ts, fsync on). Then PostgreSQL's insert statement alone,
+ * server from dashboard/test/support/postgres-server.ts, fsync on), plain and, where TimescaleDB is installed,
+ * with it (hypertable, identity table, continuous aggregates). Then PostgreSQL's insert statement alone,
  * two ways: one INSERT … SELECT FROM unnest(arrays), what PgReadingStore uses, and a multi-row INSERT … VALUES.
  * Readings/s = hz × GROUP. Numbers taken while other work runs on the machine are indicative only.
  *
@@ -19,7 +20,12 @@ import { telemetryValues } from '../src/storage/rows.js';
 import { TELEMETRY_COLUMNS } from '../src/storage/schema.js';
 import { SqliteReadingStore } from '../src/storage/sqlite-reading-store.js';
 import { quietLogger } from '../test/server/fixtures.js';
-import { postgresMissing, startTestPostgres, type TestPostgres } from '../test/support/postgres-server.js';
+import {
+  postgresMissing,
+  startTestPostgres,
+  type TestPostgres,
+  timescaleMissing,
+} from '../test/support/postgres-server.js';
 
 const GROUP = Number(process.env.BENCH_GROUP ?? 1000);
 const T0 = Date.parse('2025-03-01T00:00:00.000Z');
@@ -55,10 +61,12 @@ function groupMaker(prefix: string) {
 }
 
 const missing = postgresMissing();
+const noTimescale = timescaleMissing();
 let server: TestPostgres | null = null;
 let dir = '';
 let sqlite: ReadingStore;
 let postgres: ReadingStore;
+let timescale: ReadingStore | null = null;
 let rawUrl = '';
 
 beforeAll(async () => {
@@ -72,10 +80,19 @@ beforeAll(async () => {
     return;
   }
   server = await startTestPostgres();
-  postgres = new PgReadingStore({ url: await server.createDatabase(), logger: quietLogger() });
+  postgres = new PgReadingStore({
+    url: await server.createDatabase(),
+    logger: quietLogger(),
+    timescale: false,
+  });
   await postgres.open();
+  if (noTimescale) console.warn(`PostgreSQL + TimescaleDB not measured: ${noTimescale}`);
+  else {
+    timescale = new PgReadingStore({ url: await server.createDatabase(), logger: quietLogger() });
+    await timescale.open();
+  }
   rawUrl = await server.createDatabase();
-  const migrate = new PgReadingStore({ url: rawUrl, logger: quietLogger() });
+  const migrate = new PgReadingStore({ url: rawUrl, logger: quietLogger(), timescale: false });
   await migrate.open();
   await migrate.close();
 });
@@ -83,6 +100,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sqlite?.close();
   await postgres?.close();
+  await timescale?.close();
   await server?.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -95,6 +113,10 @@ describe(`writeReadings, ${GROUP} readings per transaction`, () => {
   });
   bench.skipIf(missing !== null)('PostgreSQL (unnest, fsync on)', async () => {
     await postgres.writeReadings(nextPg());
+  });
+  const nextTs = groupMaker('ts');
+  bench.skipIf(noTimescale !== null)('PostgreSQL + TimescaleDB (identity table and hypertable)', async () => {
+    await timescale?.writeReadings(nextTs());
   });
 });
 

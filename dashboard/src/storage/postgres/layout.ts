@@ -25,8 +25,10 @@ export interface PgLayout {
   rawFrom(): Promise<number>;
   /** One step of the rollup job. */
   step(max: number): Promise<RollupStep>;
-  /** Brings the buckets of [from, to] up to date before a history read (read your writes). */
-  catchUpFor(from: number | undefined, to: number | undefined): Promise<void>;
+  /** Before a history read: what waits is rolled up (read your writes). */
+  catchUp(): Promise<void>;
+  /** Before `source`'s buckets of [from, to] are read: brings them up to date (read your writes). */
+  refreshBuckets(source: keyof HistoryTables, from: number, to: number): Promise<void>;
   deleteOlderThan(cutoff: number): Promise<number>;
   deleteRollupsOlderThan(rawCutoff: number, rollupCutoff: number): Promise<number>;
   /** Removes a forgotten device's buckets, in the caller's transaction. */
@@ -55,9 +57,12 @@ export class PlainLayout implements PgLayout {
     return this.rollups.step(max);
   }
 
-  async catchUpFor(): Promise<void> {
+  async catchUp(): Promise<void> {
     await this.rollups.catchUp(CATCH_UP_BUCKETS, 1);
   }
+
+  /** Nothing more: catchUp computed the marked buckets of every width. */
+  async refreshBuckets(): Promise<void> {}
 
   deleteOlderThan(cutoff: number): Promise<number> {
     return this.rollups.deleteOlderThan(cutoff);

@@ -7,7 +7,7 @@ import { type TelemetryRow, telemetryFromRow } from '../rows.js';
 import { TELEMETRY_COLUMNS } from '../schema.js';
 import { RAW_SCAN_MAX } from '../sqlite-history.js';
 import { PG_RAW_AGGREGATES, PG_ROLLUP_AGGREGATES } from './aggregates.js';
-import type { HistoryTables } from './layout.js';
+import type { PgLayout } from './layout.js';
 
 const RANGE = 'device_id = $1 AND trusted_at BETWEEN $2 AND $3';
 const SQL = {
@@ -30,13 +30,13 @@ const SQL = {
  * One device's history from PostgreSQL, by the same rules as SqliteHistory (a range of at most `limit`
  * readings whole, a longer one in at most `limit` buckets from the coarsest source whose unit divides the
  * width, a range before the raw readings kept from the hour rollups), so that both engines answer alike. The
- * buckets come from the layout's `tables`: the rollup tables, or TimescaleDB's continuous aggregates.
+ * buckets come from the layout's `tables`, the rollup tables or TimescaleDB's continuous aggregates, brought up
+ * to date over the range first (refreshBuckets).
  */
 export class PgHistory {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly rawFrom: () => Promise<number>,
-    private readonly tables: HistoryTables,
+    private readonly layout: Pick<PgLayout, 'rawFrom' | 'tables' | 'refreshBuckets'>,
   ) {}
 
   async history(query: HistoryQuery): Promise<HistoryAnswer> {
@@ -45,7 +45,7 @@ export class PgHistory {
     const from = query.from ?? bounds?.lo ?? null;
     const to = query.to ?? bounds?.hi ?? null;
     if (from === null || to === null || from > to) return { readings: [], bucketMs: null, buckets: [] };
-    const rawWhole = from >= (await this.rawFrom());
+    const rawWhole = from >= (await this.layout.rawFrom());
     const counted = rawWhole
       ? await this.one<{ n: number }>(SQL.countRaw, [deviceId, from, to, Math.max(limit, RAW_SCAN_MAX) + 1])
       : null;
@@ -64,7 +64,8 @@ export class PgHistory {
       const { rows } = await this.pool.query<TelemetryRow>(SQL.newestPerBucket, params);
       return { readings: rows.map(telemetryFromRow), bucketMs: width, buckets: [] };
     }
-    const sql = source === 'raw' ? SQL.fromRaw : SQL.fromRollup(this.tables[source]);
+    if (source !== 'raw') await this.layout.refreshBuckets(source, lo, hi);
+    const sql = source === 'raw' ? SQL.fromRaw : SQL.fromRollup(this.layout.tables[source]);
     const { rows } = await this.pool.query<BucketRow>(sql, params);
     if (query.form === 'buckets') return { readings: [], bucketMs: width, buckets: rows.map(toBucket) };
     const readings = [];
@@ -79,7 +80,7 @@ export class PgHistory {
   private async bounds(deviceId: string): Promise<{ lo: number | null; hi: number | null }> {
     type Bounds = { lo: number | null; hi: number | null };
     const raw = (await this.one<Bounds>(SQL.rawBounds, [deviceId])) ?? { lo: null, hi: null };
-    const hour = (await this.one<Bounds>(SQL.hourBounds(this.tables.hour), [deviceId])) ?? {
+    const hour = (await this.one<Bounds>(SQL.hourBounds(this.layout.tables.hour), [deviceId])) ?? {
       lo: null,
       hi: null,
     };

@@ -103,7 +103,7 @@ export class PgReadingStore implements ReadingStore {
     }
     this.pool = pool;
     this.rollups = layout;
-    this.historyReader = new PgHistory(pool, () => layout.rawFrom(), layout.tables);
+    this.historyReader = new PgHistory(pool, layout);
   }
 
   async close(): Promise<void> {
@@ -170,7 +170,7 @@ export class PgReadingStore implements ReadingStore {
 
   async history(query: HistoryQuery): Promise<HistoryAnswer> {
     const { rollups, history } = this.use();
-    await rollups.catchUpFor(query.from, query.to);
+    await rollups.catchUp();
     return history.history(query);
   }
 

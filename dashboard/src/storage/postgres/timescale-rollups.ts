@@ -17,7 +17,8 @@ const ceilTo = (at: number, width: number) => Math.ceil(at / width) * width;
  * aggregates over the hypertable: TimescaleDB records the time ranges that inserts, deletes and re-stamps
  * change below each aggregate's watermark (its invalidation log), and a refresh computes again the buckets
  * of those ranges, so a late or re-stamped reading lands in its bucket at the next refresh. Refreshes here
- * (the rollup job's, and one before each history read, over its range: read your writes) never reach back
+ * (the rollup job's, and before a history read the one aggregate it reads, over its range: read your writes)
+ * never reach back
  * before the last retention cutoff, where a refresh would empty the buckets of the readings removed.
  */
 export class TimescaleRollups implements PgLayout {
@@ -63,18 +64,32 @@ export class TimescaleRollups implements PgLayout {
     }
   }
 
-  async catchUpFor(from: number | undefined, to: number | undefined): Promise<void> {
-    const rawFrom = await this.rawFrom();
-    await this.refresh(this.pool, Math.max(from ?? rawFrom, rawFrom), to ?? null);
+  /** Nothing: each history read refreshes the buckets it reads (refreshBuckets). */
+  async catchUp(): Promise<void> {}
+
+  /** Refreshes the one aggregate a history read takes its buckets from, over the buckets touching [from, to]. */
+  async refreshBuckets(source: keyof typeof this.tables, from: number, to: number): Promise<void> {
+    const name = this.tables[source];
+    await this.refresh(
+      this.pool,
+      from,
+      to,
+      CAGGS.filter((cagg) => cagg.name === name),
+    );
   }
 
   /**
-   * Refreshes the aggregates, finest first, over the buckets touching [from, to] (to null: up to the newest),
-   * none of them starting before the last retention cutoff.
+   * Refreshes the aggregates (all by default, finest first) over the buckets touching [from, to] (to null: up
+   * to the newest), none of them starting before the last retention cutoff.
    */
-  private async refresh(client: pg.Pool | pg.ClientBase, from: number, to: number | null): Promise<void> {
+  private async refresh(
+    client: pg.Pool | pg.ClientBase,
+    from: number,
+    to: number | null,
+    caggs: ReadonlyArray<(typeof CAGGS)[number]> = CAGGS,
+  ): Promise<void> {
     const rawFrom = await this.rawFrom(client);
-    for (const { name, width } of CAGGS) {
+    for (const { name, width } of caggs) {
       const start = Math.max(floorTo(from, width), ceilTo(rawFrom, width));
       const end = to === null ? null : floorTo(to, width) + width;
       if (end !== null && end - start < width) continue;
