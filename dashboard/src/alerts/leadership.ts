@@ -207,7 +207,19 @@ export class PgLeadership implements Leadership, LeaderFence {
     if (client) {
       client.removeAllListeners('end');
       client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
+      // A connection cut off by the network may never finish closing: waited for 2 s at most, so that the
+      // next attempt is not held (the socket is dropped then, which releases the lock on the server's side).
+      const ended = client.end().catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), 2000);
+      });
+      if ((await Promise.race([ended, late])) === 'late') {
+        (
+          client as unknown as { connection?: { stream?: { destroy(): void } } }
+        ).connection?.stream?.destroy();
+      }
+      clearTimeout(timer);
     }
   }
 }
