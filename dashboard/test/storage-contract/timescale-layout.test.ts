@@ -187,4 +187,52 @@ describe('PostgreSQL + TimescaleDB: the layout, its conversion and the start-up 
     await pool.end();
     await store.close();
   });
+
+  it('a history read waits for a refresh of its buckets under way, instead of failing', async () => {
+    const url = await server.createDatabase();
+    const store = new PgReadingStore({ url, logger: quietLogger(), poolSize: 2 });
+    await store.open();
+    await store.writeReadings(twoHours());
+    const pool = createPool(url, 2);
+    const other = await pool.connect();
+    try {
+      // Another session's refresh of the hour aggregate over the whole range, as TimescaleDB registers it
+      // while it runs (a live backend's pid): an overlapping refresh is refused at once with 55P03.
+      const { rows } = await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await other.query(
+        `INSERT INTO _timescaledb_catalog.continuous_aggs_jobs_refresh_ranges
+           (materialization_id, start_range, end_range, pid, job_id, created_at)
+         SELECT mat_hypertable_id, 0, 9223372036854775807, $1, 0, now()
+           FROM _timescaledb_catalog.continuous_agg WHERE user_view_name = 'cagg_hour'`,
+        [rows[0]?.pid],
+      );
+      const reading = store.history({
+        deviceId: 'pi-1',
+        from: T0,
+        to: T0 + 2 * HOUR - 1,
+        limit: 2,
+        form: 'buckets',
+      });
+      let answered = false;
+      void reading.then(
+        () => {
+          answered = true;
+        },
+        () => {
+          answered = true;
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(answered, 'answered while the other refresh was under way').toBe(false);
+      await other.query(
+        `DELETE FROM _timescaledb_catalog.continuous_aggs_jobs_refresh_ranges WHERE pid = pg_backend_pid()`,
+      );
+      const hours = await reading;
+      expect(hours.buckets.map((bucket) => bucket.n)).toEqual([60, 60]);
+    } finally {
+      other.release();
+      await pool.end();
+      await store.close();
+    }
+  });
 });

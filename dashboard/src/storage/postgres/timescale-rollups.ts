@@ -9,6 +9,38 @@ import { TIMESCALE_STATEMENTS } from './timescale-writes.js';
 const IDENTITY_CHUNK = 5000;
 const NOTHING: RollupStep = { merged: 0, recomputed: 0, pending: 0 };
 
+/** PostgreSQL's lock_not_available: TimescaleDB refuses a refresh whose window overlaps one under way. */
+const CONCURRENT_REFRESH = '55P03';
+/** How long a refresh waits, in all, for an overlapping one to end (they take tens of milliseconds). */
+const CONCURRENT_WAIT_MS = 5000;
+
+/**
+ * Refreshes one aggregate over [start, end). Another refresh of an overlapping window under way (the rollup
+ * job of this or another replica, a history read, TimescaleDB's own policy) makes TimescaleDB refuse at once
+ * rather than wait; this waits for it and tries again, so that a history read is not answered with an error.
+ */
+async function refreshOnce(
+  client: pg.Pool | pg.ClientBase,
+  name: string,
+  start: number,
+  end: number | null,
+): Promise<void> {
+  const deadline = Date.now() + CONCURRENT_WAIT_MS;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+    try {
+      await client.query(`CALL refresh_continuous_aggregate('${name}', $1::bigint, $2::bigint)`, [
+        start,
+        end,
+      ]);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== CONCURRENT_REFRESH || Date.now() + delay > deadline)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 const floorTo = (at: number, width: number) => Math.floor(at / width) * width;
 const ceilTo = (at: number, width: number) => Math.ceil(at / width) * width;
 
@@ -93,10 +125,7 @@ export class TimescaleRollups implements PgLayout {
       const start = Math.max(floorTo(from, width), ceilTo(rawFrom, width));
       const end = to === null ? null : floorTo(to, width) + width;
       if (end !== null && end - start < width) continue;
-      await client.query(`CALL refresh_continuous_aggregate('${name}', $1::bigint, $2::bigint)`, [
-        start,
-        end,
-      ]);
+      await refreshOnce(client, name, start, end);
     }
   }
 
