@@ -112,7 +112,7 @@ export {
 } from './http/access/authenticate.js';
 export type { Access, AccessOptions } from './http/access/install.js';
 export { SESSION_COOKIE } from './http/access/sessions.js';
-export { BODY_LIMIT_BYTES, buildDashboard, type Dashboard, type DashboardDeps } from './http/app.js';
+export { buildDashboard, type Dashboard, type DashboardDeps } from './http/app.js';
 export { READING_CSV_COLUMNS } from './http/reading-csv.js';
 export { DATA_LIMIT_DEFAULT, LIMIT_MAX } from './http/routes/data.js';
 export { HISTORY_LIMIT_DEFAULT } from './http/routes/devices.js';
@@ -121,6 +121,7 @@ export { LOGIN_RATE_LIMIT, LOGINS_OFF, type LoginRateLimit, WRONG_LOGIN } from '
 export { TRAIL_LIMIT_DEFAULT, TRAIL_LIMIT_MAX } from './http/routes/trail.js';
 export { CONTENT_SECURITY_POLICY, HSTS_VALUE } from './http/security/headers.js';
 export { HostAllowlist, hostnameOf } from './http/security/host-check.js';
+export { BODY_LIMIT_BYTES } from './http/server.js';
 export type { IngestChange, WrittenGroup } from './ingest/changes.js';
 export { DeviceCap, type DeviceCapDeps } from './ingest/device-cap.js';
 export { GroupCommit, type GroupCommitOptions, type WriteFailure } from './ingest/group-commit.js';

@@ -1,15 +1,12 @@
-import { type Clock, type Logger, systemClock, type Topics } from '@fleet/shared';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { type AccessStores, sqliteAccessStores } from '../access/access-stores.js';
+import { systemClock } from '@fleet/shared';
+import type { FastifyInstance } from 'fastify';
+import { sqliteAccessStores } from '../access/access-stores.js';
 import type { Tokens } from '../access/token-store.js';
 import type { Users } from '../access/user-store.js';
-import type { AlertStorage } from '../alerts/alert-storage.js';
 import { AlertStore } from '../alerts/alert-store.js';
-import { Alerts, type AlertsOptions } from '../alerts/alerts.js';
-import type { Leadership } from '../alerts/leadership.js';
+import { Alerts } from '../alerts/alerts.js';
 import { CommandService } from '../commands/command-service.js';
 import { CommandTrail } from '../commands/command-trail.js';
-import type { TrustProxy } from '../config-values.js';
 import { DashboardEvents } from '../events.js';
 import { DeliveryRefresh } from '../fleet/delivery-refresh.js';
 import { Fleet } from '../fleet/fleet.js';
@@ -19,19 +16,16 @@ import { TombstoneRefresh } from '../fleet/tombstone-refresh.js';
 import { Tombstones } from '../fleet/tombstones.js';
 import { Ingest } from '../ingest/ingest.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
-import type { BrokerConnection, IncomingMessage } from '../mqtt/broker-connection.js';
 import { LiveReadings } from '../mqtt/live-readings.js';
-import { defaultWebPaths, type WebPaths } from '../paths.js';
+import { defaultWebPaths } from '../paths.js';
 import { DeliveryTotals } from '../storage/delivery-totals.js';
 import { DeviceRemoval } from '../storage/device-removal.js';
-import type { HistoryStore } from '../storage/history-store.js';
 import { NewestReadings } from '../storage/newest-readings.js';
 import { readingsPathParts } from '../storage/postgres/pg-service-parts.js';
-import type { ReadingStore } from '../storage/reading-store.js';
-import { type SharedStores, sqliteSharedStores } from '../storage/shared-stores.js';
-import type { TelemetryStore } from '../storage/telemetry-store.js';
-import { type Access, type AccessOptions, installAccess } from './access/install.js';
+import { sqliteSharedStores } from '../storage/shared-stores.js';
+import { type Access, installAccess } from './access/install.js';
 import { streamOwner } from './access/stream-owner.js';
+import type { DashboardDeps } from './dashboard-deps.js';
 import { installErrorHandling } from './error-handler.js';
 import { alertRoutes } from './routes/alerts.js';
 import { commandRoutes } from './routes/command.js';
@@ -46,62 +40,10 @@ import { pageRoutes } from './routes/page.js';
 import { trailRoutes } from './routes/trail.js';
 import { registerApiDocs } from './schema/api-docs.js';
 import { installSchemaCompilers } from './schema/validation.js';
+import { BODY_LIMIT_BYTES, createServer } from './server.js';
 import { SseHub } from './sse-hub.js';
 
-export const BODY_LIMIT_BYTES = 16 * 1024;
-
-export interface DashboardDeps {
-  /** Open; the caller closes it. */
-  store: TelemetryStore;
-  /** Where history queries go (default: the store, on the main thread); the service passes a HistoryWorker. */
-  history?: HistoryStore;
-  /**
-   * DATABASE_URL: the readings path on PostgreSQL (open; the caller closes it): readings, history, delivery
-   * figures and the registry. `store` keeps the command trail and alerts, and users, tokens and sessions unless `accessStores` says otherwise.
-   */
-  readings?: ReadingStore;
-  /** Started or not; the caller starts and stops it. */
-  broker: BrokerConnection;
-  /** The fleet's topics (MQTT_TOPIC_ROOT). */
-  topics: Topics;
-  logger: Logger;
-  /** Logins (resolved from AUTH), session lifetime, allowed hosts and origins. */
-  access: AccessOptions;
-  /** Users, tokens, sessions and the cookie key: on `store`'s SQLite file unless given (PostgreSQL). */
-  accessStores?: AccessStores;
-  /** The command trail and the list of forgotten devices: on `store`'s SQLite file unless given (PostgreSQL). */
-  sharedStores?: SharedStores;
-  /** HTTPS (HTTPS_CERT/HTTPS_KEY) and TRUST_PROXY: how the server itself is made. */
-  server?: { https?: { cert: string; key: string } | null; trustProxy?: TrustProxy };
-  clock?: Clock;
-  webPaths?: WebPaths;
-  /** Heartbeat comment of the event stream (default 15 s); streams whose login ended close then. */
-  heartbeatMs?: number;
-  /** Event stream clients at most (EVENT_STREAM_MAX_CLIENTS, default 2000). */
-  eventStreamMaxClients?: number;
-  /** Least time between two `fleet` events of the event stream (default 1 s). */
-  fleetIntervalMs?: number;
-  /** Commands waiting for their ack at most (default COMMAND_WAITS_MAX, 1000). */
-  commandWaitsMax?: number;
-  newCommandId?: () => string;
-  /** Messages per transaction at most (default 4000, see Ingest; 1: a commit per message, for the benchmark). */
-  maxGroup?: number;
-  /** First delay between write attempts while the database fails (default 250 ms). */
-  retryInitialMs?: number;
-  /** Devices known at most (MAX_DEVICES, default 20 000); a new device beyond it is not stored. */
-  maxDevices?: number;
-  /** How alert notifications are sent (HTTP client, Telegram's API, retry delay, tick); default: for real. */
-  alerts?: AlertsOptions;
-  /** Alert rules, incidents and the queue (default: `store`'s SQLite file) and which replica evaluates them (default: this one). */
-  alertStore?: AlertStorage;
-  alertLeadership?: Leadership;
-  /**
-   * Replicas (MQTT_SHARE_GROUP): every reading's live copy (LiveConnection), whichever replica stores it;
-   * readings are then announced from it (LiveReadings), not when stored. Absent (default): one dashboard,
-   * which announces what it stores.
-   */
-  liveReadings?: { onMessage(handler: (message: IncomingMessage) => void): () => void };
-}
+export type { DashboardDeps } from './dashboard-deps.js';
 
 /** The dashboard's parts, wired together; `app` is the Fastify instance (use `app.inject()` in tests). */
 export interface Dashboard {
@@ -120,21 +62,6 @@ export interface Dashboard {
   dispose(): void;
   /** `app.close()` (ends event streams and ack waits), then `dispose()`. */
   close(): Promise<void>;
-}
-
-function createServer(deps: DashboardDeps): FastifyInstance {
-  const https = deps.server?.https ?? null;
-  const app = Fastify({
-    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    // Requests are logged at debug by the hook below, not at info.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES,
-    // Fastify takes a hop count too (its types leave numbers out).
-    trustProxy: (deps.server?.trustProxy ?? false) as boolean,
-    ...(https ? { https: { cert: https.cert, key: https.key } } : {}),
-  });
-  // An HTTPS server is a Fastify instance like the other; only the Node server type differs.
-  return app as unknown as FastifyInstance;
 }
 
 /**
@@ -256,17 +183,6 @@ export async function buildDashboard(deps: DashboardDeps): Promise<Dashboard> {
   // Read your writes: messages waiting for their group's commit are committed before an API request reads.
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/api/')) ingest.flush();
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.debug(
-      {
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'Request',
-    );
   });
   // Before the server waits for open requests: end event streams and ack waits, so closing is quick.
   app.addHook('preClose', async () => {
