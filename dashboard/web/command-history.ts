@@ -36,9 +36,9 @@ export class CommandHistory {
     void this.load();
   }
 
-  /** Fetches again (e.g. after the live connection came back). */
+  /** Fetches again (a stream opened), keeping the list shown until the answer replaces it. */
   reload(): void {
-    void this.load();
+    void this.load(true);
   }
 
   /** Forgets everything shown (when the session ends). */
@@ -64,19 +64,21 @@ export class CommandHistory {
     }
   }
 
-  private async load(): Promise<void> {
+  private async load(keep = false): Promise<void> {
     const token = ++this.loadToken;
     const deviceId = this.deviceId;
-    this.entries = [];
-    this.elements.list.replaceChildren();
-    this.elements.empty.hidden = true;
+    if (!keep || !deviceId) {
+      this.entries = [];
+      this.elements.list.replaceChildren();
+      this.elements.empty.hidden = true;
+    }
     if (!deviceId) {
       this.pending = null;
       this.showStatus('idle', '');
       return;
     }
     this.pending = [];
-    this.showStatus('loading', 'Loading the recent commands…');
+    if (!keep) this.showStatus('loading', 'Loading the recent commands…');
     try {
       const entries = await this.api.commands(deviceId, LIMIT);
       if (token !== this.loadToken) return;

@@ -87,8 +87,8 @@ export class DashboardPage {
       command: (entry) => this.panels.onCommand(entry),
       forgotten: ({ device_id }) => this.forgotten(device_id),
       connection: (state) => this.connection.show(state),
-      reconnected: () => {
-        void this.checkBroker();
+      opened: (how) => {
+        if (how === 'reconnected') void this.checkBroker();
         this.panels.reload();
       },
       gaveUp: onStreamRefused,

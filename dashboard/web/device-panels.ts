@@ -110,7 +110,11 @@ export class DevicePanels {
     this.commands.onCommand(entry);
   }
 
-  /** After the stream reconnected: the history and the commands are read again (some may have been missed). */
+  /**
+   * A stream opened (a reconnection, or the first stream for the device shown): the history and the commands
+   * are read again, since what came before the stream reached the page by no other way. What is shown stays
+   * until the new answer replaces it.
+   */
   reload(): void {
     this.history.reload();
     this.commands.reload();

@@ -83,9 +83,12 @@ export class HistoryPanel {
     void this.load();
   }
 
-  /** Fetches the current range again (e.g. after the live connection came back). */
+  /**
+   * Fetches the current range again (a stream opened: readings before it reached no stream of this page),
+   * keeping the charts as they are until the answer replaces them.
+   */
   reload(): void {
-    void this.load();
+    void this.load(true);
   }
 
   onTelemetry(reading: StoredReading): void {
@@ -111,20 +114,24 @@ export class HistoryPanel {
     }
   }
 
-  private async load(): Promise<void> {
+  /** Reads the range of the device shown; `keep`: what is drawn stays until the answer (the same device). */
+  private async load(keep = false): Promise<void> {
     const token = ++this.loadToken;
     const deviceId = this.deviceId;
     const to = this.now();
     const from = to - this.range.ms;
-    this.charts.clear(from, to);
     if (!deviceId) {
+      this.charts.clear(from, to);
       this.pending = null;
       setText(this.status, '');
       return;
     }
     this.pending = [];
-    this.status.dataset.state = 'loading';
-    setText(this.status, `Loading the ${this.range.label}…`);
+    if (!keep) {
+      this.charts.clear(from, to);
+      this.status.dataset.state = 'loading';
+      setText(this.status, `Loading the ${this.range.label}…`);
+    }
     try {
       const answer = await this.api.history(deviceId, new Date(from), new Date(to), this.range.limit);
       if (token !== this.loadToken) return;

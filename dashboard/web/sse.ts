@@ -8,6 +8,12 @@ import type {
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
+/**
+ * Which stream opened: the page's first, the same one again after a network error, or one for another device
+ * (the server sends a device's events only on the streams that watch it from then on).
+ */
+export type StreamOpening = 'first' | 'reconnected' | 'watch';
+
 /** The events of one stream: the fleet's, and those of the one device it watches. */
 export interface LiveHandlers {
   fleet(message: FleetEventData): void;
@@ -19,8 +25,12 @@ export interface LiveHandlers {
   /** The watched device was forgotten. */
   forgotten(message: ForgottenEvent): void;
   connection(state: ConnectionState): void;
-  /** Called on every (re)opening after the first, to fetch what was missed while disconnected. */
-  reconnected(): void;
+  /**
+   * Called each time a stream opens: from then on it brings every event. What happened before reached no
+   * stream of this page (while disconnected, or before a newly watched device's stream was there), so what the
+   * page read without a stream (the history, the commands) is read again.
+   */
+  opened(how: StreamOpening): void;
   /**
    * Called when the browser gave up on the stream: the server answered with an error (401 once the session
    * has ended) rather than dropping the connection. A new stream is tried after a pause unless stop() is called.
@@ -89,13 +99,15 @@ export class LiveEvents {
     if (announce) this.handlers.connection(this.openedBefore ? 'reconnecting' : 'connecting');
     const source = this.open(eventsUrl(this.watched));
     this.source = source;
-    // A stream opened for another device is not a reconnection: nothing was missed.
+    // A stream opened for another device is not a reconnection (the banner says nothing of it), but the
+    // device's events before it went to no stream of this page.
     let reopening = !announce;
     source.onopen = () => {
       this.handlers.connection('live');
-      if (this.openedBefore && !reopening) this.handlers.reconnected();
+      const how: StreamOpening = reopening ? 'watch' : this.openedBefore ? 'reconnected' : 'first';
       reopening = false;
       this.openedBefore = true;
+      this.handlers.opened(how);
     };
     source.onerror = () => {
       if (source !== this.source) return;

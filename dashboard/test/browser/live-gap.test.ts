@@ -1,0 +1,94 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Browser, Page, Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DevicesResponse } from '../../src/api-types.js';
+import { PageProblems } from './access-helpers.js';
+import { hasChromium, launchChromium } from './chromium.js';
+import { readTemperatureChart } from './page-probes.js';
+import { ScriptedDevice } from './scripted-device.js';
+import { waitFor } from './services.js';
+import { FleetStack } from './stack.js';
+
+const DEVICE_ID = 'gap-01';
+
+// The server sends a device's readings only on the streams that watch it. When the page picks a device, it
+// reads the history and opens a stream for the device at once; a reading stored after the history was read
+// and before that stream was open reached the page by neither. The stream's opening is held here (the
+// browser's request waits) while a reading is stored, so that the gap is there every time.
+describe.skipIf(!hasChromium)('a reading stored while the stream for the device shown opens', () => {
+  const stack = new FleetStack('gap-edge-01');
+  const problems = new PageProblems();
+  let browser: Browser;
+  let page: Page;
+  let publisher: MqttClient;
+  let device: ScriptedDevice;
+
+  async function received(count: number): Promise<void> {
+    await waitFor(
+      async () => {
+        const { devices } = await stack.getJson<DevicesResponse>('/api/devices');
+        return devices.find((d) => d.device_id === DEVICE_ID)?.delivery.received === count;
+      },
+      20_000,
+      stack.explain(`The dashboard did not report ${count} readings of ${DEVICE_ID} within 20 s.`),
+    );
+  }
+
+  beforeAll(async () => {
+    await stack.start();
+    const launching = launchChromium();
+    await stack.waitForDashboard();
+    browser = await launching;
+    page = problems.watch(await browser.newPage({ viewport: { width: 1280, height: 900 } }));
+    publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${stack.broker.port}`, {
+      clientId: `live-gap-test-${process.pid}`,
+      reconnectPeriod: 0,
+    });
+    device = new ScriptedDevice(publisher, DEVICE_ID, { contract: 2, epoch: 'a1b2c3d4' });
+  }, 45_000);
+
+  afterAll(async () => {
+    await publisher?.endAsync();
+    await browser?.close();
+    await stack.stop();
+  }, 30_000);
+
+  it('is on the chart once the stream is open', async () => {
+    await device.connect();
+    await device.publishReadings([0, 1, 2]);
+    await received(3);
+    await page.goto(`${stack.base}/`);
+
+    // The stream for the device is held until the reading below is stored.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const requested: string[] = [];
+    await page.route('**/api/events?device=*', async (route: Route) => {
+      requested.push(route.request().url());
+      await held;
+      await route.continue();
+    });
+    await page.locator(`[data-device-id="${DEVICE_ID}"]`).click();
+    await expect
+      .poll(() => page.locator('#history-status').textContent(), { timeout: 10_000 })
+      .toMatch(/^3 readings in the last hour/);
+    await expect.poll(() => requested.length, { timeout: 10_000 }).toBe(1);
+
+    await device.publishReadings([3]);
+    await received(4);
+    expect((await readTemperatureChart(page)).count, 'the stored reading, not shown yet').toBe(3);
+
+    release();
+    await expect.poll(async () => (await readTemperatureChart(page)).count, { timeout: 10_000 }).toBe(4);
+    await expect
+      .poll(() => page.locator('#history-status').textContent(), { timeout: 10_000 })
+      .toMatch(/^4 readings in the last hour/);
+    await page.unroute('**/api/events?device=*');
+    // And the stream brings what comes next.
+    await device.publishReadings([4]);
+    await expect.poll(async () => (await readTemperatureChart(page)).count, { timeout: 10_000 }).toBe(5);
+    expect(problems.seen).toEqual([]);
+  });
+});
