@@ -24,12 +24,31 @@ export function maskDatabaseUrl(url: string): string {
   }
 }
 
+/**
+ * One connection of the pool for several statements; `release()` gives it back. pg-pool stops hearing a
+ * connection's errors while it is checked out, and pg emits one when the connection ends unexpectedly (a
+ * server halted or restarted, the backend terminated), even after failing the query under way: unheard,
+ * that error is an uncaught exception that ends the process. It is heard here: the statement under way, or
+ * the next one, fails and says why, and the broken connection leaves the pool at its release.
+ */
+export async function checkOut(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  const heard = () => undefined;
+  client.on('error', heard);
+  const release = client.release.bind(client);
+  client.release = (error?: Error | boolean) => {
+    client.removeListener('error', heard);
+    release(error);
+  };
+  return client;
+}
+
 /** Runs `work` in one transaction on one connection of the pool: committed whole, or rolled back. */
 export async function inTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await checkOut(pool);
   try {
     await client.query('BEGIN');
     const result = await work(client);

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { RollupStep } from '../rollups.js';
 import type { PgLayout } from './layout.js';
 import { ROLLUP_LOCK } from './pg-rollups.js';
-import { inTransaction } from './pool.js';
+import { checkOut, inTransaction } from './pool.js';
 import { CAGGS } from './timescale-schema.js';
 import { TIMESCALE_STATEMENTS } from './timescale-writes.js';
 
@@ -79,7 +79,7 @@ export class TimescaleRollups implements PgLayout {
 
   /** Refreshes every aggregate from the last retention cutoff on; one replica at a time (the others skip). */
   async step(): Promise<RollupStep> {
-    const client = await this.pool.connect();
+    const client = await checkOut(this.pool);
     try {
       const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
         ROLLUP_LOCK,
