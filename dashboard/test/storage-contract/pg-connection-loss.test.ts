@@ -1,28 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createPool, inTransaction } from '../../src/storage/postgres/pool.js';
-import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { describeWithPostgres, postgresMissing } from '../support/postgres-server.js';
 
 const missing = postgresMissing();
 
 // pg-pool stops listening for a connection's errors while it is checked out, and pg emits one when the
 // connection ends unexpectedly, even after failing the query under way: unheard, it is an uncaught
 // exception that ends the dashboard (postgres-outage.test.ts met it when PostgreSQL halted mid-transaction).
-describe('PostgreSQL: a connection cut in the middle of a transaction', () => {
-  if (missing) {
-    console.warn(`SKIPPED: PostgreSQL connection loss: ${missing}`);
-    it.skip(`skipped: ${missing}`, () => {});
-    return;
-  }
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
+describeWithPostgres('PostgreSQL: a connection cut in the middle of a transaction', missing, (server) => {
   it('fails that transaction with the reason, and nothing else: the pool serves the next one', async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const pool = createPool(url, 2);
     const admin = createPool(url, 1);
     const uncaught: unknown[] = [];

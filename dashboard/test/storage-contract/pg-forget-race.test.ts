@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { DeviceRecord } from '../../src/fleet/device-record.js';
 import { PgReadingStore } from '../../src/storage/postgres/pg-store.js';
 import { createPool } from '../../src/storage/postgres/pool.js';
 import { eventually, quietLogger } from '../server/fixtures.js';
-import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { describeWithPostgres, postgresMissing } from '../support/postgres-server.js';
 
 const missing = postgresMissing();
 
@@ -20,50 +20,41 @@ const record = (device_id: string): DeviceRecord => ({
   availability: null,
 });
 
-describe('PostgreSQL storage: forgetting a device while its registry row is being written', () => {
-  if (missing) {
-    console.warn(`SKIPPED: PostgreSQL forget race: ${missing}`);
-    it.skip(`skipped: ${missing}`, () => {});
-    return;
-  }
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  it('a registry write already under way does not write the device back after the forget', async () => {
-    const url = await server.createDatabase();
-    const store = new PgReadingStore({ url, logger: quietLogger(), poolSize: 4 });
-    await store.open();
-    const blocker = createPool(url, 2);
-    const held = await blocker.connect();
-    try {
-      // Another transaction inserts the same row and does not commit yet: the store's upsert waits on it,
-      // while a DELETE does not see the uncommitted row, as with two connections of one pool under load.
-      await held.query('BEGIN');
-      await held.query(
-        'INSERT INTO devices (device_id, first_seen, last_seen, alerte) VALUES ($1, 1, 1, 0)',
-        ['pi-1'],
-      );
-      const saving = store.saveDevices([record('pi-1')]);
-      await eventually(async () => {
-        const { rows } = await blocker.query<{ waiting: string }>(
-          "SELECT count(*) AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO devices%unnest%'",
+describeWithPostgres(
+  'PostgreSQL storage: forgetting a device while its registry row is being written',
+  missing,
+  (server) => {
+    it('a registry write already under way does not write the device back after the forget', async () => {
+      const url = await server().createDatabase();
+      const store = new PgReadingStore({ url, logger: quietLogger(), poolSize: 4 });
+      await store.open();
+      const blocker = createPool(url, 2);
+      const held = await blocker.connect();
+      try {
+        // Another transaction inserts the same row and does not commit yet: the store's upsert waits on it,
+        // while a DELETE does not see the uncommitted row, as with two connections of one pool under load.
+        await held.query('BEGIN');
+        await held.query(
+          'INSERT INTO devices (device_id, first_seen, last_seen, alerte) VALUES ($1, 1, 1, 0)',
+          ['pi-1'],
         );
-        return Number(rows[0]?.waiting) === 1 ? true : undefined;
-      });
-      const forgetting = store.forgetDevice('pi-1', Date.now());
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await held.query('ROLLBACK');
-      await Promise.all([saving, forgetting]);
-      expect(await store.loadDevices()).toEqual([]);
-    } finally {
-      held.release();
-      await blocker.end();
-      await store.close();
-    }
-  });
-});
+        const saving = store.saveDevices([record('pi-1')]);
+        await eventually(async () => {
+          const { rows } = await blocker.query<{ waiting: string }>(
+            "SELECT count(*) AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO devices%unnest%'",
+          );
+          return Number(rows[0]?.waiting) === 1 ? true : undefined;
+        });
+        const forgetting = store.forgetDevice('pi-1', Date.now());
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await held.query('ROLLBACK');
+        await Promise.all([saving, forgetting]);
+        expect(await store.loadDevices()).toEqual([]);
+      } finally {
+        held.release();
+        await blocker.end();
+        await store.close();
+      }
+    });
+  },
+);

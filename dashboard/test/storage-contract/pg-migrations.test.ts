@@ -1,33 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/storage/postgres/migrations.js';
 import { PgReadingStore } from '../../src/storage/postgres/pg-store.js';
 import { createPool, maskDatabaseUrl } from '../../src/storage/postgres/pool.js';
 import { capturingLogger, eventually } from '../server/fixtures.js';
-import {
-  postgresMissing,
-  startTestPostgres,
-  type TestPostgres,
-  timescaleLibrary,
-} from '../support/postgres-server.js';
+import { describeWithPostgres, postgresMissing, timescaleLibrary } from '../support/postgres-server.js';
 
 const missing = postgresMissing();
 
-describe('PostgreSQL storage: migrations and start-up', () => {
-  if (missing) {
-    console.warn(`SKIPPED: PostgreSQL migrations: ${missing}`);
-    it.skip(`skipped: ${missing}`, () => {});
-    return;
-  }
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
+describeWithPostgres('PostgreSQL storage: migrations and start-up', missing, (server) => {
   it('two replicas starting together on an empty database migrate it once; a third start applies nothing', async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const logs = [capturingLogger('info'), capturingLogger('info'), capturingLogger('info')];
     const [a, b, c] = logs.map(({ logger }) => new PgReadingStore({ url, logger, poolSize: 2 })) as [
       PgReadingStore,
@@ -64,7 +46,7 @@ describe('PostgreSQL storage: migrations and start-up', () => {
   });
 
   it('says which PostgreSQL is in use, with the password masked, and refuses a layout newer than it knows', async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const password = new URL(url).password;
     const { logger, lines } = capturingLogger('info');
     // TimescaleDB, where this server has it, is declined here: the plain path and why (timescale-layout.test.ts
@@ -89,13 +71,13 @@ describe('PostgreSQL storage: migrations and start-up', () => {
   });
 
   it('an idle connection lost (the server ends it) is said without the connection parameters, and the next query works', async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const password = new URL(url).password;
     const { logger, lines } = capturingLogger('info');
     const store = new PgReadingStore({ url, logger, poolSize: 2 });
     await store.open();
     expect(await store.loadDevices()).toEqual([]); // a connection left idle in the pool
-    const admin = createPool(server.adminUrl, 1);
+    const admin = createPool(server().adminUrl, 1);
     const ended = await admin.query(
       "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'fleet-dashboard' AND datname = $1",
       [new URL(url).pathname.slice(1)],

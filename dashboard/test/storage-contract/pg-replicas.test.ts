@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PgReadingStore } from '../../src/storage/postgres/pg-store.js';
 import type { ReadingToWrite } from '../../src/storage/reading-writer.js';
 import { quietLogger, stored, telemetry } from '../server/fixtures.js';
-import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { describeWithPostgres, postgresMissing } from '../support/postgres-server.js';
 
 const missing = postgresMissing();
 
@@ -36,22 +36,9 @@ const shuffled = <T>(items: T[], seed: number): T[] => {
   return out;
 };
 
-describe('PostgreSQL storage: replicas writing at once', () => {
-  if (missing) {
-    console.warn(`SKIPPED: PostgreSQL replicas: ${missing}`);
-    it.skip(`skipped: ${missing}`, () => {});
-    return;
-  }
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
+describeWithPostgres('PostgreSQL storage: replicas writing at once', missing, (server) => {
   it('two replicas storing overlapping groups at once (redeliveries to the other) store each reading once, and roll up together', async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const [a, b] = [1, 2].map(() => new PgReadingStore({ url, logger: quietLogger(), poolSize: 4 })) as [
       PgReadingStore,
       PgReadingStore,
