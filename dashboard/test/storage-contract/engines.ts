@@ -1,16 +1,11 @@
 import { join } from 'node:path';
 import { TelemetryStore } from '@fleet/dashboard';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { PgReadingStore } from '../../src/storage/postgres/pg-store.js';
 import type { ReadingStore, StorageEngine } from '../../src/storage/reading-store.js';
 import { SqliteReadingStore } from '../../src/storage/sqlite-reading-store.js';
 import { quietLogger, tempDir } from '../server/fixtures.js';
-import {
-  postgresMissing,
-  startTestPostgres,
-  type TestPostgres,
-  timescaleMissing,
-} from '../support/postgres-server.js';
+import { describeWithPostgres, postgresMissing, timescaleMissing } from '../support/postgres-server.js';
 
 /** Opens a fresh, empty store of the engine (a new SQLite file, or a new PostgreSQL database). */
 export type OpenStore = () => Promise<ReadingStore>;
@@ -54,24 +49,15 @@ function describeOnPostgres(
   timescale: boolean,
   suite: (open: OpenStore, engine: StorageEngine) => void,
 ): void {
-  describe(title, () => {
-    if (missing) {
-      console.warn(`SKIPPED: ${title}: ${missing}`);
-      it.skip(`skipped: ${missing}`, () => {});
-      return;
-    }
-    let server: TestPostgres;
+  describeWithPostgres(title, missing, (server) => {
     const opened: ReadingStore[] = [];
-    beforeAll(async () => {
-      server = await startTestPostgres();
-    });
+    // Before the server stops: vitest runs a block's afterAll hooks last registered first.
     afterAll(async () => {
       for (const store of opened) await store.close();
-      await server?.stop();
     });
     suite(async () => {
       const store = new PgReadingStore({
-        url: await server.createDatabase(),
+        url: await server().createDatabase(),
         logger: quietLogger(),
         poolSize: 4,
         timescale,
