@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '@fleet/shared';
-import type { DeviceSummary } from '../api-types.js';
+import type { DeviceSummary, StoredReading } from '../api-types.js';
 import type { DashboardEvents } from '../events.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AlertSettings } from './alert-settings.js';
@@ -26,8 +26,10 @@ export interface AlertEngineDeps {
 
 /**
  * Opens and resolves incidents. It listens to the fleet's `device` events, which follow each committed
- * group of messages (one per changed device, whatever the number of readings), and keeps each device's state
- * in memory: a reading costs a few comparisons, and the database is written only when an incident opens or
+ * group of messages (one per changed device, whatever the number of readings), and to its `telemetry` events
+ * (one per reading, before them): each reading newer than the last one looked at is looked at as the device's
+ * latest, so that a value past a limit between two others in one group still raises (and the incident has
+ * the first value past it). It keeps each device's state in memory: a reading costs a few comparisons, and the database is written only when an incident opens or
  * is resolved (the incident and its notifications in one transaction). A timer owned by start()/stop()
  * looks at the rules of time. When that write fails the state in memory is left as it was, so the next
  * evaluation tries again. Evaluations run one at a time in the order of the events: with SQLite each is done
@@ -77,6 +79,9 @@ export class AlertEngine {
       this.watches.set(summary.device_id, newWatch(summary, now));
     const { events } = this.deps;
     this.unsubscribers = [
+      events.on('telemetry', (reading) =>
+        this.enqueue(reading.device_id, () => this.evaluateReading(reading)),
+      ),
       events.on('device', (summary) =>
         this.enqueue(summary.device_id, () => this.evaluate(summary.device_id, summary)),
       ),
@@ -141,6 +146,20 @@ export class AlertEngine {
   /** Runs `work` now when nothing waits (at once on SQLite), else after what waits. */
   private enqueue(deviceId: string | null, work: Work): void {
     if (this.running) this.work.run(deviceId, work);
+  }
+
+  /**
+   * One reading of a committed group (or of the live push among replicas): the device as it is now, with this
+   * reading as its latest. A reading not newer than the newest looked at (a redelivery, a late one from the
+   * device's outbox) changes nothing: incidents follow the device's values in time.
+   */
+  private evaluateReading(reading: StoredReading): MaybePromise<void> {
+    const summary = this.deps.fleet.summary(reading.device_id);
+    if (!summary) return;
+    const at = Date.parse(reading.trusted_at);
+    const seen = this.watches.get(reading.device_id)?.readingAt ?? null;
+    if (Number.isNaN(at) || (seen !== null && at <= seen)) return;
+    return this.evaluate(reading.device_id, { ...summary, latest: reading });
   }
 
   private evaluate(deviceId: string, summary: DeviceSummary | null): MaybePromise<void> {

@@ -11,6 +11,13 @@ export interface DeviceWatch {
   lostAtWindowStart: number;
   /** Epoch ms of the last rise of the lost count. */
   lostRoseAt: number | null;
+  /** trusted_at (epoch ms) of the newest reading looked at; null before any. */
+  readingAt: number | null;
+}
+
+/** trusted_at of a summary's latest reading, in epoch ms; null without one. */
+export function latestAt(summary: DeviceSummary | null): number | null {
+  return summary?.latest ? Date.parse(summary.latest.trusted_at) : null;
 }
 
 export function newWatch(summary: DeviceSummary | null, now: number): DeviceWatch {
@@ -22,6 +29,7 @@ export function newWatch(summary: DeviceSummary | null, now: number): DeviceWatc
     lostWindowStart: now,
     lostAtWindowStart: lost,
     lostRoseAt: null,
+    readingAt: latestAt(summary),
   };
 }
 
@@ -55,6 +63,8 @@ export function observe(
     const lost = summary.delivery.lost;
     if (lost > watch.lost) watch.lostRoseAt = now;
     watch.lost = lost;
+    const at = latestAt(summary);
+    if (at !== null && (watch.readingAt === null || at > watch.readingAt)) watch.readingAt = at;
   }
   if (now - watch.lostWindowStart >= rules.readings_lost.minutes * 60_000) {
     watch.lostWindowStart = now;

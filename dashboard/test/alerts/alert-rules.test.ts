@@ -75,6 +75,33 @@ describe('alert rules and incidents', () => {
     expect(page).toMatchObject({ open: 0, total: 1 });
   });
 
+  it('looks at each reading of a group committed together: a spike between two normal readings opens and resolves', async () => {
+    await h.deliver('devices/pi-1/status', onlineStatus('pi-1', { seuil_alerte: 30 }));
+    await reading('pi-1', { temperature: 25 });
+    let summaries = 0;
+    const unsubscribe = h.dashboard.events.on('device', (summary) => {
+      if (summary.device_id === 'pi-1') summaries += 1;
+    });
+    // Delivered together: one transaction, and one `device` event for the device after it.
+    await Promise.all([26, 35, 31.2, 25].map((temperature) => reading('pi-1', { temperature })));
+    unsubscribe();
+    expect(summaries, 'one group').toBe(1);
+    const page = await incidents();
+    expect(page.incidents.map((i) => [i.rule, i.state, i.value, i.resolved_value])).toEqual([
+      ['high_temperature', 'resolved', 35, 25],
+    ]);
+    // A redelivery of the spike, or a late reading from the outbox, is older than what was looked at: nothing.
+    await h.deliver('devices/pi-1/data', {
+      ...telemetry({
+        device_id: 'pi-1',
+        seq: 900,
+        timestamp: new Date(h.clock.now().getTime() - 60_000).toISOString(),
+      }),
+      temperature: 40,
+    });
+    expect((await incidents()).total).toBe(1);
+  });
+
   it('raises offline after the set minutes (timer), and resolves when the device is back', async () => {
     await h.deliver('devices/pi-1/status', onlineStatus('pi-1'));
     await h.deliver('devices/pi-1/status', offlineStatus('pi-1'));
