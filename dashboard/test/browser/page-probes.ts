@@ -137,10 +137,20 @@ export async function scrollFleetTo(page: Page, top: number): Promise<void> {
   }, top);
 }
 
-/** Chromium's own counts for the page (DevTools protocol): DOM nodes, event listeners, JS heap in use. */
+/**
+ * Chromium's own counts for the page (DevTools protocol): DOM nodes, event listeners, JS heap in use. Taken
+ * after two animation frames (what the page draws next is drawn) and a garbage collection: Chromium counts the
+ * nodes a redraw let go until they are collected, which is when the collector runs, not what the page holds.
+ */
 export async function pageMetrics(page: Page): Promise<Record<string, number>> {
+  await page.evaluate(() => {
+    const frame = (globalThis as unknown as { requestAnimationFrame(run: () => void): number })
+      .requestAnimationFrame;
+    return new Promise((resolve) => frame(() => frame(() => resolve(undefined))));
+  });
   const session = await page.context().newCDPSession(page);
   try {
+    await session.send('HeapProfiler.collectGarbage');
     await session.send('Performance.enable');
     const { metrics } = await session.send('Performance.getMetrics');
     return Object.fromEntries(metrics.map((metric) => [metric.name, metric.value]));
