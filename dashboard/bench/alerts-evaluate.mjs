@@ -2,9 +2,9 @@
 /**
  * What the alert rules cost the ingest: the AlertEngine on the fleet's events as the ingest emits them after
  * each committed group: a `telemetry` event per reading, then a `device` event per changed device (here a
- * group of one reading per device, the worst case: two evaluations per reading). A first pass emits the
- * `device` events alone (what the engine listened to before it looked at each reading) for comparison. A fleet of --devices devices, each event a new
- * reading of one device; the temperatures stay between the frost and high limits (no transition: the
+ * group of one reading per device: the reading is the device's latest, looked at with the `device` event).
+ * A first pass emits the `device` events alone, for comparison. A fleet of --devices devices, each event a
+ * new reading of one device; the temperatures stay between the frost and high limits (no transition: the
  * steady state, no write), then a second pass where every --flip-th event crosses the high threshold and
  * back (an incident opened or resolved, each one transaction on a database on disk, WAL, synchronous=FULL;
  * no channel set).

@@ -4,7 +4,7 @@ import type { DashboardEvents } from '../events.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AlertSettings } from './alert-settings.js';
 import { type AlertStorage, andThen, type MaybePromise } from './alert-storage.js';
-import { type DeviceWatch, newWatch, observe, type Verdict, verdicts } from './evaluate.js';
+import { type DeviceWatch, latestAt, newWatch, observe, type Verdict, verdicts } from './evaluate.js';
 import type { Incident } from './formats.js';
 import { RULE_NAMES, type RuleName } from './rules.js';
 import { SerialWork, type Work } from './serial-work.js';
@@ -27,11 +27,11 @@ export interface AlertEngineDeps {
 /**
  * Opens and resolves incidents. It listens to the fleet's `device` events, which follow each committed
  * group of messages (one per changed device, whatever the number of readings), and to its `telemetry` events
- * (one per reading, before them): each reading newer than the last one looked at is looked at as the device's
- * latest, so that a value past a limit between two others in one group still raises (and the incident has
- * the first value past it). It keeps each device's state in memory: a reading costs a few comparisons, and the database is written only when an incident opens or
- * is resolved (the incident and its notifications in one transaction). A timer owned by start()/stop()
- * looks at the rules of time. When that write fails the state in memory is left as it was, so the next
+ * (one per reading, before them): a reading between the last one looked at and the device's latest is looked
+ * at as if it were the latest, so that a value past a limit between two others in one group still raises
+ * (and the incident has the first value past it). It keeps each device's state in memory: a reading costs a
+ * few comparisons, and the database is written only when an incident opens or is resolved (the incident and
+ * its notifications in one transaction). A timer owned by start()/stop() looks at the rules of time. When that write fails the state in memory is left as it was, so the next
  * evaluation tries again. Evaluations run one at a time in the order of the events: with SQLite each is done
  * before the event's emit returns; with PostgreSQL the ones that come while a write is under way wait
  * (see SerialWork: beyond 20 000, only each device's latest summary is kept). Runs only on the replica that leads.
@@ -151,14 +151,15 @@ export class AlertEngine {
   /**
    * One reading of a committed group (or of the live push among replicas): the device as it is now, with this
    * reading as its latest. A reading not newer than the newest looked at (a redelivery, a late one from the
-   * device's outbox) changes nothing: incidents follow the device's values in time.
+   * device's outbox) changes nothing: incidents follow the device's values in time. The device's latest
+   * itself is left to the `device` event that follows its readings, so that it is not looked at twice.
    */
   private evaluateReading(reading: StoredReading): MaybePromise<void> {
     const summary = this.deps.fleet.summary(reading.device_id);
-    if (!summary) return;
+    const latest = latestAt(summary);
     const at = Date.parse(reading.trusted_at);
     const seen = this.watches.get(reading.device_id)?.readingAt ?? null;
-    if (Number.isNaN(at) || (seen !== null && at <= seen)) return;
+    if (!summary || latest === null || !(at < latest) || (seen !== null && at <= seen)) return;
     return this.evaluate(reading.device_id, { ...summary, latest: reading });
   }
 
