@@ -8,7 +8,8 @@
  *  (b) the dashboard's real ingest: MqttBrokerConnection + Ingest + TelemetryStore on disk (WAL,
  *      synchronous=FULL), each PUBACK held until its reading's group is committed.
  *
- * Prints both rates, the ratio (b)/(a) and the machine's load average before and after. Each rate runs from
+ * Prints both rates, the CPU each costs per message, how busy Mosquitto was during each drain (Linux, from
+ * /proc), the ratio (b)/(a) and the machine's load average before and after. Each rate runs from
  * the connect call to the last reading counted (b: committed and announced).
  *
  *   npm run build && node dashboard/bench/drain.mjs [--readings 200000] [--devices 100] [--runs 1]
@@ -20,6 +21,7 @@
  * Numbers taken while other work runs on the machine are indicative only: the load average is printed.
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -245,6 +247,39 @@ const cpuMsSince = (start) => {
   const { user, system } = process.cpuUsage(start);
   return (user + system) / 1000;
 };
+/**
+ * The CPU time (user + system) of this process's Mosquitto child so far, in ms, from /proc (Linux; clock ticks
+ * of 10 ms), and when it was read; null where there is none to read (the aedes fallback, another system).
+ */
+function brokerCpuMs() {
+  try {
+    let ticks = null;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      // pid (comm) state ppid … utime stime: fields after the closing parenthesis, state first.
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      if (name !== 'mosquitto' || Number(fields[1]) !== process.pid) continue;
+      ticks = (ticks ?? 0) + Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks === null ? null : { cpuMs: ticks * 10, at: performance.now() };
+  } catch {
+    return null;
+  }
+}
+/** How busy the broker was between two readings of brokerCpuMs(), as a share of one core. */
+const brokerShare = (before, after) =>
+  before === null || after === null
+    ? 'n/a'
+    : `${Math.round(((after.cpuMs - before.cpuMs) / (after.at - before.at)) * 100)}% of a core`;
+
 /** CPU µs per message: less sensitive than the rates to what else runs on the machine. */
 const perMessage = ({ count, cpuMs }) => ((cpuMs * 1000) / count).toFixed(1);
 const fmt = (n) => n.toLocaleString('en');
@@ -266,14 +301,17 @@ try {
     const publishMs = performance.now() - publishStarted;
     await wait(500);
     const loadBefore = load();
+    const brokerAtStart = brokerCpuMs();
     const a = await bare.drain();
+    const brokerBetween = brokerCpuMs();
     const b = await dashboard.drain(values.profile);
+    const brokerAtEnd = brokerCpuMs();
     const ratio = rate(b) / rate(a);
     ratios.push(ratio);
     console.log(
       `run ${run}: queued in ${Math.round(publishMs)} ms (payload ${Math.round(size)} B); ` +
-        `bare ${fmt(rate(a))} msg/s (${fmt(a.count)} in ${Math.round(a.ms)} ms, ${perMessage(a)} µs CPU each); ` +
-        `dashboard ${fmt(rate(b))} rows/s (${fmt(b.count)} in ${Math.round(b.ms)} ms, ${perMessage(b)} µs CPU each); ` +
+        `bare ${fmt(rate(a))} msg/s (${fmt(a.count)} in ${Math.round(a.ms)} ms, ${perMessage(a)} µs CPU each, broker ${brokerShare(brokerAtStart, brokerBetween)}); ` +
+        `dashboard ${fmt(rate(b))} rows/s (${fmt(b.count)} in ${Math.round(b.ms)} ms, ${perMessage(b)} µs CPU each, broker ${brokerShare(brokerBetween, brokerAtEnd)}); ` +
         `${fmt(b.commits)} commits (${Math.round(b.count / b.commits)} readings each, up to ${fmt(b.maxHeld)} PUBACKs held at once); ratio ${ratio.toFixed(2)}; load average ${loadBefore} -> ${load()} (1, 5, 15 min; ${availableParallelism()} cores)`,
     );
     if (a.count < READINGS || b.count < READINGS) {
