@@ -18,6 +18,8 @@ export interface BrokerHandle {
   url: string;
   /** `ws://host:wsPort` */
   wsUrl: string;
+  /** The broker's own process while it runs (Mosquitto), e.g. for a benchmark to read its CPU; undefined for aedes, which runs in this process. */
+  readonly pid?: number;
   /** Stops the broker and waits until it is gone; retained messages and sessions are kept for `start()`. */
   stop(): Promise<void>;
   /** Starts it again on the same ports with the same persistence, e.g. after `stop()` in a broker-outage test. */

@@ -70,5 +70,12 @@ export async function startMosquitto(options: StartMosquittoOptions = {}): Promi
     logger.info({ broker: 'mosquitto', url: address.url }, 'Mosquitto stopped');
   };
   await startOnce();
-  return { kind: 'mosquitto', ...address, ...serializeLifecycle(startOnce, stopOnce, () => broker.running) };
+  return {
+    kind: 'mosquitto',
+    ...address,
+    get pid() {
+      return broker.pid;
+    },
+    ...serializeLifecycle(startOnce, stopOnce, () => broker.running),
+  };
 }

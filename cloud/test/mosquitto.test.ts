@@ -111,6 +111,16 @@ describe.skipIf(!mosquittoInstalled)('Mosquitto with cloud/mosquitto/development
     await broker?.start();
     await expect(connectClient(broker.url)).resolves.toBeDefined();
   });
+
+  it("gives Mosquitto's own process id while it runs, a new one after a restart, and none when stopped", async () => {
+    const first = broker.pid;
+    expect((await readFile(`/proc/${first}/comm`, 'utf8')).trim()).toBe('mosquitto');
+    await broker.stop();
+    expect(broker.pid).toBeUndefined();
+    await broker.start();
+    expect(broker.pid).not.toBe(first);
+    expect((await readFile(`/proc/${broker.pid}/comm`, 'utf8')).trim()).toBe('mosquitto');
+  });
 });
 
 describe.skipIf(!mosquittoInstalled)('startMosquitto with a broken configuration', () => {

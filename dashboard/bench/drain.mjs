@@ -21,7 +21,6 @@
  * Numbers taken while other work runs on the machine are indicative only: the load average is printed.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -41,6 +40,7 @@ import {
 import { systemClock, Topics } from '@fleet/shared';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
+import { cpuPercent, sampleProcess } from '../../bench/dist/proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -247,38 +247,13 @@ const cpuMsSince = (start) => {
   const { user, system } = process.cpuUsage(start);
   return (user + system) / 1000;
 };
-/**
- * The CPU time (user + system) of this process's Mosquitto child so far, in ms, from /proc (Linux; clock ticks
- * of 10 ms), and when it was read; null where there is none to read (the aedes fallback, another system).
- */
-function brokerCpuMs() {
-  try {
-    let ticks = null;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      // pid (comm) state ppid … utime stime: fields after the closing parenthesis, state first.
-      const close = stat.lastIndexOf(')');
-      const name = stat.slice(stat.indexOf('(') + 1, close);
-      const fields = stat.slice(close + 2).split(' ');
-      if (name !== 'mosquitto' || Number(fields[1]) !== process.pid) continue;
-      ticks = (ticks ?? 0) + Number(fields[11]) + Number(fields[12]);
-    }
-    return ticks === null ? null : { cpuMs: ticks * 10, at: performance.now() };
-  } catch {
-    return null;
-  }
-}
-/** How busy the broker was between two readings of brokerCpuMs(), as a share of one core. */
+/** The broker's CPU so far (Mosquitto's /proc, Linux), or null where there is none to read (aedes). */
+const brokerSample = () => (broker.pid === undefined ? null : sampleProcess(broker.pid));
+/** How busy the broker was between two brokerSample()s, as a share of one core. */
 const brokerShare = (before, after) =>
   before === null || after === null
     ? 'n/a'
-    : `${Math.round(((after.cpuMs - before.cpuMs) / (after.at - before.at)) * 100)}% of a core`;
+    : `${Math.round(cpuPercent(after.ticks - before.ticks, after.at - before.at))}% of a core`;
 
 /** CPU µs per message: less sensitive than the rates to what else runs on the machine. */
 const perMessage = ({ count, cpuMs }) => ((cpuMs * 1000) / count).toFixed(1);
@@ -301,11 +276,11 @@ try {
     const publishMs = performance.now() - publishStarted;
     await wait(500);
     const loadBefore = load();
-    const brokerAtStart = brokerCpuMs();
+    const brokerAtStart = brokerSample();
     const a = await bare.drain();
-    const brokerBetween = brokerCpuMs();
+    const brokerBetween = brokerSample();
     const b = await dashboard.drain(values.profile);
-    const brokerAtEnd = brokerCpuMs();
+    const brokerAtEnd = brokerSample();
     const ratio = rate(b) / rate(a);
     ratios.push(ratio);
     console.log(
