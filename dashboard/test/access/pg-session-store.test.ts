@@ -1,32 +1,20 @@
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { PgSessionStore, pgKeptSecret } from '../../src/access/pg-session-store.js';
 import { migrate } from '../../src/storage/postgres/migrations.js';
 import { createPool } from '../../src/storage/postgres/pool.js';
 import { capturingLogger, ManualClock } from '../server/fixtures.js';
-import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { describeWithPostgres, postgresMissing } from '../support/postgres-server.js';
 
 const missing = postgresMissing();
 
-describe('PgSessionStore and kept secrets on PostgreSQL', () => {
-  if (missing) {
-    console.warn(`SKIPPED: PgSessionStore: ${missing}`);
-    it.skip(`skipped: ${missing}`, () => {});
-    return;
-  }
-  let server: TestPostgres;
+describeWithPostgres('PgSessionStore and kept secrets on PostgreSQL', missing, (server) => {
   let url: string;
   let pool: pg.Pool;
   let clock: ManualClock;
   let sessions: PgSessionStore;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
   beforeEach(async () => {
-    url = await server.createDatabase();
+    url = await server().createDatabase();
     pool = createPool(url, 2);
     await migrate(pool, capturingLogger('info').logger);
     clock = new ManualClock(0);

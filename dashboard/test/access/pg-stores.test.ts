@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { resolveAuth } from '../../src/access/auth-mode.js';
 import { PgTokenStore } from '../../src/access/pg-token-store.js';
 import { PgUserStore } from '../../src/access/pg-user-store.js';
@@ -9,30 +9,18 @@ import { UserError } from '../../src/access/user-store.js';
 import { migrate } from '../../src/storage/postgres/migrations.js';
 import { createPool } from '../../src/storage/postgres/pool.js';
 import { capturingLogger, ManualClock, tempDir } from '../server/fixtures.js';
-import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { describeWithPostgres, postgresMissing } from '../support/postgres-server.js';
 
 const missing = postgresMissing();
 
-describe('PgUserStore and PgTokenStore on PostgreSQL', () => {
-  if (missing) {
-    console.warn(`SKIPPED: PgUserStore and PgTokenStore: ${missing}`);
-    it.skip(`skipped: ${missing}`, () => {});
-    return;
-  }
-  let server: TestPostgres;
+describeWithPostgres('PgUserStore and PgTokenStore on PostgreSQL', missing, (server) => {
   let url: string;
   let pool: pg.Pool;
   let clock: ManualClock;
   let users: PgUserStore;
   let tokens: PgTokenStore;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
   beforeEach(async () => {
-    url = await server.createDatabase();
+    url = await server().createDatabase();
     pool = createPool(url, 2);
     await migrate(pool, capturingLogger('info').logger);
     clock = new ManualClock(Date.parse('2026-12-01T10:00:00Z'));

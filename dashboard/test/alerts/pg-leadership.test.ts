@@ -1,29 +1,22 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type LeadHandlers, PgLeadership } from '../../src/alerts/leadership.js';
 import { PgAlertStore } from '../../src/alerts/pg-alert-store.js';
 import { migrate } from '../../src/storage/postgres/migrations.js';
 import { createPool } from '../../src/storage/postgres/pool.js';
 import { capturingLogger, eventually } from '../server/fixtures.js';
-import { postgresMissing, startTestPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { describeWithPostgres, postgresMissing } from '../support/postgres-server.js';
 
 const missing = postgresMissing();
 
 // Two replicas' leaderships on one throwaway PostgreSQL: one leads; a leader whose lock connection is cut
 // stops at once, and the other takes over; the fence refuses an incident write by a replica that does not lead.
-describe('alerts leadership through a PostgreSQL advisory lock', () => {
-  if (missing) {
-    console.warn(`SKIPPED: alerts leadership on PostgreSQL: ${missing}`);
-    it.skip(`skipped: ${missing}`, () => {});
-    return;
-  }
-  let server: TestPostgres;
+describeWithPostgres('alerts leadership through a PostgreSQL advisory lock', missing, (server) => {
   let url: string;
   let pool: pg.Pool;
   const leaderships: PgLeadership[] = [];
   beforeAll(async () => {
-    server = await startTestPostgres();
-    url = await server.createDatabase();
+    url = await server().createDatabase();
     pool = createPool(url, 4);
     await migrate(pool, capturingLogger('info').logger);
   });
@@ -32,7 +25,6 @@ describe('alerts leadership through a PostgreSQL advisory lock', () => {
   });
   afterAll(async () => {
     await pool?.end();
-    await server?.stop();
   });
 
   /** A replica's leadership, recording what it was told, in order, in `trace`. */
