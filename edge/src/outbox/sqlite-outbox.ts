@@ -3,6 +3,7 @@ import { DegradedLog } from '../storage/degraded-log.js';
 import { storageFailure } from '../storage/storage-errors.js';
 import type { Transactor } from '../storage/transactor.js';
 import { DropWarning } from './drop-warning.js';
+import { HeldReadings } from './held-readings.js';
 import { HiddenRows } from './hidden-rows.js';
 import { type OutboxStatements, prepareOutboxStatements } from './outbox-statements.js';
 
@@ -52,17 +53,15 @@ export const DEFAULT_MEMORY_MAX = 10_000;
 export class SqliteOutbox {
   private readonly tx: Transactor;
   private readonly logger: Logger;
-  private readonly memoryMax: number;
   private readonly statements: OutboxStatements;
   private readonly hidden: HiddenRows;
   private readonly drops: DropWarning;
   private next: number;
   private rows = 0;
-  private memory: Telemetry[] = [];
+  private readonly memory: HeldReadings;
   /** Rows added (+) or removed (−) and readings dropped by the transaction under way. */
   private txRows = 0;
   private txDropped = 0;
-  private readonly writeLog: DegradedLog;
   private readonly removeLog: DegradedLog;
 
   constructor(private readonly options: SqliteOutboxOptions) {
@@ -71,15 +70,15 @@ export class SqliteOutbox {
     }
     this.tx = options.tx;
     this.logger = options.logger;
-    this.memoryMax = options.memoryMax ?? DEFAULT_MEMORY_MAX;
+    const memoryMax = options.memoryMax ?? DEFAULT_MEMORY_MAX;
     this.next = options.seqNext;
     this.statements = prepareOutboxStatements(options.tx.db);
     this.hidden = new HiddenRows(this.statements);
     this.drops = new DropWarning(options.logger, options.now ?? (() => performance.now()), {
       max: options.max,
-      memory_max: this.memoryMax,
+      memory_max: memoryMax,
     });
-    this.writeLog = new DegradedLog(options.logger, 'error');
+    this.memory = new HeldReadings(options.tx, options.logger, memoryMax, this.drops);
     this.removeLog = new DegradedLog(options.logger, 'warn');
   }
 
@@ -108,12 +107,12 @@ export class SqliteOutbox {
 
   /** Readings waiting for the broker: in the database and held in memory. */
   get size(): number {
-    return this.rows - this.hidden.size + this.memory.length;
+    return this.rows - this.hidden.size + this.memory.size;
   }
 
   /** Readings held in memory because the database refused them. */
   get held(): number {
-    return this.memory.length;
+    return this.memory.size;
   }
 
   /** Readings dropped since start: the outbox full (OUTBOX_MAX), or memory full while the disk was. */
@@ -138,7 +137,7 @@ export class SqliteOutbox {
     } catch (error) {
       if (storageFailure(error) === null) throw error;
       this.next = seq + 1;
-      this.hold(telemetry, error);
+      this.memory.hold(telemetry, error);
     }
     return telemetry;
   }
@@ -162,7 +161,7 @@ export class SqliteOutbox {
         if (!this.hidden.has(row.id)) out.push(JSON.parse(row.body) as Telemetry);
       }
     }
-    for (const item of this.memory) {
+    for (const item of this.memory.readings) {
       if (out.length >= n) break;
       out.push(item);
     }
@@ -172,18 +171,14 @@ export class SqliteOutbox {
   /** Takes out readings the broker acknowledged; unknown ones are ignored. Never fails for a storage reason. */
   remove(items: readonly ReadingIdentity[]): void {
     const onDisk: ReadingIdentity[] = [];
-    for (const item of items) {
-      const index = this.memory.findIndex((held) => held.seq === item.seq && held.epoch === item.epoch);
-      if (index >= 0) this.memory.splice(index, 1);
-      else onDisk.push(item);
-    }
+    for (const item of items) if (!this.memory.remove(item)) onDisk.push(item);
     if (onDisk.length === 0) return;
     try {
       this.transaction(() => {
         this.writeHeld();
         for (const item of onDisk)
           this.txRows -= this.statements.remove.run(item.epoch ?? null, item.seq).changes;
-        if (this.memory.length > 0) this.options.saveSeqNext(this.next);
+        if (this.memory.size > 0) this.options.saveSeqNext(this.next);
       });
     } catch (error) {
       if (storageFailure(error) === null) throw error;
@@ -264,25 +259,14 @@ export class SqliteOutbox {
 
   /** Writes the readings held in memory and the pending removals (in the running transaction). */
   private writeHeld(): void {
-    const held = this.memory;
     const hidden = this.hidden.size;
     // Removals first, so that OUTBOX_MAX counts only readings still to deliver.
     if (hidden > 0) this.txRows -= this.hidden.deleteAll();
-    for (const telemetry of held) this.insert(telemetry);
+    this.memory.writeAll((telemetry) => this.insert(telemetry));
+    if (hidden === 0) return;
     this.tx.onCommit(() => {
-      // Any write that commits ends a period of refused writes, whether or not readings were still held.
-      this.writeLog.clear(
-        `The database accepts writes again; the ${held.length} reading(s) still held in memory are written to it.`,
-        { written: held.length },
-      );
-    });
-    if (held.length === 0 && hidden === 0) return;
-    this.tx.onCommit(() => {
-      this.memory = this.memory.slice(held.length);
-      if (hidden > 0) {
-        this.hidden.clear();
-        this.removeLog.clear('The database accepts the removal of delivered readings again.');
-      }
+      this.hidden.clear();
+      this.removeLog.clear('The database accepts the removal of delivered readings again.');
     });
   }
 
@@ -297,20 +281,5 @@ export class SqliteOutbox {
     if (over <= 0) return;
     this.txRows -= this.statements.dropOldest.run(over).changes;
     this.txDropped += over;
-  }
-
-  private hold(telemetry: Telemetry, error: unknown): void {
-    this.writeLog.fail(
-      error,
-      `readings are held in memory (at most ${this.memoryMax}), published live while the broker is up, and written when the database accepts writes again`,
-      { seq: telemetry.seq, epoch: telemetry.epoch },
-    );
-    this.memory.push(telemetry);
-    if (this.memory.length <= this.memoryMax) return;
-    this.memory.shift();
-    this.drops.note(
-      1,
-      `The disk is full and the broker out of reach: more than ${this.memoryMax} readings in memory; dropping the oldest.`,
-    );
   }
 }
