@@ -7,14 +7,14 @@ import type { RawPage, RawPageQuery } from '../raw-pages.js';
 import type { ReadingStore } from '../reading-store.js';
 import type { ReadingToWrite, WriteOutcome } from '../reading-writer.js';
 import type { RollupStep } from '../rollups.js';
-import { type DeviceRow, deviceFromRow, deviceParams, type TelemetryRow, telemetryFromRow } from '../rows.js';
-import { TELEMETRY_COLUMNS } from '../schema.js';
+import { type DeviceRow, deviceFromRow, deviceParams } from '../rows.js';
 import type { RecentQuery } from '../telemetry-store.js';
 import { chooseLayout } from './choose-layout.js';
 import type { PgLayout } from './layout.js';
 import { migrate } from './migrations.js';
 import { ADD_FORGOTTEN_SQL } from './pg-forgotten-devices.js';
 import { PgHistory } from './pg-history.js';
+import { newestReadingsOf, oldestRawOf, rawPageOf, recentReadings } from './pg-readings.js';
 import { FIGURES_SQL, TOTALS_SQL, toFigures, writeReadingsPg } from './pg-writer.js';
 import { createPool, inTransaction, maskDatabaseUrl } from './pool.js';
 
@@ -35,7 +35,6 @@ export interface PgReadingStoreOptions {
 /** Readings of a forgotten device removed per statement. */
 const FORGET_CHUNK = 5000;
 const ZERO: DeliveryFigures = { received: 0, lost: 0, conflicts: 0 };
-const ORDER_DESC = 'ORDER BY trusted_at DESC, received_at DESC, seq DESC';
 
 const UPSERT_DEVICES_SQL = `
 INSERT INTO devices (device_id, first_seen, last_seen, status, online_status, latest, settings, firmware, alerte, availability)
@@ -154,18 +153,7 @@ export class PgReadingStore implements ReadingStore {
   }
 
   async recent(query: RecentQuery): Promise<StoredReading[]> {
-    const { pool } = this.use();
-    const { rows } =
-      query.deviceId === undefined
-        ? await pool.query<TelemetryRow>(
-            `SELECT ${TELEMETRY_COLUMNS} FROM telemetry ${ORDER_DESC} LIMIT $1`,
-            [query.limit],
-          )
-        : await pool.query<TelemetryRow>(
-            `SELECT ${TELEMETRY_COLUMNS} FROM telemetry WHERE device_id = $1 ${ORDER_DESC} LIMIT $2`,
-            [query.deviceId, query.limit],
-          );
-    return rows.reverse().map(telemetryFromRow);
+    return recentReadings(this.use().pool, query);
   }
 
   async history(query: HistoryQuery): Promise<HistoryAnswer> {
@@ -175,48 +163,16 @@ export class PgReadingStore implements ReadingStore {
   }
 
   async rawPage(query: RawPageQuery): Promise<RawPage> {
-    const { deviceId, from, to, after, limit } = query;
-    const select = `SELECT row_id, ${TELEMETRY_COLUMNS} FROM telemetry`;
-    const { rows } =
-      after === null
-        ? await this.use().pool.query<TelemetryRow & { row_id: number }>(
-            `${select} WHERE device_id = $1 AND trusted_at BETWEEN $2 AND $3 ORDER BY trusted_at, row_id LIMIT $4`,
-            [deviceId, from, to, limit],
-          )
-        : await this.use().pool.query<TelemetryRow & { row_id: number }>(
-            `${select} WHERE device_id = $1 AND (trusted_at, row_id) > ($2, $3) AND trusted_at <= $4
-             ORDER BY trusted_at, row_id LIMIT $5`,
-            [deviceId, after.trustedAt, after.rowid, to, limit],
-          );
-    const last = rows.at(-1);
-    return {
-      rows,
-      next: rows.length === limit && last ? { trustedAt: last.trusted_at, rowid: last.row_id } : null,
-    };
+    return rawPageOf(this.use().pool, query);
   }
 
-  /**
-   * Each device's newest stored reading (by trusted_at), for the registry's repair at start: one seek per
-   * device that has delivery figures (every device that had a reading stored), in one statement.
-   */
+  /** Each device's newest stored reading (see newestReadingsOf). */
   async newestReadings(): Promise<Map<string, StoredReading>> {
-    const columns = TELEMETRY_COLUMNS.split(', ')
-      .map((column) => `t.${column}`)
-      .join(', ');
-    const { rows } = await this.use().pool.query<TelemetryRow>(
-      `SELECT ${columns} FROM (SELECT DISTINCT device_id FROM delivery) d
-       CROSS JOIN LATERAL (SELECT * FROM telemetry x WHERE x.device_id = d.device_id
-                           ORDER BY x.trusted_at DESC, x.row_id DESC LIMIT 1) t`,
-    );
-    return new Map(rows.map((row) => [row.device_id, telemetryFromRow(row)]));
+    return newestReadingsOf(this.use().pool);
   }
 
   async oldestRaw(deviceId: string): Promise<number | null> {
-    const { rows } = await this.use().pool.query<{ lo: number | null }>(
-      'SELECT MIN(trusted_at) AS lo FROM telemetry WHERE device_id = $1',
-      [deviceId],
-    );
-    return rows[0]?.lo ?? null;
+    return oldestRawOf(this.use().pool, deviceId);
   }
 
   rawFrom(): Promise<number> {
