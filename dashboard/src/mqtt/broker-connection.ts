@@ -10,15 +10,10 @@ import {
   type Topics,
 } from '@fleet/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type {
-  BrokerConnection,
-  BrokerState,
-  IncomingMessage,
-  MessageHandler,
-  PublishOptions,
-  Route,
-} from './broker-types.js';
+import type { BrokerConnection, BrokerState, MessageHandler, PublishOptions, Route } from './broker-types.js';
 import { HeldPubacks, type IncomingPublish } from './held-pubacks.js';
+import { dispatchMessage } from './message-dispatch.js';
+import { publishAcked } from './publish-acked.js';
 import { SubscriptionPlan } from './subscriptions.js';
 
 export type {
@@ -180,30 +175,7 @@ export class MqttBrokerConnection implements BrokerConnection {
       return Promise.reject(new Error(`Not connected to the MQTT broker (state: ${this.current}).`));
     }
     const timeoutMs = this.options.publishTimeoutMs ?? 5000;
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      let messageId: number | undefined;
-      const timer = setTimeout(() => {
-        settled = true;
-        // Forget it, so mqtt.js does not send it again after a reconnect once we have said it failed.
-        if (messageId !== undefined) client.removeOutgoingMessage(messageId);
-        reject(new Error(`The MQTT broker did not acknowledge the publish within ${timeoutMs} ms.`));
-      }, timeoutMs);
-      const before = client.getLastMessageId();
-      client.publish(topic, payload, { qos: QOS, retain: options.retain === true }, (error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error) reject(error);
-        else {
-          this.log.debug({ topic, bytes: payload.length }, 'Published');
-          resolve();
-        }
-      });
-      // mqtt.js numbers the publish synchronously unless its store is busy replaying; then it has no id yet.
-      const after = client.getLastMessageId();
-      if (after !== before) messageId = after;
-    });
+    return publishAcked(client, this.log, topic, payload, { retain: options.retain === true, timeoutMs });
   }
 
   private async handleConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
@@ -279,26 +251,8 @@ export class MqttBrokerConnection implements BrokerConnection {
   }
 
   private dispatch(packet: IncomingPublish): Promise<void> | undefined {
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const message: IncomingMessage = {
-      topic: packet.topic,
-      payload,
-      retain: packet.retain,
-      dup: packet.dup === true,
-      ...(packet.messageId === undefined ? {} : { messageId: packet.messageId }),
-    };
-    const waits: Array<Promise<void>> = [];
-    const routed = this.plan.routeOf(message.topic);
-    for (const handler of routed ? [routed.handler] : this.handlers) {
-      try {
-        const settled = handler(message);
-        if (settled) waits.push(settled);
-      } catch (error) {
-        this.log.error({ err: error, topic: message.topic }, 'A message handler failed');
-      }
-    }
-    if (waits.length === 0) return undefined;
-    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+    const routed = this.plan.routeOf(packet.topic);
+    return dispatchMessage(packet, routed ? [routed.handler] : this.handlers, this.log);
   }
 
   private setState(state: BrokerState, details: Record<string, unknown> = {}): void {
