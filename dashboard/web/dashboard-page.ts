@@ -26,8 +26,7 @@ const OVERVIEW_TITLE = 'Fleet overview · Sensor Fleet';
  * forgotten); the panels' listeners are attached once, at the first start.
  */
 export class DashboardPage {
-  private readonly now = () => Date.now();
-  private readonly watched = new WatchedDevice(this.now);
+  private readonly watched: WatchedDevice;
   private readonly selection: HashSelection;
   private readonly fleet: FleetPanel;
   private readonly views: PageViews;
@@ -46,7 +45,7 @@ export class DashboardPage {
 
   /**
    * `http` forgets devices; `units`: the user's units, in which readings are shown; `onStreamRefused`: the
-   * server refused the event stream (the session may have ended).
+   * server refused the event stream (the session may have ended); `now`: the server's clock (ServerClock).
    */
   constructor(
     private readonly doc: Document,
@@ -55,7 +54,9 @@ export class DashboardPage {
     http: HttpClient,
     private readonly units: UnitPreference,
     onStreamRefused: () => void,
+    private readonly now: () => number,
   ) {
+    this.watched = new WatchedDevice(now);
     this.selection = new HashSelection(win.location, win.history);
     this.selected = this.hashDevice();
     const unitChoice = () => units.choice;

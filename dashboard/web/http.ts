@@ -1,3 +1,5 @@
+import type { ClockObserver } from './server-clock.js';
+
 /** What the server says when the session is gone (401) or the role does not allow a request (403). */
 export interface SessionSignals {
   unauthorized(): void;
@@ -27,7 +29,11 @@ export interface SendOptions {
 export class HttpClient {
   private readonly listeners = new Set<SessionSignals>();
 
-  constructor(private readonly fetchImpl: typeof fetch) {}
+  constructor(
+    private readonly fetchImpl: typeof fetch,
+    /** Told each answer's `Date` header (the server's clock); none: the page keeps no server clock. */
+    private readonly clock?: ClockObserver,
+  ) {}
 
   /** Tells `signals` about 401 and 403 answers; returns the way to stop. */
   listen(signals: SessionSignals): () => void {
@@ -38,6 +44,7 @@ export class HttpClient {
   /** Sends a request; throws HttpError(0) when the server cannot be reached. */
   async send(path: string, init: RequestInit = {}, options: SendOptions = {}): Promise<Response> {
     let response: Response;
+    const sentAt = this.clock?.local() ?? 0;
     try {
       response = await this.fetchImpl(path, {
         credentials: 'same-origin',
@@ -47,6 +54,7 @@ export class HttpClient {
     } catch {
       throw new HttpError(0, 'the dashboard server cannot be reached');
     }
+    this.clock?.observe({ date: response.headers.get('date'), sentAt, receivedAt: this.clock.local() });
     if (options.signal401 !== false) {
       if (response.status === 401) for (const listener of [...this.listeners]) listener.unauthorized();
       if (response.status === 403) for (const listener of [...this.listeners]) listener.forbidden();

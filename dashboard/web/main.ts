@@ -9,6 +9,7 @@ import { HttpClient } from './http.js';
 import { LoginView } from './login-view.js';
 import { PasswordView } from './password-view.js';
 import { HashSelection } from './selection.js';
+import { ServerClock } from './server-clock.js';
 import { SessionGate } from './session-gate.js';
 import { TokensDialog } from './tokens-dialog.js';
 import { UnitPicker } from './unit-picker.js';
@@ -16,13 +17,15 @@ import { UnitPreference } from './unit-preference.js';
 
 /** The page's one composition root: everything is built here and handed what it needs. */
 function main(doc: Document, win: Window): void {
-  const now = () => Date.now();
-  const http = new HttpClient(win.fetch.bind(win));
+  // The server's clock, corrected from its answers: readings are filed by it, and the browser's may be off.
+  const clock = new ServerClock(() => Date.now());
+  const now = () => clock.now();
+  const http = new HttpClient(win.fetch.bind(win), clock);
   const api = new ApiClient(http);
   const access = new AccessApi(http);
   const units = new UnitPreference(storageOf(win));
   // A refused event stream may be a session that ended: asking /api/me lets its 401 reach the gate.
-  const page = new DashboardPage(doc, win, api, http, units, () => void access.probe());
+  const page = new DashboardPage(doc, win, api, http, units, () => void access.probe(), now);
   const tokens = new TokensDialog(doc, access, win.navigator.clipboard, now);
   const alertsApi = new AlertsApi(http);
   const alertsDialog = new AlertsDialog(

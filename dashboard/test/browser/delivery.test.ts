@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryFigures, DeviceSummary, DevicesResponse } from '../../src/api-types.js';
 import { PageProblems } from './access-helpers.js';
-import { hasChromium, launchChromium, SCREENSHOTS } from './chromium.js';
+import { hasChromium, SCREENSHOTS } from './chromium.js';
 import { readTemperatureChart, scrollToTop, scrollWidth, textColour } from './page-probes.js';
 import { ScriptedDevice } from './scripted-device.js';
+import { startScriptedStack } from './scripted-stack.js';
 import { waitFor } from './services.js';
 import { FleetStack } from './stack.js';
 
@@ -57,17 +58,10 @@ describe.skipIf(!hasChromium)(
     }
 
     beforeAll(async () => {
-      await stack.start();
-      const launching = launchChromium();
-      await stack.waitForDashboard();
-      browser = await launching;
+      ({ browser, publisher } = await startScriptedStack(stack, 'delivery-test'));
       page = problems.watch(await browser.newPage({ viewport: { width: 1280, height: 900 } }));
       page.on('console', (message) => {
         if (/Content.Security.Policy/i.test(message.text())) problems.seen.push(message.text());
-      });
-      publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${stack.broker.port}`, {
-        clientId: `delivery-test-${process.pid}`,
-        reconnectPeriod: 0,
       });
       lossy = new ScriptedDevice(publisher, LOSSY_ID, {
         contract: 2,

@@ -1,12 +1,11 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DevicesResponse } from '../../src/api-types.js';
 import { PageProblems } from './access-helpers.js';
-import { hasChromium, launchChromium } from './chromium.js';
+import { hasChromium } from './chromium.js';
 import { readTemperatureChart } from './page-probes.js';
 import { ScriptedDevice } from './scripted-device.js';
-import { waitFor } from './services.js';
+import { receivedReadings, startScriptedStack } from './scripted-stack.js';
 import { FleetStack } from './stack.js';
 
 const DEVICE_ID = 'gap-01';
@@ -24,27 +23,11 @@ describe.skipIf(!hasChromium)('what is stored while the stream for the device sh
   let publisher: MqttClient;
   let device: ScriptedDevice;
 
-  async function received(count: number): Promise<void> {
-    await waitFor(
-      async () => {
-        const { devices } = await stack.getJson<DevicesResponse>('/api/devices');
-        return devices.find((d) => d.device_id === DEVICE_ID)?.delivery.received === count;
-      },
-      20_000,
-      stack.explain(`The dashboard did not report ${count} readings of ${DEVICE_ID} within 20 s.`),
-    );
-  }
+  const received = (count: number) => receivedReadings(stack, DEVICE_ID, count);
 
   beforeAll(async () => {
-    await stack.start();
-    const launching = launchChromium();
-    await stack.waitForDashboard();
-    browser = await launching;
+    ({ browser, publisher } = await startScriptedStack(stack, 'live-gap-test'));
     page = problems.watch(await browser.newPage({ viewport: { width: 1280, height: 900 } }));
-    publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${stack.broker.port}`, {
-      clientId: `live-gap-test-${process.pid}`,
-      reconnectPeriod: 0,
-    });
     device = new ScriptedDevice(publisher, DEVICE_ID, { contract: 2, epoch: 'a1b2c3d4' });
   }, 45_000);
 

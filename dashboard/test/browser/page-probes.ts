@@ -15,6 +15,7 @@ interface ChartGlobal {
       | {
           data: { datasets: { data: { x: number; y: number }[] }[] };
           options: { scales?: { x?: { type?: string } } };
+          scales: { x?: { min: number; max: number } };
         }
       | undefined;
   };
@@ -52,9 +53,16 @@ export function readGauges(page: Page): Promise<Record<string, GaugeReading>> {
  * The temperature chart as Chart.js holds it (the page's global `Chart`; nothing else is exposed): how many
  * points, their times in order, the last one's, the times of those drawn as lone dots, and the axis type.
  */
-export function readTemperatureChart(
-  page: Page,
-): Promise<{ count: number; xs: number[]; lastX: number; lone: number[]; axis?: string }> {
+export function readTemperatureChart(page: Page): Promise<{
+  count: number;
+  xs: number[];
+  lastX: number;
+  lone: number[];
+  axis?: string;
+  /** The time axis drawn, epoch ms. */
+  xMin?: number;
+  xMax?: number;
+}> {
   return page.locator('canvas[data-metric="temperature"]').evaluate((canvas: unknown) => {
     const chart = (globalThis as unknown as ChartGlobal).Chart.getChart(canvas);
     const [main, lone] = chart?.data.datasets ?? [];
@@ -65,6 +73,8 @@ export function readTemperatureChart(
       lastX: xs[xs.length - 1] ?? 0,
       lone: (lone?.data ?? []).map((point) => point.x),
       axis: chart?.options.scales?.x?.type,
+      xMin: chart?.scales.x?.min,
+      xMax: chart?.scales.x?.max,
     };
   });
 }
