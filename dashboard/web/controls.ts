@@ -3,14 +3,20 @@ import { byId, setText } from './dom.js';
 import { modeLabel } from './format.js';
 import { clockTime, describeFailure, showOutcome } from './outcome.js';
 import { type Permission, showReadOnly } from './permission.js';
+import {
+  type FieldName,
+  type SettingsChanges,
+  settingsChanges,
+  settingsCommand,
+  shownThreshold,
+  thresholdLimits,
+} from './settings-command.js';
 import { withAck } from './store.js';
-import type { Ack, CommandFields, DeviceSummary, Mode } from './types.js';
-import { INTERVAL_MAX_S, INTERVAL_MIN_S, MODES, THRESHOLD_MAX_C, THRESHOLD_MIN_C } from './types.js';
-import { convert, METRIC, toCelsius, type UnitChoice } from './units.js';
+import type { Ack, CommandFields, DeviceSummary } from './types.js';
+import { INTERVAL_MAX_S, INTERVAL_MIN_S, MODES } from './types.js';
+import { METRIC, type UnitChoice } from './units.js';
 
 const WAIT_SECONDS = 10;
-
-type FieldName = 'mode' | 'intervalle' | 'seuil_alerte' | 'actif';
 
 /**
  * The settings form: shows the device's reported settings, sends what the user changed as one command
@@ -120,7 +126,7 @@ export class ControlPanel {
   /** The threshold field's unit, limits, step and hint in the unit chosen. */
   private showThresholdUnit(): void {
     const unit = this.units.temperature;
-    const [low, high] = this.thresholdLimits();
+    const [low, high] = thresholdLimits(this.units);
     this.threshold.min = String(low);
     this.threshold.max = String(high);
     this.threshold.step = unit === '°F' ? '1' : '0.5';
@@ -129,19 +135,6 @@ export class ControlPanel {
     if (unitLabel) setText(unitLabel, unit);
     const hint = this.threshold.ownerDocument.getElementById('ctl-threshold-hint');
     if (hint) setText(hint, `Alert above this temperature, ${low} to ${high} ${unit}`);
-  }
-
-  /** The threshold's range (15 to 45 °C) in the unit chosen: 59 to 113 °F. */
-  private thresholdLimits(): [number, number] {
-    const shown = (celsius: number) => Math.round(convert(this.units, 'temperature', celsius) * 10) / 10;
-    return [shown(THRESHOLD_MIN_C), shown(THRESHOLD_MAX_C)];
-  }
-
-  /** The device's threshold (°C) as the field shows it: in the unit chosen, to 0.1 °F. */
-  private shownThreshold(celsius: number): number {
-    return this.units.temperature === '°C'
-      ? celsius
-      : Math.round(convert(this.units, 'temperature', celsius) * 10) / 10;
   }
 
   /** A viewer sees the settings read-only, with the reason next to them. */
@@ -164,7 +157,7 @@ export class ControlPanel {
       this.interval.value = String(settings.intervalle);
     });
     set('seuil_alerte', () => {
-      this.threshold.value = String(this.shownThreshold(settings.seuil_alerte));
+      this.threshold.value = String(shownThreshold(this.units, settings.seuil_alerte));
     });
     set('actif', () => {
       this.active.checked = settings.actif;
@@ -211,49 +204,23 @@ export class ControlPanel {
   }
 
   /** The fields whose value differs from what the device reported. */
-  private changes(): Partial<Record<FieldName, string | boolean>> {
+  private changes(): SettingsChanges {
     const settings = this.device?.settings;
     if (!settings) return {};
-    const changes: Partial<Record<FieldName, string | boolean>> = {};
-    if (this.mode.value !== settings.mode) changes.mode = this.mode.value;
-    if (this.interval.value.trim() !== String(settings.intervalle)) changes.intervalle = this.interval.value;
-    const threshold = this.threshold.value.trim();
-    if (threshold === '' || Number(threshold) !== this.shownThreshold(settings.seuil_alerte)) {
-      changes.seuil_alerte = this.threshold.value;
-    }
-    if (this.active.checked !== settings.actif) changes.actif = this.active.checked;
-    return changes;
+    const values = {
+      mode: this.mode.value,
+      intervalle: this.interval.value,
+      seuil_alerte: this.threshold.value,
+      actif: this.active.checked,
+    };
+    return settingsChanges(values, settings, this.units);
   }
 
   /** The command for the changed fields, or null after marking the fields that are not valid. */
   private command(): CommandFields | null {
-    const changes = this.changes();
-    const command: CommandFields = {};
-    let valid = true;
-    if (changes.mode !== undefined) command.mode = changes.mode as Mode;
-    if (changes.intervalle !== undefined) {
-      const value = Number(changes.intervalle);
-      if (!Number.isInteger(value) || value < INTERVAL_MIN_S || value > INTERVAL_MAX_S) {
-        valid = this.error(
-          'intervalle',
-          `Enter a whole number of seconds from ${INTERVAL_MIN_S} to ${INTERVAL_MAX_S}.`,
-        );
-      } else command.intervalle = value;
-    }
-    if (changes.seuil_alerte !== undefined) {
-      const text = String(changes.seuil_alerte).trim();
-      // Typed in the unit chosen; the wire carries °C (0.01 °C: see toCelsius).
-      const value = toCelsius(this.units, Number(text));
-      if (text === '' || !Number.isFinite(value) || value < THRESHOLD_MIN_C || value > THRESHOLD_MAX_C) {
-        const [low, high] = this.thresholdLimits();
-        valid = this.error(
-          'seuil_alerte',
-          `Enter a temperature from ${low} to ${high} ${this.units.temperature}.`,
-        );
-      } else command.seuil_alerte = value;
-    }
-    if (changes.actif !== undefined) command.actif = changes.actif as boolean;
-    return valid ? command : null;
+    const { command, errors } = settingsCommand(this.changes(), this.units);
+    for (const [field, message] of errors) this.error(field, message);
+    return errors.length === 0 ? command : null;
   }
 
   private async submit(): Promise<void> {
@@ -296,13 +263,12 @@ export class ControlPanel {
     this.updateAvailability();
   }
 
-  private error(field: FieldName, message: string): false {
+  private error(field: FieldName, message: string): void {
     const element = this.elements().find(([name]) => name === field)?.[1];
-    if (!element) return false;
+    if (!element) return;
     element.setAttribute('aria-invalid', 'true');
     const hint = element.ownerDocument.getElementById(`${element.id}-error`);
     if (hint) setText(hint, message);
-    return false;
   }
 
   private clearError(field: FieldName): void {
