@@ -1,5 +1,6 @@
-import type { ChartConfiguration, Chart as ChartJs } from 'chart.js';
-import { configFor, LEAD_SHARE, type Point, SERIES, THRESHOLD_NEAR_C } from './chart-config.js';
+import type { ChartConfiguration } from 'chart.js';
+import { configFor, LEAD_SHARE, type Point, SERIES } from './chart-config.js';
+import { drawSeries, type LineChart } from './chart-draw.js';
 import {
   addValue,
   dropBefore,
@@ -10,11 +11,9 @@ import {
   samplesOfReadings,
 } from './chart-series.js';
 import { h, setText } from './dom.js';
-import { gapLimit, lonePoints } from './series-gaps.js';
 import type { HistoryResponse, StoredReading } from './types.js';
-import { convert, isMetric, METRIC, type UnitChoice, unitOf } from './units.js';
+import { convert, METRIC, type UnitChoice, unitOf } from './units.js';
 
-type LineChart = ChartJs<'line', Point[]>;
 type ChartConstructor = new (
   item: HTMLCanvasElement,
   config: ChartConfiguration<'line', Point[]>,
@@ -239,72 +238,17 @@ export class HistoryCharts {
     const firsts = [...this.points.values()].flatMap((series) => (series[0] ? [series[0].x] : []));
     const first = firsts.length > 0 ? Math.min(...firsts) : from;
     const start = Math.max(from, first - Math.max(1000, (to - first) * LEAD_SHARE));
+    const view = { from, to, start, bucketMs: this.bucketMs, units: this.units, threshold: this.threshold };
     for (const spec of SERIES) {
       const chart = this.charts.get(spec.metric);
       const series = this.points.get(spec.metric) ?? [];
       if (!chart) continue;
-      const metricSeries = series;
-      const shown = this.inUnits(spec.metric, series);
-      // Break the line where readings stop for a while, instead of drawing across the gap; a reading
-      // that no line reaches (alone between two silences) is drawn as a dot.
-      const maxGap = gapLimit(shown, to - from, this.bucketMs);
-      const [main, lone, low, high] = chart.data.datasets;
-      const bucketed = this.bucketMs !== null;
-      if (main) {
-        main.data = [...shown];
-        main.spanGaps = maxGap;
-        // Buckets: the band below is the area; readings: the line's own fill.
-        main.fill = bucketed ? false : 'start';
-      }
-      if (lone) lone.data = lonePoints(shown, maxGap);
-      // The band from min to max of each bucket (empty for readings: min = max).
-      if (low) {
-        low.data = bucketed ? shown.map((sample) => ({ x: sample.x, y: sample.min })) : [];
-        low.spanGaps = maxGap;
-      }
-      if (high) {
-        high.data = bucketed ? shown.map((sample) => ({ x: sample.x, y: sample.max })) : [];
-        high.spanGaps = maxGap;
-      }
-      const x = chart.options.scales?.x;
-      if (x) {
-        x.min = start;
-        x.max = to;
-      }
-      const y = chart.options.scales?.y;
-      if (y && spec.metric === 'temperature') {
-        const [low, high] = this.nearThreshold(metricSeries);
-        y.suggestedMin = low === undefined ? undefined : convert(this.units, 'temperature', low);
-        y.suggestedMax = high === undefined ? undefined : convert(this.units, 'temperature', high);
-      }
-      chart.update('none');
+      drawSeries(chart, spec.metric, series, view);
     }
-  }
-
-  /** A metric series in the units chosen (the same array when they are metric). */
-  private inUnits(metric: Metric, series: Sample[]): Sample[] {
-    if (isMetric(this.units, metric)) return series;
-    const to = (value: number) => convert(this.units, metric, value);
-    return series.map((sample) => ({ ...sample, y: to(sample.y), min: to(sample.min), max: to(sample.max) }));
   }
 
   /** The threshold line's value, in the units chosen. */
   private shownThreshold(): number | null {
     return this.threshold === null ? null : convert(this.units, 'temperature', this.threshold);
-  }
-
-  /** Axis bounds (°C) that show the threshold line when it is close to the readings. */
-  private nearThreshold(series: Sample[]): [number | undefined, number | undefined] {
-    const threshold = this.threshold;
-    if (threshold === null || series.length === 0) return [undefined, undefined];
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const sample of series) {
-      if (sample.min < min) min = sample.min;
-      if (sample.max > max) max = sample.max;
-    }
-    if (threshold > max && threshold - max <= THRESHOLD_NEAR_C) return [undefined, threshold + 0.5];
-    if (threshold < min && min - threshold <= THRESHOLD_NEAR_C) return [threshold - 0.5, undefined];
-    return [undefined, undefined];
   }
 }
