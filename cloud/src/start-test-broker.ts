@@ -46,7 +46,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
         ? await startMosquitto({ port, wsPort, logger })
         : await startEmbeddedBroker({ port, wsPort, logger });
     } catch (error) {
-      const portTaken = error instanceof PortInUseError || /address already in use/i.test(String(error));
+      // Mosquitto says "Unable to create websockets listener" for a WebSocket port that is taken.
+      const portTaken =
+        error instanceof PortInUseError ||
+        /address already in use|unable to create \w+ listener/i.test(String(error));
       if (!portTaken || attempt >= ATTEMPTS) throw error;
       logger.warn(
         { port, wsPort },

@@ -14,6 +14,12 @@ describe('freePort', () => {
     });
     await new Promise((resolve) => server.close(resolve));
   });
+
+  it('never gives the same port twice in a row of calls, though each is free again once given', async () => {
+    const ports: number[] = [];
+    for (let i = 0; i < 200; i++) ports.push(await freePort('127.0.0.1'));
+    expect(new Set(ports).size).toBe(ports.length);
+  });
 });
 
 describe('startTestBroker', () => {
