@@ -200,10 +200,14 @@ describe.skipIf(!hasChromium)('the page behind a login (AUTH=on, real broker, de
     const { context, page } = await dashboardAs(OPERATOR);
     const cookie = await sessionCookieOf(context);
     expect(await statusOf(stack.base, '/api/me', { cookie })).toBe(200);
+    // The streams asked for from the click on: the page may still be opening the device's when it shows it.
+    await expect.poll(() => page.locator('#connection').getAttribute('data-state')).toBe('live');
     const streams: string[] = [];
+    let clicked = false;
     page.on('request', (request) => {
-      if (new URL(request.url()).pathname === '/api/events') streams.push(request.url());
+      if (clicked && new URL(request.url()).pathname === '/api/events') streams.push(request.url());
     });
+    clicked = true;
     await page.getByRole('button', { name: 'Log out' }).click();
     await expect.poll(() => visible(page, '#login-screen')).toBe(true);
     expect(await text(page, '#login-notice')).toBe('You are logged out.');

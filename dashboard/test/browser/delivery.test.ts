@@ -7,7 +7,7 @@ import { PageProblems } from './access-helpers.js';
 import { hasChromium, SCREENSHOTS } from './chromium.js';
 import { readTemperatureChart, scrollToTop, scrollWidth, textColour } from './page-probes.js';
 import { ScriptedDevice } from './scripted-device.js';
-import { startScriptedStack } from './scripted-stack.js';
+import { startScriptedStack, stopScriptedStack } from './scripted-stack.js';
 import { waitFor } from './services.js';
 import { FleetStack } from './stack.js';
 
@@ -72,11 +72,7 @@ describe.skipIf(!hasChromium)(
       legacy = new ScriptedDevice(publisher, LEGACY_ID, { contract: 1 });
     }, 45_000);
 
-    afterAll(async () => {
-      await publisher?.endAsync();
-      await browser?.close();
-      await stack.stop();
-    }, 30_000);
+    afterAll(() => stopScriptedStack(stack, { browser, publisher }), 30_000);
 
     it('shows, in the fleet list, the figures the server reports for each device', async () => {
       await page.goto(`${stack.base}/`);

@@ -5,11 +5,28 @@ import { PageProblems } from './access-helpers.js';
 import { hasChromium } from './chromium.js';
 import { readTemperatureChart } from './page-probes.js';
 import { ScriptedDevice } from './scripted-device.js';
-import { receivedReadings, startScriptedStack } from './scripted-stack.js';
+import { receivedReadings, startScriptedStack, stopScriptedStack } from './scripted-stack.js';
 import { FleetStack } from './stack.js';
 
 const DEVICE_ID = 'gap-01';
 const OTHER_ID = 'gap-02';
+/** The page's event streams for one device. */
+const DEVICE_STREAMS = '**/api/events?device=*';
+
+/** Holds the page's requests for a device's stream until `release()`; `requested`: their URLs so far. */
+async function holdDeviceStreams(page: Page): Promise<{ requested: string[]; release: () => void }> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const requested: string[] = [];
+  await page.route(DEVICE_STREAMS, async (route: Route) => {
+    requested.push(route.request().url());
+    await held;
+    await route.continue();
+  });
+  return { requested, release };
+}
 
 // The server sends a device's readings only on the streams that watch it. When the page picks a device, it
 // reads the history and opens a stream for the device at once; a reading stored after the history was read
@@ -31,11 +48,7 @@ describe.skipIf(!hasChromium)('what is stored while the stream for the device sh
     device = new ScriptedDevice(publisher, DEVICE_ID, { contract: 2, epoch: 'a1b2c3d4' });
   }, 45_000);
 
-  afterAll(async () => {
-    await publisher?.endAsync();
-    await browser?.close();
-    await stack.stop();
-  }, 30_000);
+  afterAll(() => stopScriptedStack(stack, { browser, publisher }), 30_000);
 
   it('is on the chart once the stream is open', async () => {
     await device.connect();
@@ -44,16 +57,7 @@ describe.skipIf(!hasChromium)('what is stored while the stream for the device sh
     await page.goto(`${stack.base}/`);
 
     // The stream for the device is held until the reading below is stored.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const requested: string[] = [];
-    await page.route('**/api/events?device=*', async (route: Route) => {
-      requested.push(route.request().url());
-      await held;
-      await route.continue();
-    });
+    const { requested, release } = await holdDeviceStreams(page);
     await page.locator(`[data-device-id="${DEVICE_ID}"]`).click();
     await expect
       .poll(() => page.locator('#history-status').textContent(), { timeout: 10_000 })
@@ -69,7 +73,7 @@ describe.skipIf(!hasChromium)('what is stored while the stream for the device sh
     await expect
       .poll(() => page.locator('#history-status').textContent(), { timeout: 10_000 })
       .toMatch(/^4 readings in the last hour/);
-    await page.unroute('**/api/events?device=*');
+    await page.unroute(DEVICE_STREAMS);
     // And the stream brings what comes next.
     await device.publishReadings([4]);
     await expect.poll(async () => (await readTemperatureChart(page)).count, { timeout: 10_000 }).toBe(5);
@@ -81,16 +85,7 @@ describe.skipIf(!hasChromium)('what is stored while the stream for the device sh
     await other.connect();
     await expect.poll(() => page.locator(`[data-device-id="${OTHER_ID}"]`).count()).toBe(1);
 
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const requested: string[] = [];
-    await page.route('**/api/events?device=*', async (route: Route) => {
-      requested.push(route.request().url());
-      await held;
-      await route.continue();
-    });
+    const { requested, release } = await holdDeviceStreams(page);
     await page.locator(`[data-device-id="${OTHER_ID}"]`).click();
     await expect.poll(() => requested.length, { timeout: 10_000 }).toBe(1);
     // The commands read at selection: none yet.
@@ -115,7 +110,7 @@ describe.skipIf(!hasChromium)('what is stored while the stream for the device sh
       .poll(() => page.locator('#command-list li').first().getAttribute('data-command-id'))
       .toBe('gap-command-1');
     expect(await page.locator('#commands-empty').isVisible()).toBe(false);
-    await page.unroute('**/api/events?device=*');
+    await page.unroute(DEVICE_STREAMS);
     expect(problems.seen).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { PageProblems } from './access-helpers.js';
 import { hasChromium } from './chromium.js';
 import { readTemperatureChart } from './page-probes.js';
 import { ScriptedDevice } from './scripted-device.js';
-import { receivedReadings, startScriptedStack } from './scripted-stack.js';
+import { receivedReadings, startScriptedStack, stopScriptedStack } from './scripted-stack.js';
 import { FleetStack } from './stack.js';
 
 const DEVICE_ID = 'clock-01';
@@ -42,11 +42,7 @@ describe.skipIf(!hasChromium)('a browser whose clock is 10 minutes behind the se
     page = problems.watch(await context.newPage());
   }, 45_000);
 
-  afterAll(async () => {
-    await publisher?.endAsync();
-    await browser?.close();
-    await stack.stop();
-  }, 30_000);
+  afterAll(() => stopScriptedStack(stack, { browser, publisher }), 30_000);
 
   it("charts the device's last readings, the live ones inside the chart, and says when it was last seen", async () => {
     const device = new ScriptedDevice(publisher, DEVICE_ID, { contract: 2, epoch: 'c1d2e3f4' });

@@ -24,6 +24,13 @@ export async function startScriptedStack(stack: FleetStack, clientId: string): P
   return { browser, publisher };
 }
 
+/** Ends what startScriptedStack started, whatever of it did start. */
+export async function stopScriptedStack(stack: FleetStack, started: Partial<ScriptedStack>): Promise<void> {
+  await started.publisher?.endAsync();
+  await started.browser?.close();
+  await stack.stop();
+}
+
 /** Waits until GET /api/devices counts `count` readings received from the device. */
 export async function receivedReadings(stack: FleetStack, deviceId: string, count: number): Promise<void> {
   await waitFor(
