@@ -23,5 +23,10 @@ export default defineConfig({
     expect: { poll: { timeout: 5000 } },
     // Integration tests start real brokers and processes on free ports; two cores is all CI has.
     maxWorkers: 2,
+    // Test files share their worker's module cache instead of each importing fastify, zod, pino, mqtt,
+    // playwright-core and the sources again: about a quarter off the whole run. The code has no module-level
+    // state to leak between files (services are built by their composition roots), and the tests that fake
+    // timers restore them after each test.
+    isolate: false,
   },
 });
