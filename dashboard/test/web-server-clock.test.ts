@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HttpClient } from '../web/http.js';
 import { ServerClock } from '../web/server-clock.js';
 
 /** A browser clock the test sets. */
@@ -73,5 +74,33 @@ describe('ServerClock: the server clock the page uses, from the Date headers of 
     clock.observe({ date: 'yesterday', sentAt: T, receivedAt: T });
     expect(clock.correction).toBe(0);
     expect(clock.now()).toBe(T);
+  });
+});
+
+describe('HttpClient and the server clock', () => {
+  /** A fetch that answers at once with these headers, and records the requests' options. */
+  function fetchAnswering(headers: Record<string, string>) {
+    const inits: RequestInit[] = [];
+    const fetchImpl = (async (_path: string, init: RequestInit) => {
+      inits.push(init);
+      return new Response('{}', { status: 200, headers });
+    }) as typeof fetch;
+    return { fetchImpl, inits };
+  }
+
+  it("tells the clock each answer's Date, and asks for answers from no cache", async () => {
+    const browser = browserAt(T - 600_000);
+    const clock = new ServerClock(browser.now);
+    const { fetchImpl, inits } = fetchAnswering({ date: header(T) });
+    await new HttpClient(fetchImpl, clock).getJson('/api/devices');
+    expect(clock.correction).toBeGreaterThan(599_000);
+    expect((inits[0] as { cache?: string } | undefined)?.cache).toBe('no-store');
+  });
+
+  it('ignores the Date of an answer a proxy kept (it has an Age)', async () => {
+    const clock = new ServerClock(browserAt(T).now);
+    const { fetchImpl } = fetchAnswering({ date: header(T - 3_600_000), age: '3600' });
+    await new HttpClient(fetchImpl, clock).getJson('/api/devices');
+    expect(clock.correction).toBe(0);
   });
 });

@@ -46,15 +46,20 @@ export class HttpClient {
     let response: Response;
     const sentAt = this.clock?.local() ?? 0;
     try {
+      // Live data: never an answer from a cache (whose Date header would also mislead the server clock).
+      // (`as`: Node's RequestInit, which the tests' type check sees, has no `cache`; the browser's has.)
       response = await this.fetchImpl(path, {
         credentials: 'same-origin',
+        cache: 'no-store',
         ...init,
         headers: { accept: 'application/json', ...(init.headers as Record<string, string>) },
-      });
+      } as RequestInit);
     } catch {
       throw new HttpError(0, 'the dashboard server cannot be reached');
     }
-    this.clock?.observe({ date: response.headers.get('date'), sentAt, receivedAt: this.clock.local() });
+    // An answer a proxy kept (it says its Age) was dated when it was first made.
+    const date = response.headers.has('age') ? null : response.headers.get('date');
+    this.clock?.observe({ date, sentAt, receivedAt: this.clock.local() });
     if (options.signal401 !== false) {
       if (response.status === 401) for (const listener of [...this.listeners]) listener.unauthorized();
       if (response.status === 403) for (const listener of [...this.listeners]) listener.forbidden();
